@@ -1,0 +1,118 @@
+"""Orus: a statically typed scripting language with a Numba-compiled VM.
+
+Python API (for notebooks and tests):
+
+    program = orus.compile_source(text, filename="prog.orus")   # CompileError
+    result = orus.run_source(text)        # never raises for Orus errors
+    result.stdout, result.status          # also unpacks: out, status = result
+    orus.run_file("prog.orus")            # writes to sys.stdout; raises
+                                          # CompileError / OrusRuntimeError
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from .errors import CompileError, OrusError, OrusRuntimeError
+
+__version__ = "0.1.0"
+__all__ = ["CompileError", "OrusError", "OrusRuntimeError", "compile_source",
+           "run_program", "run_source", "run_file", "RunResult", "__version__"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_COMPILE, EXIT_RUNTIME = 0, 1, 2, 65, 70
+
+
+def _as_bytes(text) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+
+
+def compile_source(text, filename: str = "<input>"):
+    """Compile Orus source (str or bytes) to a verified Program."""
+    from .compiler import compile_program
+    from .verify import verify
+    source = _as_bytes(text)
+    program = compile_program(source, filename)
+    program.source = source
+    verify(program)
+    return program
+
+
+def load_program(source: bytes, filename: str, use_cache: bool = True):
+    """Like compile_source, but reuses saved bytecode for an unchanged source."""
+    if not use_cache:
+        return compile_source(source, filename)
+    from . import program_cache
+    from .jit import cache
+    folder = cache.bytecode_dir()
+    if folder is None:
+        return compile_source(source, filename)
+    program = program_cache.load_cached(folder, source, filename)
+    if program is None:
+        program = compile_source(source, filename)
+        program_cache.save_cached(folder, program, source)
+    return program
+
+
+def run_program(program, write) -> None:
+    """Execute a compiled program; `write(bytes)` receives stdout text."""
+    from .jit import get_vm
+    from .runtime import Machine
+    Machine(program, get_vm(), write).run()
+
+
+class RunResult:
+    """Outcome of run_source: stdout text, exit status, and the error if any."""
+
+    def __init__(self, stdout: str, status: int, error: OrusError | None, stderr: str):
+        self.stdout = stdout
+        self.status = status
+        self.error = error
+        self.stderr = stderr
+
+    def __iter__(self):
+        return iter((self.stdout, self.status))
+
+    def __repr__(self):
+        return "RunResult(status=%d, stdout=%r)" % (self.status, self.stdout[:60])
+
+
+def run_source(text, filename: str = "<input>") -> RunResult:
+    """Compile and run; capture stdout; never raises for errors in the program."""
+    from .diagnostics import render
+    source = _as_bytes(text)
+    out = io.BytesIO()
+    error, status = None, EXIT_OK
+    try:
+        run_program(compile_source(source, filename), out.write)
+    except CompileError as exc:
+        error, status = exc, EXIT_COMPILE
+    except OrusRuntimeError as exc:
+        error, status = exc, EXIT_RUNTIME
+    stderr = render(error, source) if error is not None else ""
+    return RunResult(out.getvalue().decode("utf-8", "replace"), status, error, stderr)
+
+
+def _stdout_writer():
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        return buffer.write
+    return lambda data: stream.write(data.decode("utf-8", "replace"))
+
+
+def run_file(path: str) -> None:
+    """Run an Orus file, writing to sys.stdout.  Raises CompileError (also for an
+    unreadable file) or OrusRuntimeError after the output printed before it."""
+    try:
+        with open(path, "rb") as fh:
+            source = fh.read()
+    except OSError as exc:
+        raise CompileError("cannot read file: %s" % (exc.strerror or exc), path, 0, 0) from None
+    write = _stdout_writer()
+    try:
+        run_program(load_program(source, path), write)
+    finally:
+        if getattr(sys.stdout, "buffer", None) is not None:
+            sys.stdout.buffer.flush()

@@ -1,0 +1,214 @@
+"""A compiled Orus program: typed numpy arrays, saved to and loaded from disk.
+
+Encoding (every array is C-contiguous; no Python objects anywhere):
+
+    array      dtype    shape        meaning
+    code       int32    (n, 4)       op, a, b, c            (opcodes.py)
+    lines      int32    (n, 2)       source line, column of each instruction
+    kint       int64    (ki,)        integer constant pool
+    kflt       float64  (kf,)        float constant pool
+    str_blob   uint8    (bytes,)     all string constants, back to back
+    str_offs   int64    (ks + 1,)    string i = str_blob[str_offs[i]:str_offs[i+1]]
+    funcs      int64    (nf, 6)      FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME
+    files      uint8    (bytes,)     UTF-8 file names joined by NUL (index = FN... later)
+
+Function 0 is the program's top level ("main"); its registers hold the
+globals (G[x] is main's R[x]), so globals need no separate storage.  A
+function's code is code[FN_ENTRY:FN_END]; FN_NAME is a string constant index.
+
+The file format is numpy's .npz (no pickle) with a ``meta`` array holding
+the format version and the compiler fingerprint; anything that does not match
+is rejected by ``load`` (and then rebuilt by the caller, never trusted).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+import numpy as np
+
+from . import opcodes
+
+FORMAT_VERSION = 1
+
+FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME = range(6)
+FN_COLS = 6
+
+ARRAYS = {
+    # name: (dtype, number of dimensions, column count or None)
+    "code": (np.int32, 2, 4),
+    "lines": (np.int32, 2, 2),
+    "kint": (np.int64, 1, None),
+    "kflt": (np.float64, 1, None),
+    "str_blob": (np.uint8, 1, None),
+    "str_offs": (np.int64, 1, None),
+    "funcs": (np.int64, 2, FN_COLS),
+}
+
+
+class BytecodeError(Exception):
+    """A saved program is corrupt, truncated, foreign or fails verification."""
+
+
+class Program:
+    """The arrays of one compiled program plus where it came from."""
+
+    def __init__(self, code, lines, kint, kflt, str_blob, str_offs, funcs,
+                 filename="<input>", source=b""):
+        self.code = code
+        self.lines = lines
+        self.kint = kint
+        self.kflt = kflt
+        self.str_blob = str_blob
+        self.str_offs = str_offs
+        self.funcs = funcs
+        self.filename = filename
+        self.source = source          # bytes of the main file, for error display
+
+    # -- convenience ----------------------------------------------------------
+    @property
+    def num_strings(self) -> int:
+        return len(self.str_offs) - 1
+
+    def string(self, i: int) -> bytes:
+        return bytes(self.str_blob[self.str_offs[i]:self.str_offs[i + 1]])
+
+    def function_name(self, f: int) -> str:
+        return self.string(int(self.funcs[f, FN_NAME])).decode("utf-8", "replace")
+
+    def arrays(self) -> dict:
+        return {name: getattr(self, name) for name in ARRAYS}
+
+
+class ProgramBuilder:
+    """What the compiler emits into; ``finish`` freezes it into a Program.
+
+    Constants are interned (the same value gets the same index).  Functions
+    are declared first (so calls can name them before their code exists) and
+    their code is appended function by function.
+    """
+
+    def __init__(self, filename="<input>"):
+        self.filename = filename
+        self.code: list[tuple[int, int, int, int]] = []
+        self.lines: list[tuple[int, int]] = []
+        self._kint: dict[int, int] = {}
+        self._kflt: dict[bytes, int] = {}
+        self._kflt_values: list[float] = []
+        self._strs: dict[bytes, int] = {}
+        self.funcs: list[list[int]] = []
+
+    # -- constants --------------------------------------------------------------
+    def const_int(self, value: int) -> int:
+        """Index of int64 constant `value` (given as a Python int; u64 values
+        above 2^63-1 are stored as their two's complement bit pattern)."""
+        if value >= 1 << 63:
+            value -= 1 << 64
+        return self._kint.setdefault(value, len(self._kint))
+
+    def const_float(self, value: float) -> int:
+        key = np.float64(value).tobytes()      # distinguishes -0.0 and NaNs
+        if key not in self._kflt:
+            self._kflt[key] = len(self._kflt_values)
+            self._kflt_values.append(value)
+        return self._kflt[key]
+
+    def const_str(self, value: bytes) -> int:
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        return self._strs.setdefault(value, len(self._strs))
+
+    # -- functions --------------------------------------------------------------
+    def declare_function(self, name: str, arity: int, ncap: int = 0) -> int:
+        """Reserve a function index; its code comes later via begin_function."""
+        self.funcs.append([0, 0, 0, arity, ncap, self.const_str(name)])
+        return len(self.funcs) - 1
+
+    def begin_function(self, index: int) -> None:
+        self.funcs[index][FN_ENTRY] = len(self.code)
+
+    def end_function(self, index: int, nregs: int) -> None:
+        self.funcs[index][FN_END] = len(self.code)
+        self.funcs[index][FN_NREGS] = nregs
+
+    # -- code -----------------------------------------------------------------------
+    @property
+    def pc(self) -> int:
+        """Index of the next instruction to be emitted."""
+        return len(self.code)
+
+    def emit(self, op: int, a: int = 0, b: int = 0, c: int = 0, line: int = 0, col: int = 0) -> int:
+        """Append one instruction; return its pc (for patching jumps)."""
+        self.code.append((op, a, b, c))
+        self.lines.append((line, col))
+        return len(self.code) - 1
+
+    def patch(self, pc: int, a=None, b=None, c=None) -> None:
+        op, a0, b0, c0 = self.code[pc]
+        self.code[pc] = (op, a0 if a is None else a, b0 if b is None else b, c0 if c is None else c)
+
+    def finish(self, source: bytes = b"") -> Program:
+        strs = sorted(self._strs.items(), key=lambda kv: kv[1])
+        offs = np.zeros(len(strs) + 1, dtype=np.int64)
+        for i, (s, _) in enumerate(strs):
+            offs[i + 1] = offs[i] + len(s)
+        blob = np.frombuffer(b"".join(s for s, _ in strs), dtype=np.uint8).copy()
+        kint = sorted(self._kint.items(), key=lambda kv: kv[1])
+        return Program(
+            code=np.array(self.code, dtype=np.int32).reshape(-1, 4),
+            lines=np.array(self.lines, dtype=np.int32).reshape(-1, 2),
+            kint=np.array([v for v, _ in kint], dtype=np.int64),
+            kflt=np.array(self._kflt_values, dtype=np.float64),
+            str_blob=blob,
+            str_offs=offs,
+            funcs=np.array(self.funcs, dtype=np.int64).reshape(-1, FN_COLS),
+            filename=self.filename,
+            source=source,
+        )
+
+
+# ------------------------------------------------------------------ save / load
+def _meta(fingerprint: str) -> np.ndarray:
+    text = "orus-bytecode %d %s %s" % (FORMAT_VERSION, opcodes.fingerprint(), fingerprint)
+    return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def save(program: Program, path: str, fingerprint: str = "") -> None:
+    """Write atomically (temp file + rename) so readers never see half a file."""
+    buf = io.BytesIO()
+    np.savez(buf, meta=_meta(fingerprint), **program.arrays())
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buf.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load(path: str, fingerprint: str = "", filename="<input>", source=b"") -> Program:
+    """Read and check a saved program.  Raises BytecodeError for anything wrong;
+    the caller must still run the verifier (orus.verify) before executing."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = data["meta"]
+            if meta.dtype != np.uint8 or bytes(meta) != bytes(_meta(fingerprint)):
+                raise BytecodeError("saved program is from another version")
+            arrays = {}
+            for name, (dtype, ndim, cols) in ARRAYS.items():
+                arr = data[name]
+                if arr.dtype != dtype or arr.ndim != ndim or (cols and arr.shape[1] != cols):
+                    raise BytecodeError("saved program has a malformed %s array" % name)
+                arrays[name] = np.ascontiguousarray(arr)
+    except BytecodeError:
+        raise
+    except Exception as exc:  # zip errors, truncation, missing keys, bad headers
+        raise BytecodeError("saved program is unreadable: %s" % exc) from None
+    return Program(filename=filename, source=source, **arrays)

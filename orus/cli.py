@@ -1,0 +1,162 @@
+"""The `orus` command line.
+
+    orus run FILE | -        run a program (`orus FILE` also works)
+    orus dis FILE            list its bytecode
+    orus warm-cache [--check]
+    orus --version
+
+Exit status: 0 ok, 65 compile error (also an unreadable file), 70 runtime
+error, 2 command-line misuse, 1 internal error (a bug in Orus).  No Python
+traceback reaches the user (set ORUS_DEBUG=1 to see one for internal errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, __version__
+from .errors import CompileError, OrusError, OrusRuntimeError
+
+COMMANDS = ("run", "dis", "warm-cache")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.stderr.write("%s: error: %s\n" % (self.prog, message))
+        sys.exit(EXIT_USAGE)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="orus", description="Run Orus programs.")
+    parser.add_argument("--version", action="version", version="orus " + __version__)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = sub.add_parser("run", help="run an Orus program")
+    run.add_argument("file", metavar="FILE", help="program to run ('-' reads standard input)")
+    run.add_argument("--no-cache", action="store_true", help="do not reuse saved bytecode")
+    run.add_argument("--dump-bytecode", action="store_true",
+                     help="print the bytecode listing to stderr before running")
+    dis = sub.add_parser("dis", help="show the bytecode of a program")
+    dis.add_argument("file", metavar="FILE")
+    warm = sub.add_parser("warm-cache", help="compile the VM ahead of time")
+    warm.add_argument("--check", action="store_true",
+                      help="only report whether the cache is valid (exit 0 if it is, 1 if not)")
+    return parser
+
+
+def _read_source(path: str) -> bytes:
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise CompileError("cannot read file '%s': %s" % (path, exc.strerror or exc), path, 0, 0)
+
+
+def _report(err: OrusError, source: bytes | None) -> int:
+    from .diagnostics import render
+    text = render(err, source, color=sys.stderr.isatty())
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()
+    return EXIT_COMPILE if isinstance(err, CompileError) else EXIT_RUNTIME
+
+
+def _cmd_run(args) -> int:
+    from . import load_program, run_program
+    from .jit import warm
+    filename = "<stdin>" if args.file == "-" else args.file
+    source = None
+    try:
+        source = _read_source(args.file)
+        program = load_program(source, filename, use_cache=not args.no_cache)
+        if args.dump_bytecode:
+            from .disasm import disassemble
+            sys.stderr.write(disassemble(program) + "\n")
+        if not warm.is_warm():
+            warm.announce_if_cold()
+            warm.warm()
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        try:
+            run_program(program, out.write)
+        finally:
+            out.flush()
+    except OrusError as err:
+        return _report(err, source)
+    return EXIT_OK
+
+
+def _cmd_dis(args) -> int:
+    from . import compile_source
+    source = None
+    try:
+        source = _read_source(args.file)
+        program = compile_source(source, args.file)
+    except OrusError as err:
+        return _report(err, source)
+    from .disasm import disassemble
+    sys.stdout.write(disassemble(program) + "\n")
+    return EXIT_OK
+
+
+def _cmd_warm(args) -> int:
+    from .jit import cache, warm
+    folder = cache.vm_cache_dir()
+    if args.check:
+        ok = warm.is_warm()
+        print("cache %s: %s" % ("valid" if ok else "not built", folder or "(no writable cache folder)"))
+        return 0 if ok else 1
+    if folder is None:
+        sys.stderr.write("orus: no writable cache folder (set ORUS_CACHE_DIR); "
+                         "runs will compile the VM each time\n")
+    print("orus: compiling the VM into %s ..." % (folder or "memory"), flush=True)
+    seconds = warm.warm()
+    print("orus: VM ready in %.1f s" % seconds)
+    return EXIT_OK
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv = ["run"] + argv              # `orus FILE` runs FILE (DECISIONS row 38)
+    parser = _build_parser()
+    if not argv:
+        parser.print_usage(sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        return EXIT_USAGE
+    handler = {"run": _cmd_run, "dis": _cmd_dis, "warm-cache": _cmd_warm}[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+    except RecursionError as exc:
+        return _internal(exc)
+    except Exception as exc:                 # a bug in Orus, never the user's fault
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    if os.environ.get("ORUS_DEBUG"):
+        import traceback
+        traceback.print_exc()
+    try:
+        from .diagnostics import internal_error_text
+        text = internal_error_text(exc)
+    except Exception:
+        text = "orus: internal error (this is a bug in Orus; please report it): %s: %s" % (
+            type(exc).__name__, exc)
+    sys.stderr.write(text.rstrip("\n") + "\n")
+    return EXIT_INTERNAL

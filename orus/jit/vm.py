@@ -1,0 +1,734 @@
+"""The VM: one Numba-compiled dispatch loop over the bytecode arrays.
+
+Safety model (Numba does no bounds checking):
+  * register operands, constant indices, jump targets and call targets were
+    checked by orus.verify before the first call, so every R[x], KI[x], KF[x]
+    and code[pc] access below is in range by construction;
+  * the register file is large enough for the current frame (the host grows
+    it on GROW_REGS before a call enters a frame that would not fit);
+  * heap handles come out of registers, which the verifier cannot type, so
+    every heap access checks the handle (``_handle_ok``) before using it;
+  * call depth is checked against the frame array.
+
+Hot opcodes are inline in ``run``; bulky or rare ones live in helpers below.
+"""
+
+
+import numpy as np
+from numba import njit
+
+from .. import opcodes as op
+from .. import protocol as P
+from .. import runtime_errors as E
+
+I32_MIN = -2147483648
+I32_MAX = 2147483647
+I64_MIN = -9223372036854775808
+I64_MAX = 9223372036854775807
+U32_MASK = 0xFFFFFFFF
+
+
+# ------------------------------------------------------------------ arithmetic
+@njit(cache=True)
+def _div_trunc(x, y):
+    """C-style division (truncates toward zero); y != 0 and not MIN/-1."""
+    q = x // y
+    if q < 0 and q * y != x:
+        q += 1
+    return q
+
+
+@njit(cache=True)
+def _mul_i64_overflows(x, y):
+    if x == 0 or y == 0:
+        return False
+    if -2147483648 <= x <= 2147483647 and -2147483648 <= y <= 2147483647:
+        return False
+    if x > 0:
+        if y > 0:
+            return x > I64_MAX // y
+        return y < I64_MIN // x
+    if y > 0:
+        return x < I64_MIN // y
+    return x < I64_MAX // y
+
+
+@njit(cache=True)
+def _as_i32(v):
+    """Wrap a 64-bit pattern to i32 (sign-extended)."""
+    return ((v & U32_MASK) ^ 0x80000000) - 0x80000000
+
+
+@njit(cache=True)
+def _f64_to_int(f, to):
+    """Rust `as` from f64: truncate toward zero, saturate, NaN -> 0."""
+    if f != f:
+        return 0
+    if to == op.T_I32:
+        if f >= 2147483647.0:
+            return I32_MAX
+        if f <= -2147483648.0:
+            return I32_MIN
+        return np.int64(f)
+    if to == op.T_I64:
+        if f >= 9223372036854775807.0:
+            return I64_MAX
+        if f <= -9223372036854775808.0:
+            return I64_MIN
+        return np.int64(f)
+    if to == op.T_U32:
+        if f >= 4294967295.0:
+            return U32_MASK
+        if f <= 0.0:
+            return 0
+        return np.int64(f)
+    # u64
+    if f >= 18446744073709551615.0:
+        return -1
+    if f <= 0.0:
+        return 0
+    if f < 9223372036854775807.0:
+        return np.int64(f)
+    return np.int64(np.uint64(f))
+
+
+@njit(cache=True)
+def do_cast(conv, regs, fregs, dst, src):
+    """R[dst] := R[src] converted by `conv` (opcodes.conv_id(from, to))."""
+    frm = conv // op.CONV_TYPES
+    to = conv % op.CONV_TYPES
+    if frm == op.T_F64:
+        f = fregs[src]
+        if to == op.T_F64:
+            fregs[dst] = f
+        elif to == op.T_BOOL:
+            regs[dst] = 1 if f != 0.0 else 0
+        else:
+            regs[dst] = _f64_to_int(f, to)
+        return
+    v = regs[src]
+    if to == op.T_F64:
+        if frm == op.T_U64:
+            fregs[dst] = np.float64(np.uint64(v))
+        else:
+            fregs[dst] = np.float64(v)
+    elif to == op.T_BOOL:
+        regs[dst] = 1 if v != 0 else 0
+    elif to == op.T_I32:
+        regs[dst] = _as_i32(v)
+    elif to == op.T_U32:
+        regs[dst] = v & U32_MASK
+    else:
+        # to i64 / u64: every stored integer is already the right 64-bit pattern
+        # (i32 sign-extended, u32 zero-extended, bool 0/1).
+        regs[dst] = v
+
+
+@njit(cache=True)
+def cmp_int_float(v, f, unsigned):
+    """Exact comparison of an integer with a float: -1, 0, 1, or 2 if f is NaN."""
+    if f != f:
+        return 2
+    if unsigned:
+        fv = np.float64(np.uint64(v))
+    else:
+        fv = np.float64(v)
+    if fv < f:
+        return -1
+    if fv > f:
+        return 1
+    # fv == f: f is integral and within (rounded) range; compare exactly.
+    if unsigned:
+        if f >= 18446744073709551615.0:
+            return -1
+        u = np.uint64(v)
+        w = np.uint64(f)
+        if u < w:
+            return -1
+        return 1 if u > w else 0
+    if f >= 9223372036854775807.0:
+        return -1
+    if f < -9223372036854775808.0:
+        return 1
+    w = np.int64(f)
+    if v < w:
+        return -1
+    return 1 if v > w else 0
+
+
+@njit(cache=True)
+def cmp_test(c, rel):
+    if c == 2:
+        return 1 if rel == op.REL_NE else 0
+    if rel == op.REL_EQ:
+        return 1 if c == 0 else 0
+    if rel == op.REL_NE:
+        return 1 if c != 0 else 0
+    if rel == op.REL_LT:
+        return 1 if c < 0 else 0
+    if rel == op.REL_LE:
+        return 1 if c <= 0 else 0
+    if rel == op.REL_GT:
+        return 1 if c > 0 else 0
+    return 1 if c >= 0 else 0
+
+
+@njit(cache=True)
+def trip_count(start, end, step, flags):
+    """Number of iterations of a numeric for-loop, as uint64 bits in an int64.
+
+    Computed once in FORPREP so that FORLOOP is a decrement and an add, and
+    so that `..=MAX` never overflows (DECISIONS core rows 15, 27)."""
+    inclusive = (flags & op.FOR_INCLUSIVE) != 0
+    if flags & op.FOR_UNSIGNED:
+        a = np.uint64(start)
+        b = np.uint64(end)
+        if step > 0:
+            if a > b or (a == b and not inclusive):
+                return 0
+            d = b - a
+        else:
+            if a < b or (a == b and not inclusive):
+                return 0
+            d = a - b
+    else:
+        if step > 0:
+            if start > end or (start == end and not inclusive):
+                return 0
+            d = np.uint64(end) - np.uint64(start)
+        else:
+            if start < end or (start == end and not inclusive):
+                return 0
+            d = np.uint64(start) - np.uint64(end)
+    if step > 0:
+        s = np.uint64(step)
+    else:
+        s = np.uint64(0) - np.uint64(step)
+    if inclusive:
+        return np.int64(d // s + np.uint64(1))
+    return np.int64((d - np.uint64(1)) // s + np.uint64(1))
+
+
+# ------------------------------------------------------------------ heap
+@njit(cache=True)
+def _handle_ok(hobj, state, h, kind):
+    return 0 <= h < state[P.S_NOBJ] and hobj[h, P.H_KIND] == kind
+
+
+@njit(cache=True)
+def str_compare(hobj, hbytes, x, y):
+    """Bytewise three-way comparison of strings x and y (valid handles)."""
+    ox = hobj[x, P.H_OFF]
+    lx = hobj[x, P.H_LEN]
+    oy = hobj[y, P.H_OFF]
+    ly = hobj[y, P.H_LEN]
+    n = min(lx, ly)
+    for i in range(n):
+        a = hbytes[ox + i]
+        b = hbytes[oy + i]
+        if a != b:
+            return -1 if a < b else 1
+    if lx == ly:
+        return 0
+    return -1 if lx < ly else 1
+
+
+@njit(cache=True)
+def str_equal(hobj, hbytes, x, y):
+    if x == y:
+        return True
+    lx = hobj[x, P.H_LEN]
+    if lx != hobj[y, P.H_LEN]:
+        return False
+    ox = hobj[x, P.H_OFF]
+    oy = hobj[y, P.H_OFF]
+    for i in range(lx):
+        if hbytes[ox + i] != hbytes[oy + i]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def heap_room(hobj, hbytes, hslots, state, nobj, nbytes, nslots):
+    """True if the heap can take the allocation; else records the need (GROW_HEAP)."""
+    if (state[P.S_NOBJ] + nobj <= hobj.shape[0]
+            and state[P.S_NBYTES] + nbytes <= hbytes.shape[0]
+            and state[P.S_NSLOTS] + nslots <= hslots.shape[0]):
+        return True
+    state[P.S_NEED] = nobj
+    state[P.S_NEED2] = nbytes
+    state[P.S_NEED3] = nslots
+    return False
+
+
+@njit(cache=True)
+def new_object(hobj, state, kind, off, length):
+    h = state[P.S_NOBJ]
+    hobj[h, P.H_KIND] = kind
+    hobj[h, P.H_OFF] = off
+    hobj[h, P.H_LEN] = length
+    hobj[h, P.H_AUX] = 0
+    state[P.S_NOBJ] = h + 1
+    return h
+
+
+@njit(cache=True)
+def concat(hobj, hbytes, state, x, y):
+    """New string x ++ y; the caller checked room and the handles."""
+    lx = hobj[x, P.H_LEN]
+    ly = hobj[y, P.H_LEN]
+    off = state[P.S_NBYTES]
+    hbytes[off:off + lx] = hbytes[hobj[x, P.H_OFF]:hobj[x, P.H_OFF] + lx]
+    hbytes[off + lx:off + lx + ly] = hbytes[hobj[y, P.H_OFF]:hobj[y, P.H_OFF] + ly]
+    state[P.S_NBYTES] = off + lx + ly
+    return new_object(hobj, state, P.HK_STR, off, lx + ly)
+
+
+@njit(cache=True)
+def int_to_string(hobj, hbytes, state, v, unsigned):
+    """New string holding the decimal text of v; the caller checked room (20 bytes)."""
+    neg = (not unsigned) and v < 0
+    # the magnitude as uint64 is exact even for I64_MIN
+    mag = np.uint64(0) - np.uint64(v) if neg else np.uint64(v)
+    n = 1
+    t = mag
+    while t >= np.uint64(10):
+        t = t // np.uint64(10)
+        n += 1
+    if neg:
+        n += 1
+    off = state[P.S_NBYTES]
+    pos = off + n - 1
+    while True:
+        hbytes[pos] = np.uint8(48 + np.int64(mag % np.uint64(10)))
+        mag = mag // np.uint64(10)
+        pos -= 1
+        if mag == np.uint64(0):
+            break
+    if neg:
+        hbytes[off] = 45   # '-'
+    state[P.S_NBYTES] = off + n
+    return new_object(hobj, state, P.HK_STR, off, n)
+
+
+# ------------------------------------------------------------------ output
+@njit(cache=True)
+def out_bytes(out_rec, out_blob, state, kind, hobj, hbytes, h):
+    """Append a record whose payload is the bytes of string h.  False = no room."""
+    n = state[P.S_NOUT]
+    ln = hobj[h, P.H_LEN]
+    b = state[P.S_NBLOB]
+    if n >= out_rec.shape[0] or b + ln > out_blob.shape[0]:
+        state[P.S_NEED] = ln
+        return False
+    o = hobj[h, P.H_OFF]
+    out_blob[b:b + ln] = hbytes[o:o + ln]
+    out_rec[n, 0] = kind
+    out_rec[n, 1] = b
+    out_rec[n, 2] = ln
+    state[P.S_NBLOB] = b + ln
+    state[P.S_NOUT] = n + 1
+    return True
+
+
+# ------------------------------------------------------------------ the loop
+@njit(cache=True)
+def run(code, kint, kflt, funcs, regs, fregs, frames, state, ginit,
+        hobj, hbytes, hslots, out_rec, out_blob):
+    pc = state[P.S_PC]
+    base = state[P.S_BASE]
+    fn = state[P.S_FN]
+    depth = state[P.S_DEPTH]
+    budget = state[P.S_BUDGET]
+    nregs_total = regs.shape[0]
+    err = -1
+    errarg = -1
+    status = P.DONE
+
+    while True:
+        o = code[pc, 0]
+        a = code[pc, 1]
+        b = code[pc, 2]
+        c = code[pc, 3]
+
+        # ---- most frequent first ---------------------------------------
+        if o == op.MOVE:
+            regs[base + a] = regs[base + b]
+        elif o == op.LOADI:
+            regs[base + a] = b
+        elif o == op.ADD_I32:
+            r = regs[base + b] + regs[base + c]
+            if r < I32_MIN or r > I32_MAX:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = r
+        elif o == op.SUB_I32:
+            r = regs[base + b] - regs[base + c]
+            if r < I32_MIN or r > I32_MAX:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = r
+        elif o == op.MUL_I32:
+            r = regs[base + b] * regs[base + c]
+            if r < I32_MIN or r > I32_MAX:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = r
+        elif o == op.LT_I:
+            regs[base + a] = 1 if regs[base + b] < regs[base + c] else 0
+        elif o == op.LE_I:
+            regs[base + a] = 1 if regs[base + b] <= regs[base + c] else 0
+        elif o == op.EQ_I:
+            regs[base + a] = 1 if regs[base + b] == regs[base + c] else 0
+        elif o == op.NE_I:
+            regs[base + a] = 1 if regs[base + b] != regs[base + c] else 0
+        elif o == op.JMPF:
+            if regs[base + a] == 0:
+                if b <= pc:
+                    budget -= 1
+                    if budget <= 0:
+                        pc = b
+                        status = P.YIELD
+                        break
+                pc = b
+                continue
+        elif o == op.JMPT:
+            if regs[base + a] != 0:
+                if b <= pc:
+                    budget -= 1
+                    if budget <= 0:
+                        pc = b
+                        status = P.YIELD
+                        break
+                pc = b
+                continue
+        elif o == op.JMP:
+            if a <= pc:
+                budget -= 1
+                if budget <= 0:
+                    pc = a
+                    status = P.YIELD
+                    break
+            pc = a
+            continue
+        elif o == op.FORLOOP:
+            cnt = regs[base + a + 3] - 1
+            regs[base + a + 3] = cnt
+            if cnt != 0:
+                regs[base + a] += regs[base + a + 2]
+                budget -= 1
+                if budget <= 0:
+                    pc = b
+                    status = P.YIELD
+                    break
+                pc = b
+                continue
+        elif o == op.GETG:
+            regs[base + a] = regs[b]
+        elif o == op.LOADK:
+            regs[base + a] = kint[b]
+        elif o == op.LOADF:
+            fregs[base + a] = kflt[b]
+        elif o == op.ADD_F64:
+            fregs[base + a] = fregs[base + b] + fregs[base + c]
+        elif o == op.SUB_F64:
+            fregs[base + a] = fregs[base + b] - fregs[base + c]
+        elif o == op.MUL_F64:
+            fregs[base + a] = fregs[base + b] * fregs[base + c]
+        elif o == op.DIV_F64:
+            y = fregs[base + c]
+            if y == 0.0:
+                err = E.DIV_ZERO
+                break
+            fregs[base + a] = fregs[base + b] / y
+        elif o == op.LT_F:
+            regs[base + a] = 1 if fregs[base + b] < fregs[base + c] else 0
+        elif o == op.LE_F:
+            regs[base + a] = 1 if fregs[base + b] <= fregs[base + c] else 0
+        elif o == op.EQ_F:
+            regs[base + a] = 1 if fregs[base + b] == fregs[base + c] else 0
+        elif o == op.NE_F:
+            regs[base + a] = 1 if fregs[base + b] != fregs[base + c] else 0
+        elif o == op.ADD_I64:
+            x = regs[base + b]
+            y = regs[base + c]
+            if (y > 0 and x > I64_MAX - y) or (y < 0 and x < I64_MIN - y):
+                err = E.OVERFLOW
+                break
+            regs[base + a] = x + y
+        elif o == op.SUB_I64:
+            x = regs[base + b]
+            y = regs[base + c]
+            if (y < 0 and x > I64_MAX + y) or (y > 0 and x < I64_MIN + y):
+                err = E.OVERFLOW
+                break
+            regs[base + a] = x - y
+        elif o == op.MUL_I64:
+            x = regs[base + b]
+            y = regs[base + c]
+            if _mul_i64_overflows(x, y):
+                err = E.OVERFLOW
+                break
+            regs[base + a] = x * y
+        elif o == op.DIV_I32 or o == op.DIV_I64 or o == op.MOD_I32 or o == op.MOD_I64:
+            x = regs[base + b]
+            y = regs[base + c]
+            if y == 0:
+                err = E.DIV_ZERO
+                break
+            if y == -1 and x == (I32_MIN if (o == op.DIV_I32 or o == op.MOD_I32) else I64_MIN):
+                err = E.OVERFLOW
+                break
+            q = _div_trunc(x, y)
+            if o == op.DIV_I32 or o == op.DIV_I64:
+                regs[base + a] = q
+            else:
+                regs[base + a] = x - q * y
+        elif o == op.CALL:
+            nb = base + a
+            if depth >= frames.shape[0]:
+                err = E.STACK_OVERFLOW
+                break
+            need = nb + funcs[b, 2]
+            if need > nregs_total:
+                state[P.S_NEED] = need
+                status = P.GROW_REGS
+                break
+            budget -= 1
+            frames[depth, 0] = pc + 1
+            frames[depth, 1] = base
+            frames[depth, 2] = fn
+            depth += 1
+            base = nb
+            fn = b
+            pc = funcs[b, 0]
+            if budget <= 0:
+                status = P.YIELD
+                break
+            continue
+        elif o == op.RET or o == op.RET0:
+            if depth == 0:
+                break                       # main returned: program done
+            if o == op.RET:
+                regs[base] = regs[base + a]
+            depth -= 1
+            pc = frames[depth, 0]
+            base = frames[depth, 1]
+            fn = frames[depth, 2]
+            continue
+        elif o == op.CALLV:
+            h = regs[base + b]
+            if not _handle_ok(hobj, state, h, P.HK_FN):
+                err = E.NOT_A_FUNCTION
+                break
+            soff = hobj[h, P.H_OFF]
+            f = hslots[soff]
+            ncap = hobj[h, P.H_LEN] - 1
+            nb = base + a
+            if depth >= frames.shape[0]:
+                err = E.STACK_OVERFLOW
+                break
+            need = nb + funcs[f, 2]
+            if need > nregs_total:
+                state[P.S_NEED] = need
+                status = P.GROW_REGS
+                break
+            arity = funcs[f, 3]
+            for i in range(ncap):
+                regs[nb + arity + i] = hslots[soff + 1 + i]
+            budget -= 1
+            frames[depth, 0] = pc + 1
+            frames[depth, 1] = base
+            frames[depth, 2] = fn
+            depth += 1
+            base = nb
+            fn = f
+            pc = funcs[f, 0]
+            if budget <= 0:
+                status = P.YIELD
+                break
+            continue
+        elif o == op.FORPREP:
+            step = regs[base + a + 2]
+            if step == 0:
+                err = E.STEP_ZERO
+                break
+            cnt = trip_count(regs[base + a], regs[base + a + 1], step, c)
+            regs[base + a + 3] = cnt
+            if cnt == 0:
+                pc = b
+                continue
+        elif o == op.NOT:
+            regs[base + a] = 1 - regs[base + b]
+        elif o == op.GETG_CHK:
+            if ginit[b] == 0:
+                err = E.UNINIT_GLOBAL
+                errarg = c
+                break
+            regs[base + a] = regs[b]
+        elif o == op.SETG:
+            regs[a] = regs[base + b]
+            ginit[a] = 1
+        elif o == op.OUT:
+            if b == op.OUT_STR or b == op.OUT_FN:
+                h = regs[base + a]
+                if b == op.OUT_FN:
+                    if not _handle_ok(hobj, state, h, P.HK_FN):
+                        err = E.BAD_VALUE
+                        break
+                    h = funcs[hslots[hobj[h, P.H_OFF]], 5]    # the name's string id
+                if not _handle_ok(hobj, state, h, P.HK_STR):
+                    err = E.BAD_VALUE
+                    break
+                if not out_bytes(out_rec, out_blob, state, b, hobj, hbytes, h):
+                    status = P.FLUSH
+                    break
+            else:
+                n = state[P.S_NOUT]
+                if n >= out_rec.shape[0]:
+                    state[P.S_NEED] = 0
+                    status = P.FLUSH
+                    break
+                out_rec[n, 0] = b
+                out_rec[n, 1] = regs[base + a]
+                out_rec[n, 2] = 0
+                state[P.S_NOUT] = n + 1
+        elif o == op.OUTEND:
+            n = state[P.S_NOUT]
+            if n >= out_rec.shape[0]:
+                state[P.S_NEED] = 0
+                status = P.FLUSH
+                break
+            out_rec[n, 0] = P.OUTEND_REC
+            out_rec[n, 1] = a
+            out_rec[n, 2] = b
+            state[P.S_NOUT] = n + 1
+        elif o == op.ADD_U32:
+            regs[base + a] = (regs[base + b] + regs[base + c]) & U32_MASK
+        elif o == op.SUB_U32:
+            regs[base + a] = (regs[base + b] - regs[base + c]) & U32_MASK
+        elif o == op.MUL_U32:
+            regs[base + a] = np.int64(np.uint64(regs[base + b]) * np.uint64(regs[base + c])) & U32_MASK
+        elif o == op.ADD_U64:
+            regs[base + a] = regs[base + b] + regs[base + c]      # wraps mod 2^64
+        elif o == op.SUB_U64:
+            regs[base + a] = regs[base + b] - regs[base + c]
+        elif o == op.MUL_U64:
+            regs[base + a] = np.int64(np.uint64(regs[base + b]) * np.uint64(regs[base + c]))
+        elif o == op.DIV_U32 or o == op.MOD_U32 or o == op.DIV_U64 or o == op.MOD_U64:
+            y = regs[base + c]
+            if y == 0:
+                err = E.DIV_ZERO
+                break
+            ux = np.uint64(regs[base + b])
+            uy = np.uint64(y)
+            if o == op.DIV_U32 or o == op.DIV_U64:
+                regs[base + a] = np.int64(ux // uy)
+            else:
+                regs[base + a] = np.int64(ux % uy)
+        elif o == op.MOD_F64:
+            y = fregs[base + c]
+            if y == 0.0:
+                err = E.DIV_ZERO
+                break
+            fregs[base + a] = np.fmod(fregs[base + b], y)
+        elif o == op.NEG_I32:
+            x = regs[base + b]
+            if x == I32_MIN:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = -x
+        elif o == op.NEG_I64:
+            x = regs[base + b]
+            if x == I64_MIN:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = -x
+        elif o == op.NEG_F64:
+            fregs[base + a] = -fregs[base + b]
+        elif o == op.LT_U64:
+            regs[base + a] = 1 if np.uint64(regs[base + b]) < np.uint64(regs[base + c]) else 0
+        elif o == op.LE_U64:
+            regs[base + a] = 1 if np.uint64(regs[base + b]) <= np.uint64(regs[base + c]) else 0
+        elif o == op.CMP_IF or o == op.CMP_UF:
+            regs[base + a] = cmp_int_float(regs[base + b], fregs[base + c], o == op.CMP_UF)
+        elif o == op.CMP_TEST:
+            regs[base + a] = cmp_test(regs[base + b], c)
+        elif o == op.CAST:
+            do_cast(c, regs, fregs, base + a, base + b)
+        elif o == op.LOADS:
+            regs[base + a] = b                 # string constant b is heap object b
+        elif o == op.LOADFN:
+            regs[base + a] = state[P.S_NSTR] + b
+        elif (o == op.EQ_S or o == op.NE_S or o == op.LT_S or o == op.LE_S):
+            x = regs[base + b]
+            y = regs[base + c]
+            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
+                err = E.BAD_VALUE
+                break
+            if o == op.EQ_S:
+                regs[base + a] = 1 if str_equal(hobj, hbytes, x, y) else 0
+            elif o == op.NE_S:
+                regs[base + a] = 0 if str_equal(hobj, hbytes, x, y) else 1
+            elif o == op.LT_S:
+                regs[base + a] = 1 if str_compare(hobj, hbytes, x, y) < 0 else 0
+            else:
+                regs[base + a] = 1 if str_compare(hobj, hbytes, x, y) <= 0 else 0
+        elif o == op.CONCAT:
+            x = regs[base + b]
+            y = regs[base + c]
+            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
+                err = E.BAD_VALUE
+                break
+            if not heap_room(hobj, hbytes, hslots, state, 1, hobj[x, P.H_LEN] + hobj[y, P.H_LEN], 0):
+                status = P.GROW_HEAP
+                break
+            regs[base + a] = concat(hobj, hbytes, state, x, y)
+        elif o == op.TOSTR:
+            if c == op.OUT_STR:
+                regs[base + a] = regs[base + b]
+            elif c == op.OUT_F64 or c == op.OUT_BOOL or c == op.OUT_FN:
+                status = P.HOST                # formatted by the host (orus.fmt)
+                break
+            else:
+                if not heap_room(hobj, hbytes, hslots, state, 1, 20, 0):
+                    status = P.GROW_HEAP
+                    break
+                regs[base + a] = int_to_string(hobj, hbytes, state, regs[base + b],
+                                               c == op.OUT_U32 or c == op.OUT_U64)
+        elif o == op.CLOSURE:
+            if not heap_room(hobj, hbytes, hslots, state, 1, 0, c + 1):
+                status = P.GROW_HEAP
+                break
+            soff = state[P.S_NSLOTS]
+            hslots[soff] = b
+            for i in range(c):
+                hslots[soff + 1 + i] = regs[base + a + 1 + i]
+            state[P.S_NSLOTS] = soff + c + 1
+            regs[base + a] = new_object(hobj, state, P.HK_FN, soff, c + 1)
+        elif o == op.TIMESTAMP:
+            status = P.HOST
+            break
+        elif o == op.ERROR:
+            err = a
+            errarg = b
+            break
+        elif o == op.HALT:
+            break
+        else:
+            err = E.BAD_VALUE           # unreachable after verification
+            break
+        pc += 1
+
+    if err >= 0:
+        status = P.ERROR
+        state[P.S_ERR] = err
+        state[P.S_ERRARG] = errarg
+    if budget <= 0:
+        budget = P.YIELD_EVERY
+    state[P.S_PC] = pc
+    state[P.S_BASE] = base
+    state[P.S_FN] = fn
+    state[P.S_DEPTH] = depth
+    state[P.S_BUDGET] = budget
+    return status

@@ -1,0 +1,206 @@
+"""The Orus instruction set: the only place an opcode is defined.
+
+Every instruction is four int32 words ``op a b c`` (see bytecode.py).  Each row
+below gives the opcode's number (its position), its name, the kind of each
+operand and a one-line description in register-transfer notation:
+
+    R[x]      register x of the current frame (64 bits; read as int64 or float64)
+    G[x]      global x (= register x of the main frame, absolute)
+    KI[x]     int64 constant pool       KF[x]   float64 constant pool
+    KS[x]     string constant x (a heap handle, see runtime)
+    pc        program counter (absolute instruction index)
+
+Operand kinds (what the verifier checks for each operand):
+
+    r   a register of the current function:      0 <= x < nregs
+    g   a global:                                 0 <= x < nregs of the main function
+    ki  an int constant index                     kf  a float constant index
+    ks  a string constant index                   fn  a function index
+    j   a jump target inside the current function's code
+    n   an immediate integer (any int32)
+    cv  a conversion id (CONV_* below)            ok  an output kind (OUT_* below)
+    e   a runtime error code (orus.runtime_errors)
+    -   unused (must be 0)
+
+Value representation: i32 values are kept sign-extended in the 64-bit
+register, u32 zero-extended, u64 as its two's complement bit pattern, bool as
+0/1, f64 as IEEE bits (the VM reads them through a float64 view of the same
+register file), strings and function values as heap handles (int64).
+
+The compiler selects typed opcodes; the VM never checks a type at run time.
+Numbers are plain module-level ints so that Numba freezes them as literals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+OPERAND_KINDS = ("r", "g", "ki", "kf", "ks", "fn", "j", "n", "cv", "ok", "e", "-")
+
+
+class OpInfo:
+    __slots__ = ("number", "name", "operands", "doc")
+
+    def __init__(self, number, name, operands, doc):
+        self.number = number
+        self.name = name
+        self.operands = operands
+        self.doc = doc
+
+    def __repr__(self):
+        return "OpInfo(%d, %s, %s)" % (self.number, self.name, " ".join(self.operands))
+
+
+TABLE: list[OpInfo] = []
+
+
+def _op(name: str, operands: str, doc: str) -> int:
+    kinds = tuple(operands.split())
+    assert len(kinds) == 3 and all(k in OPERAND_KINDS for k in kinds), name
+    number = len(TABLE)
+    TABLE.append(OpInfo(number, name, kinds, doc))
+    return number
+
+
+# ---- loads and moves --------------------------------------------------------
+MOVE = _op("MOVE", "r r -", "R[A] := R[B]")
+LOADI = _op("LOADI", "r n -", "R[A] := B (immediate integer)")
+LOADK = _op("LOADK", "r ki -", "R[A] := KI[B]")
+LOADF = _op("LOADF", "r kf -", "R[A].f := KF[B]")
+LOADS = _op("LOADS", "r ks -", "R[A] := KS[B] (string handle)")
+LOADFN = _op("LOADFN", "r fn -", "R[A] := function value of function B (no captures)")
+GETG = _op("GETG", "r g -", "R[A] := G[B]")
+GETG_CHK = _op("GETG_CHK", "r g ks", "R[A] := G[B]; error 'variable KS[C] used before it is initialized' if G[B] never set")
+SETG = _op("SETG", "g r -", "G[A] := R[B]; marks G[A] initialized")
+
+# ---- integer arithmetic: i32 (overflow traps) ------------------------------
+ADD_I32 = _op("ADD_I32", "r r r", "R[A] := R[B] + R[C]  (i32; overflow -> error)")
+SUB_I32 = _op("SUB_I32", "r r r", "R[A] := R[B] - R[C]  (i32; overflow -> error)")
+MUL_I32 = _op("MUL_I32", "r r r", "R[A] := R[B] * R[C]  (i32; overflow -> error)")
+DIV_I32 = _op("DIV_I32", "r r r", "R[A] := R[B] / R[C]  (i32, truncates; /0 and MIN/-1 -> error)")
+MOD_I32 = _op("MOD_I32", "r r r", "R[A] := R[B] % R[C]  (i32, sign of dividend; %0 and MIN%-1 -> error)")
+NEG_I32 = _op("NEG_I32", "r r -", "R[A] := -R[B]  (i32; -MIN -> error)")
+# ---- i64 --------------------------------------------------------------------
+ADD_I64 = _op("ADD_I64", "r r r", "R[A] := R[B] + R[C]  (i64; overflow -> error)")
+SUB_I64 = _op("SUB_I64", "r r r", "R[A] := R[B] - R[C]  (i64; overflow -> error)")
+MUL_I64 = _op("MUL_I64", "r r r", "R[A] := R[B] * R[C]  (i64; overflow -> error)")
+DIV_I64 = _op("DIV_I64", "r r r", "R[A] := R[B] / R[C]  (i64; /0 and MIN/-1 -> error)")
+MOD_I64 = _op("MOD_I64", "r r r", "R[A] := R[B] % R[C]  (i64; %0 and MIN%-1 -> error)")
+NEG_I64 = _op("NEG_I64", "r r -", "R[A] := -R[B]  (i64; -MIN -> error)")
+# ---- u32 (wraps modulo 2^32) -------------------------------------------------
+ADD_U32 = _op("ADD_U32", "r r r", "R[A] := (R[B] + R[C]) mod 2^32")
+SUB_U32 = _op("SUB_U32", "r r r", "R[A] := (R[B] - R[C]) mod 2^32")
+MUL_U32 = _op("MUL_U32", "r r r", "R[A] := (R[B] * R[C]) mod 2^32")
+DIV_U32 = _op("DIV_U32", "r r r", "R[A] := R[B] / R[C]  (u32; /0 -> error)")
+MOD_U32 = _op("MOD_U32", "r r r", "R[A] := R[B] % R[C]  (u32; %0 -> error)")
+# ---- u64 (wraps modulo 2^64) -------------------------------------------------
+ADD_U64 = _op("ADD_U64", "r r r", "R[A] := (R[B] + R[C]) mod 2^64")
+SUB_U64 = _op("SUB_U64", "r r r", "R[A] := (R[B] - R[C]) mod 2^64")
+MUL_U64 = _op("MUL_U64", "r r r", "R[A] := (R[B] * R[C]) mod 2^64")
+DIV_U64 = _op("DIV_U64", "r r r", "R[A] := R[B] / R[C]  (unsigned; /0 -> error)")
+MOD_U64 = _op("MOD_U64", "r r r", "R[A] := R[B] % R[C]  (unsigned; %0 -> error)")
+# ---- f64 ---------------------------------------------------------------------
+ADD_F64 = _op("ADD_F64", "r r r", "R[A].f := R[B].f + R[C].f")
+SUB_F64 = _op("SUB_F64", "r r r", "R[A].f := R[B].f - R[C].f")
+MUL_F64 = _op("MUL_F64", "r r r", "R[A].f := R[B].f * R[C].f")
+DIV_F64 = _op("DIV_F64", "r r r", "R[A].f := R[B].f / R[C].f  (/0.0 -> error)")
+MOD_F64 = _op("MOD_F64", "r r r", "R[A].f := fmod(R[B].f, R[C].f)  (%0.0 -> error)")
+NEG_F64 = _op("NEG_F64", "r r -", "R[A].f := -R[B].f")
+
+# ---- comparisons (result bool 0/1) -------------------------------------------
+# Integers of every type and bools compare equal iff their bit patterns do.
+EQ_I = _op("EQ_I", "r r r", "R[A] := R[B] == R[C]  (integers, bool)")
+NE_I = _op("NE_I", "r r r", "R[A] := R[B] != R[C]  (integers, bool)")
+# Signed order is right for i32, i64 and (zero-extended) u32.
+LT_I = _op("LT_I", "r r r", "R[A] := R[B] < R[C]  (i32, i64, u32)")
+LE_I = _op("LE_I", "r r r", "R[A] := R[B] <= R[C]  (i32, i64, u32)")
+LT_U64 = _op("LT_U64", "r r r", "R[A] := R[B] < R[C]  (unsigned 64-bit)")
+LE_U64 = _op("LE_U64", "r r r", "R[A] := R[B] <= R[C]  (unsigned 64-bit)")
+EQ_F = _op("EQ_F", "r r r", "R[A] := R[B].f == R[C].f")
+NE_F = _op("NE_F", "r r r", "R[A] := R[B].f != R[C].f")
+LT_F = _op("LT_F", "r r r", "R[A] := R[B].f < R[C].f")
+LE_F = _op("LE_F", "r r r", "R[A] := R[B].f <= R[C].f")
+EQ_S = _op("EQ_S", "r r r", "R[A] := bytes of string R[B] == bytes of R[C]")
+NE_S = _op("NE_S", "r r r", "R[A] := bytes of string R[B] != bytes of R[C]")
+LT_S = _op("LT_S", "r r r", "R[A] := string R[B] < R[C]  (bytewise)")
+LE_S = _op("LE_S", "r r r", "R[A] := string R[B] <= R[C]  (bytewise)")
+# Mixed integer/f64 comparisons compare exact values (DECISIONS core 19).
+CMP_IF = _op("CMP_IF", "r r r", "R[A] := sign(R[B] (signed int) - R[C].f) as -1/0/1; 2 if unordered (NaN)")
+CMP_UF = _op("CMP_UF", "r r r", "R[A] := sign(R[B] (u64) - R[C].f) as -1/0/1; 2 if unordered (NaN)")
+CMP_TEST = _op("CMP_TEST", "r r n", "R[A] := R[B] (a CMP_* result) satisfies relation C (REL_*)")
+NOT = _op("NOT", "r r -", "R[A] := 1 - R[B]  (bool)")
+
+# ---- conversions -----------------------------------------------------------
+CAST = _op("CAST", "r r cv", "R[A] := R[B] converted by conversion C (CONV_*; never fails)")
+TOSTR = _op("TOSTR", "r r ok", "R[A] := string of R[B] formatted as print does for kind C (OUT_*)")
+CONCAT = _op("CONCAT", "r r r", "R[A] := string R[B] ++ string R[C]")
+
+# ---- control flow ---------------------------------------------------------
+JMP = _op("JMP", "j - -", "pc := A")
+JMPF = _op("JMPF", "r j -", "if not R[A]: pc := B")
+JMPT = _op("JMPT", "r j -", "if R[A]: pc := B")
+# Numeric for-loops.  R[A] = loop variable, R[A+1] = END, R[A+2] = STEP,
+# R[A+3] = remaining iteration count (set by FORPREP).  C = FOR_* flags.
+FORPREP = _op("FORPREP", "r j n", "check STEP != 0 (else error); R[A+3] := trip count of R[A]..R[A+1] by R[A+2] (flags C); if 0: pc := B")
+FORLOOP = _op("FORLOOP", "r j -", "R[A+3] -= 1; if R[A+3] != 0: R[A] += R[A+2]; pc := B")
+
+# ---- calls --------------------------------------------------------------------
+# The callee's frame starts at the caller's R[A]: arguments are R[A..A+arity-1],
+# captured values follow them, and the result is left in R[A].
+CALL = _op("CALL", "r fn -", "R[A] := call function B with arguments R[A..]")
+CALLV = _op("CALLV", "r r -", "R[A] := call function value R[B] with arguments R[A..]")
+RET = _op("RET", "r - -", "return R[A] to the caller")
+RET0 = _op("RET0", "- - -", "return without a value")
+CLOSURE = _op("CLOSURE", "r fn n", "R[A] := function value of B capturing R[A+1..A+C] by value")
+
+# ---- output -------------------------------------------------------------------
+OUT = _op("OUT", "r ok -", "append print record (kind B, value R[A])")
+OUTEND = _op("OUTEND", "n n -", "end a print statement: A = template string id or -1, B = argument count")
+
+# ---- misc ---------------------------------------------------------------------
+TIMESTAMP = _op("TIMESTAMP", "r - -", "R[A].f := monotonic clock seconds (host call)")
+ERROR = _op("ERROR", "e n -", "raise runtime error A (detail string KS[B], or -1)")
+HALT = _op("HALT", "- - -", "stop the program (exit status 0)")
+
+NUM_OPS = len(TABLE)
+NAMES = tuple(info.name for info in TABLE)
+BY_NAME = {info.name: info for info in TABLE}
+
+# ---- output record / TOSTR kinds ------------------------------------------------
+OUT_I32 = 0   # signed decimal (i32 and i64 share it)
+OUT_I64 = 1
+OUT_U32 = 2
+OUT_U64 = 3   # unsigned decimal of the 64-bit pattern
+OUT_F64 = 4   # print's float format (CORE §7.1)
+OUT_BOOL = 5
+OUT_STR = 6   # a string handle; the VM copies the bytes into the output buffer
+OUT_FN = 7    # a function value: prints "<fn NAME>"
+OUT_KINDS = 8
+
+# ---- CMP_TEST relations ------------------------------------------------------------
+REL_EQ, REL_NE, REL_LT, REL_LE, REL_GT, REL_GE = range(6)
+
+# ---- FORPREP flags -------------------------------------------------------------------
+FOR_INCLUSIVE = 1   # `..=`
+FOR_UNSIGNED = 2    # compare as unsigned 64-bit (u32, u64)
+FOR_32 = 4          # values are 32-bit (i32, u32): the loop variable wraps there
+FOR_I32_STEP_CHECK = 8  # reserved
+
+# ---- CAST conversions (DECISIONS core row 8: Rust `as`, never fails) ----------------
+# Conversion id = FROM * CONV_TYPES + TO, with type codes:
+T_I32, T_I64, T_U32, T_U64, T_F64, T_BOOL = range(6)
+CONV_TYPES = 6
+NUM_CONVS = CONV_TYPES * CONV_TYPES
+
+
+def conv_id(from_code: int, to_code: int) -> int:
+    return from_code * CONV_TYPES + to_code
+
+
+def fingerprint() -> str:
+    """Hash of the instruction set: part of every cache key."""
+    h = hashlib.sha256()
+    for info in TABLE:
+        h.update(("%d %s %s\n" % (info.number, info.name, " ".join(info.operands))).encode())
+    h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES)).encode())
+    return h.hexdigest()

@@ -1,0 +1,60 @@
+"""The contract between the VM loop and its host (no numba here).
+
+The loop never touches a Python object.  It runs until it must stop, stores
+its position and a status in the ``state`` array, and returns the status.  The
+host does what only it can do (write output, grow memory, format a float,
+report an error) and calls the loop again, which resumes at ``state[S_PC]``.
+
+    status       meaning                                  host action, then
+    DONE         program finished (HALT / main returned)  exit 0
+    ERROR        runtime error S_ERR at pc S_PC           report, exit 70
+    FLUSH        output buffer full                       write, resume same pc
+    GROW_REGS    register file too small (S_NEED slots)   enlarge, resume same pc
+    GROW_HEAP    heap full (S_NEED objs, S_NEED2 bytes)    enlarge, resume same pc
+    HOST         instruction at S_PC is a host call       do it, resume at pc+1
+    YIELD        instruction budget used up               check signals, resume
+
+Instructions that stop with FLUSH / GROW_* have had no side effect yet, so
+re-executing them is safe.
+"""
+
+# ---- statuses -----------------------------------------------------------------
+DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD = range(7)
+STATUS_NAMES = ("DONE", "ERROR", "FLUSH", "GROW_REGS", "GROW_HEAP", "HOST", "YIELD")
+
+# ---- state array slots ---------------------------------------------------------
+S_PC = 0        # pc to resume at (or of the failing / host instruction)
+S_BASE = 1      # register base of the current frame
+S_FN = 2        # current function index
+S_DEPTH = 3     # number of saved frames (0 = in main)
+S_ERR = 4       # runtime error code (orus.runtime_errors)
+S_ERRARG = 5    # error detail: a string constant index or -1
+S_NOUT = 6      # records used in the output buffer
+S_NBLOB = 7     # bytes used in the output blob
+S_NOBJ = 8      # heap objects in use
+S_NBYTES = 9    # heap string bytes in use
+S_NSLOTS = 10   # heap slots in use
+S_NEED = 11     # GROW_REGS: register slots needed; GROW_HEAP: objects needed
+S_NEED2 = 12    # GROW_HEAP: string bytes needed
+S_NEED3 = 13    # GROW_HEAP: slots needed
+S_NSTR = 14     # number of string constants (= first plain-function handle)
+S_BUDGET = 15   # backward jumps / calls before a YIELD
+S_SIZE = 16
+
+# ---- frames: one row per active call (below the current one) --------------------
+F_RET_PC, F_BASE, F_FN = range(3)
+F_COLS = 3
+MAX_DEPTH = 100_000        # "stack overflow" beyond this many nested calls
+
+# ---- heap objects: one row per object ----------------------------------------------
+H_KIND, H_OFF, H_LEN, H_AUX = range(4)
+H_COLS = 4
+HK_FREE, HK_STR, HK_FN = 0, 1, 2
+# HK_STR: bytes hbytes[off:off+len]
+# HK_FN:  slots hslots[off:off+len] = [function index, captured values...]
+
+# ---- output records (orus.fmt decodes them) ---------------------------------------
+OUTEND_REC = 100           # record kind that ends one print statement
+REC_COLS = 3
+
+YIELD_EVERY = 1 << 22      # backward jumps and calls between YIELDs
