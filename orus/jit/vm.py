@@ -44,13 +44,14 @@ def _mul_i64_overflows(x, y):
         return False
     if -2147483648 <= x <= 2147483647 and -2147483648 <= y <= 2147483647:
         return False
+    # CERT INT32-C, with C (truncating) division
     if x > 0:
         if y > 0:
-            return x > I64_MAX // y
-        return y < I64_MIN // x
+            return x > _div_trunc(I64_MAX, y)
+        return y < _div_trunc(I64_MIN, x)
     if y > 0:
-        return x < I64_MIN // y
-    return x < I64_MAX // y
+        return x < _div_trunc(I64_MIN, y)
+    return x < _div_trunc(I64_MAX, y)
 
 
 @njit(cache=True)

@@ -1,0 +1,120 @@
+"""Saving and loading programs, and the verifier that guards the VM (no numba)."""
+
+import numpy as np
+import pytest
+
+from orus import bytecode, opcodes as op
+from orus.bytecode import BytecodeError, ProgramBuilder
+from orus.verify import verify
+
+
+def sample_program():
+    b = ProgramBuilder("t.orus")
+    m = b.declare_function("<main>", 0)
+    f = b.declare_function("double", 1)
+    b.begin_function(m)
+    b.emit(op.LOADK, 1, b.const_int(21), line=1, col=1)
+    b.emit(op.CALL, 1, f, line=2, col=7)
+    b.emit(op.LOADF, 2, b.const_float(2.5))
+    b.emit(op.LOADS, 3, b.const_str(b"hi"))
+    b.emit(op.OUT, 1, op.OUT_I32)
+    b.emit(op.OUTEND, -1, 1)
+    j = b.emit(op.JMP, 0)
+    b.patch(j, a=b.pc)
+    b.emit(op.HALT)
+    b.end_function(m, 4)
+    b.begin_function(f)
+    b.emit(op.ADD_I32, 1, 0, 0)
+    b.emit(op.RET, 1)
+    b.end_function(f, 2)
+    return b.finish(source=b"source")
+
+
+def test_round_trip_gives_identical_arrays(tmp_path):
+    program = sample_program()
+    verify(program)
+    path = tmp_path / "p.npz"
+    bytecode.save(program, str(path), "fp1")
+    loaded = bytecode.load(str(path), "fp1")
+    verify(loaded)
+    for name in bytecode.ARRAYS:
+        a, b = getattr(program, name), getattr(loaded, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+
+
+def test_foreign_version_is_rejected(tmp_path):
+    path = tmp_path / "p.npz"
+    bytecode.save(sample_program(), str(path), "fp1")
+    with pytest.raises(BytecodeError, match="another version"):
+        bytecode.load(str(path), "fp2")
+
+
+@pytest.mark.parametrize("cut", [0, 10, 100, -20])
+def test_truncated_file_is_rejected(tmp_path, cut):
+    path = tmp_path / "p.npz"
+    bytecode.save(sample_program(), str(path), "")
+    data = path.read_bytes()
+    path.write_bytes(data[:cut] if cut >= 0 else data[:len(data) + cut])
+    with pytest.raises(BytecodeError):
+        bytecode.load(str(path), "")
+
+
+def test_garbage_file_is_rejected(tmp_path):
+    path = tmp_path / "p.npz"
+    path.write_bytes(bytes(range(256)) * 10)
+    with pytest.raises(BytecodeError):
+        bytecode.load(str(path), "")
+
+
+def corrupt(mutate):
+    program = sample_program()
+    mutate(program)
+    with pytest.raises(BytecodeError):
+        verify(program)
+
+
+def test_verifier_rejects_out_of_range_operands():
+    def reg(p): p.code[0, 1] = 99                      # register beyond nregs
+    def neg_reg(p): p.code[0, 1] = -1
+    def konst(p): p.code[0, 2] = 1000                  # int constant index
+    def fconst(p): p.code[2, 2] = 5
+    def sconst(p): p.code[3, 2] = 7
+    def callee(p): p.code[1, 2] = 9                    # function index
+    def jump(p): p.code[6, 1] = 100                    # jump outside the function
+    def jump_other_fn(p): p.code[6, 1] = 9             # jump into another function
+    def opcode(p): p.code[4, 0] = op.NUM_OPS
+    def outkind(p): p.code[4, 2] = 50
+    def fallthrough(p): p.code[7, 0] = op.MOVE         # main no longer ends in HALT
+    def regs(p): p.funcs[1, bytecode.FN_NREGS] = 0
+    def ranges(p): p.funcs[1, bytecode.FN_END] = 100
+    def overlap(p): p.funcs[1, bytecode.FN_ENTRY] = 3
+    def strings(p): p.str_offs[-1] = 99
+    for mutate in (reg, neg_reg, konst, fconst, sconst, callee, jump, jump_other_fn, opcode,
+                   outkind, fallthrough, regs, ranges, overlap, strings):
+        corrupt(mutate)
+
+
+def test_random_corruption_never_passes_with_bad_operands():
+    """Flip operands at random: whatever the verifier accepts is in range."""
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        program = sample_program()
+        pc = rng.integers(len(program.code))
+        slot = rng.integers(1, 4)
+        program.code[pc, slot] = rng.integers(-5, 40)
+        try:
+            verify(program)
+        except BytecodeError:
+            continue
+        info = op.TABLE[program.code[pc, 0]]
+        kind = info.operands[slot - 1]
+        value = int(program.code[pc, slot])
+        f = 0 if pc < program.funcs[1, 0] else 1
+        if kind == "r":
+            assert 0 <= value < program.funcs[f, bytecode.FN_NREGS]
+        elif kind == "j":
+            assert program.funcs[f, 0] <= value < program.funcs[f, 1]
+        elif kind == "ki":
+            assert 0 <= value < len(program.kint)
+        elif kind == "fn":
+            assert 0 <= value < len(program.funcs)

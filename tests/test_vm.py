@@ -1,0 +1,282 @@
+"""The VM on hand-built bytecode: arithmetic semantics, casts, loops, calls,
+the host protocol, and that every opcode is known to every consumer."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from orus import opcodes as op
+from orus import protocol as P
+from orus import runtime_errors as E
+from orus.bytecode import ProgramBuilder
+from orus.errors import OrusRuntimeError
+from orus.verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
+I32_MIN, I32_MAX = -2**31, 2**31 - 1
+I64_MIN, I64_MAX = -2**63, 2**63 - 1
+
+
+@pytest.fixture(scope="module")
+def vm():
+    from orus.jit import get_vm
+    return get_vm()
+
+
+def _machine(vm, program):
+    from orus.runtime import Machine
+    out = []
+    verify(program)
+    return Machine(program, vm, out.append), out
+
+
+def _binop_program(opcode, x, y, fx=None, fy=None):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    if fx is None:
+        b.emit(op.LOADK, 1, b.const_int(x))
+        b.emit(op.LOADK, 2, b.const_int(y))
+    else:
+        b.emit(op.LOADF, 1, b.const_float(fx))
+        b.emit(op.LOADF, 2, b.const_float(fy))
+    b.emit(opcode, 0, 1, 2, line=7, col=3)
+    b.emit(op.HALT)
+    b.end_function(m, 4)
+    return b.finish()
+
+
+def run_binop(vm, opcode, x, y):
+    """Result bits of R0 := R1 op R2, or the runtime error raised."""
+    machine, _ = _machine(vm, _binop_program(opcode, x, y))
+    machine.run()
+    return int(machine.regs[0])
+
+
+def wrap64(v):
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def c_div(x, y):
+    q = abs(x) // abs(y)
+    return q if (x < 0) == (y < 0) else -q
+
+
+CASES_I32 = [(7, 2), (-7, 2), (7, -2), (-7, -2), (I32_MAX, 1), (I32_MIN, -1), (46340, 46340),
+             (I32_MIN, 1), (0, 5), (123456, -789)]
+
+
+@pytest.mark.parametrize("x,y", CASES_I32)
+def test_i32_arithmetic_matches_spec(vm, x, y):
+    for opcode, ref in ((op.ADD_I32, x + y), (op.SUB_I32, x - y), (op.MUL_I32, x * y)):
+        if I32_MIN <= ref <= I32_MAX:
+            assert run_binop(vm, opcode, x, y) == ref
+        else:
+            with pytest.raises(OrusRuntimeError, match="Integer overflow") as info:
+                run_binop(vm, opcode, x, y)
+            assert (info.value.line, info.value.col) == (7, 3)
+    if x == I32_MIN and y == -1:
+        for opcode in (op.DIV_I32, op.MOD_I32):
+            with pytest.raises(OrusRuntimeError, match="Integer overflow"):
+                run_binop(vm, opcode, x, y)
+    else:
+        assert run_binop(vm, op.DIV_I32, x, y) == c_div(x, y)
+        assert run_binop(vm, op.MOD_I32, x, y) == x - c_div(x, y) * y
+
+
+@pytest.mark.parametrize("x,y", [(I64_MAX, 1), (I64_MIN, -1), (3037000499, 3037000499),
+                                 (3037000500, 3037000500), (-(2**62), 2), (-(2**62), -2),
+                                 (2**40, -(2**23)), (2**40, -(2**24)), (-7, 2)])
+def test_i64_overflow_is_detected_exactly(vm, x, y):
+    for opcode, ref in ((op.ADD_I64, x + y), (op.SUB_I64, x - y), (op.MUL_I64, x * y)):
+        if I64_MIN <= ref <= I64_MAX:
+            assert run_binop(vm, opcode, x, y) == ref
+        else:
+            with pytest.raises(OrusRuntimeError, match="Integer overflow"):
+                run_binop(vm, opcode, x, y)
+
+
+def test_division_by_zero_for_every_type(vm):
+    for opcode in (op.DIV_I32, op.MOD_I32, op.DIV_I64, op.MOD_I64, op.DIV_U32, op.MOD_U32,
+                   op.DIV_U64, op.MOD_U64):
+        with pytest.raises(OrusRuntimeError, match="Division by zero"):
+            run_binop(vm, opcode, 5, 0)
+    for opcode in (op.DIV_F64, op.MOD_F64):
+        machine, _ = _machine(vm, _binop_program(opcode, 0, 0, 1.5, 0.0))
+        with pytest.raises(OrusRuntimeError, match="Division by zero"):
+            machine.run()
+
+
+def test_unsigned_wraps_and_divides_unsigned(vm):
+    assert run_binop(vm, op.SUB_U32, 0, 1) == 4294967295
+    assert run_binop(vm, op.MUL_U32, 65536, 65536) == 0
+    assert run_binop(vm, op.MUL_U32, 4294967295, 4294967295) == 1
+    assert run_binop(vm, op.SUB_U64, 0, 1) == -1                       # 2^64 - 1 bits
+    assert run_binop(vm, op.DIV_U64, -1, 3) == wrap64((2**64 - 1) // 3)
+    assert run_binop(vm, op.MOD_U64, -1, 10) == (2**64 - 1) % 10
+    assert run_binop(vm, op.LT_U64, 1, -1) == 1
+    assert run_binop(vm, op.LT_I, 1, -1) == 0
+
+
+def test_float_mod_is_c_fmod(vm):
+    machine, _ = _machine(vm, _binop_program(op.MOD_F64, 0, 0, -7.5, 2.0))
+    machine.run()
+    assert machine.regs.view(np.float64)[0] == -1.5
+
+
+def _cast(vm, frm, to, value):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    if frm == op.T_F64:
+        b.emit(op.LOADF, 1, b.const_float(value))
+    else:
+        b.emit(op.LOADK, 1, b.const_int(value))
+    b.emit(op.CAST, 0, 1, op.conv_id(frm, to))
+    b.emit(op.HALT)
+    b.end_function(m, 2)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    if to == op.T_F64:
+        return float(machine.regs.view(np.float64)[0])
+    return int(machine.regs[0])
+
+
+def test_casts_follow_rust_as(vm):
+    T = op
+    assert _cast(vm, T.T_I32, T.T_U32, -7) == 4294967289
+    assert _cast(vm, T.T_I32, T.T_U64, -1) == -1                      # 2^64-1 pattern
+    assert _cast(vm, T.T_I64, T.T_I32, 2**32 + 5) == 5
+    assert _cast(vm, T.T_I64, T.T_U32, -1) == 4294967295
+    assert _cast(vm, T.T_U64, T.T_I32, -1) == -1                      # u64 max -> -1
+    assert _cast(vm, T.T_U32, T.T_I32, 4294967295) == -1
+    assert _cast(vm, T.T_F64, T.T_I32, -3.9) == -3
+    assert _cast(vm, T.T_F64, T.T_I32, 1e20) == I32_MAX
+    assert _cast(vm, T.T_F64, T.T_I32, float("nan")) == 0
+    assert _cast(vm, T.T_F64, T.T_U32, -0.5) == 0
+    assert _cast(vm, T.T_F64, T.T_U64, 1e30) == -1
+    assert _cast(vm, T.T_F64, T.T_U64, 1.5e19) == wrap64(15000000000000000000)
+    assert _cast(vm, T.T_F64, T.T_I64, -1e30) == I64_MIN
+    assert _cast(vm, T.T_U64, T.T_F64, -1) == 18446744073709551615.0
+    assert _cast(vm, T.T_I32, T.T_BOOL, -5) == 1
+    assert _cast(vm, T.T_F64, T.T_BOOL, 0.0) == 0
+
+
+def _for_program(start, end, step, flags):
+    """Counts iterations and sums the loop variable (u64 add: no overflow trap)."""
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADI, 0, 0)
+    b.emit(op.LOADI, 1, 0)
+    b.emit(op.LOADI, 7, 1)
+    b.emit(op.LOADK, 2, b.const_int(start))
+    b.emit(op.LOADK, 3, b.const_int(end))
+    b.emit(op.LOADK, 4, b.const_int(step))
+    prep = b.emit(op.FORPREP, 2, 0, flags)
+    body = b.pc
+    b.emit(op.ADD_U64, 0, 0, 7)
+    b.emit(op.ADD_U64, 1, 1, 2)
+    b.emit(op.FORLOOP, 2, body)
+    b.patch(prep, b=b.pc)
+    b.emit(op.HALT)
+    b.end_function(m, 8)
+    return b.finish()
+
+
+@pytest.mark.parametrize("start,end,step,inclusive", [
+    (0, 5, 1, False), (0, 5, 1, True), (5, 2, 1, False), (0, 5, -1, False),
+    (10, 0, -4, False), (6, 0, -2, True), (I32_MAX - 2, I32_MAX, 1, True),
+    (I64_MAX - 3, I64_MAX, 2, True), (I64_MIN, I64_MIN + 10, 3, False)])
+def test_for_loop_trip_counts(vm, start, end, step, inclusive):
+    flags = op.FOR_INCLUSIVE if inclusive else 0
+    machine, _ = _machine(vm, _for_program(start, end, step, flags))
+    machine.run()
+    stop = end + (1 if step > 0 else -1) if inclusive else end
+    values = list(range(start, stop, step))
+    assert int(machine.regs[0]) == len(values)
+    assert int(machine.regs[1]) == wrap64(sum(values))
+
+
+def test_unsigned_countdown_stops_at_zero(vm):
+    machine, _ = _machine(vm, _for_program(10, 0, -3, op.FOR_UNSIGNED | op.FOR_INCLUSIVE))
+    machine.run()
+    assert int(machine.regs[0]) == 4               # 10, 7, 4, 1
+
+
+def test_zero_step_is_a_runtime_error(vm):
+    machine, _ = _machine(vm, _for_program(0, 5, 0, 0))
+    with pytest.raises(OrusRuntimeError, match="Range step cannot be zero"):
+        machine.run()
+
+
+def _recursion_program(depth_limit_test=False):
+    """f(n) = n == 0 ? 0 : f(n - 1) + 1, called with n from R1."""
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    f = b.declare_function("f", 1)
+    b.begin_function(m)
+    b.emit(op.LOADK, 1, b.const_int(0))      # patched by the test through kint
+    b.emit(op.CALL, 1, f, line=1)
+    b.emit(op.MOVE, 0, 1)
+    b.emit(op.HALT)
+    b.end_function(m, 2)
+    b.begin_function(f)
+    b.emit(op.LOADI, 1, 0)
+    b.emit(op.EQ_I, 2, 0, 1)
+    j = b.emit(op.JMPF, 2, 0)
+    b.emit(op.RET, 1)
+    b.patch(j, b=b.pc)
+    b.emit(op.LOADI, 1, 1)
+    b.emit(op.SUB_I32, 3, 0, 1)
+    b.emit(op.CALL, 3, f, line=9, col=5)
+    b.emit(op.ADD_I32, 2, 3, 1)
+    b.emit(op.RET, 2)
+    b.end_function(f, 4)
+    return b.finish()
+
+
+def test_deep_recursion_grows_registers_and_overflow_is_an_error(vm):
+    program = _recursion_program()
+    program.kint[0] = 50_000
+    machine, _ = _machine(vm, program)
+    machine.run()
+    assert int(machine.regs[0]) == 50_000
+    program.kint[0] = P.MAX_DEPTH + 5
+    machine, _ = _machine(vm, program)
+    with pytest.raises(OrusRuntimeError, match="stack overflow") as info:
+        machine.run()
+    assert info.value.line == 9
+
+
+def test_every_opcode_is_handled_by_vm_verifier_and_disassembler():
+    vm_source = (ROOT / "orus" / "jit" / "vm.py").read_text()
+    handled = set(re.findall(r"op\.([A-Z][A-Z0-9_]+)", vm_source))
+    missing = [name for name in op.NAMES if name not in handled]
+    assert not missing, "opcodes without a VM case: %s" % missing
+    from orus.disasm import format_instruction
+    for info in op.TABLE:
+        assert all(k in op.OPERAND_KINDS for k in info.operands)
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(info.number, 0, 0, 0)
+        b.emit(op.HALT)
+        b.end_function(m, 4)
+        assert info.name in format_instruction(b.finish(), 0)
+
+
+def test_opcode_numbers_are_dense_and_named_constants_match():
+    assert [i.number for i in op.TABLE] == list(range(op.NUM_OPS))
+    for info in op.TABLE:
+        assert getattr(op, info.name) == info.number
+    assert len(set(op.NAMES)) == op.NUM_OPS
+
+
+def test_error_codes_have_messages():
+    for code in (E.DIV_ZERO, E.OVERFLOW, E.STACK_OVERFLOW, E.UNINIT_GLOBAL, E.STEP_ZERO):
+        kind, text = E.message(code, "x")
+        assert kind and text
