@@ -204,3 +204,18 @@ def fingerprint() -> str:
         h.update(("%d %s %s\n" % (info.number, info.name, " ".join(info.operands))).encode())
     h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES)).encode())
     return h.hexdigest()
+
+
+def markdown_table() -> str:
+    """The opcode table as markdown (docs/ARCHITECTURE.md embeds it; a test
+    checks that the copy there is current)."""
+    rows = ["| # | opcode | A B C | semantics |", "|---|---|---|---|"]
+    for info in TABLE:
+        kinds = " ".join(info.operands)
+        rows.append("| %d | `%s` | %s | %s |" % (info.number, info.name, kinds,
+                                                info.doc.replace("|", "\\|")))
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
