@@ -64,8 +64,9 @@ def run_program(program, write) -> None:
 class RunResult:
     """Outcome of run_source: stdout text, exit status, and the error if any."""
 
-    def __init__(self, stdout: str, status: int, error: OrusError | None, stderr: str):
-        self.stdout = stdout
+    def __init__(self, stdout_bytes: bytes, status: int, error: OrusError | None, stderr: str):
+        self.stdout_bytes = stdout_bytes
+        self.stdout = stdout_bytes.decode("utf-8", "replace")
         self.status = status
         self.error = error
         self.stderr = stderr
@@ -90,7 +91,7 @@ def run_source(text, filename: str = "<input>") -> RunResult:
     except OrusRuntimeError as exc:
         error, status = exc, EXIT_RUNTIME
     stderr = render(error, source) if error is not None else ""
-    return RunResult(out.getvalue().decode("utf-8", "replace"), status, error, stderr)
+    return RunResult(out.getvalue(), status, error, stderr)
 
 
 def _stdout_writer():
