@@ -1,0 +1,656 @@
+"""All text formatting the host does: print output, `as string`, messages.
+
+Pure Python (plus numpy for the bulk output decoder); nothing here is compiled
+by Numba.  The rules are CORE.md §7 as amended by DECISIONS.md core rows 9, 10,
+11, 33 and 34:
+
+* ``fmt_f64``        print's float format (CORE §7.1), byte-exact.
+* ``format_scalar``  the normal format of one value given its OUT_* kind and
+                     its 64-bit register bits.
+* ``format_spec``    a value formatted by an ``@`` template spec (CORE §7.3).
+* ``render_print``   the full output line of one ``print`` statement.
+* ``OutputDecoder``  turns the VM's output records into bytes, fast.
+
+Record layout written by the VM (see ``OutputDecoder``): an int64 array
+``rec`` of shape (cap, 3) holding ``kind, x, y`` per record and a uint8 array
+``blob`` with the bytes of strings:
+
+* kind 0..7 (``OUT_*``): one printed value.  For OUT_STR and OUT_FN, ``x`` is
+  an offset into ``blob`` and ``y`` a length: the string's bytes, or for a
+  function its NAME, which the decoder shows as ``<fn NAME>`` (text that is
+  already ``<fn NAME>`` is taken as is); for every other kind ``x`` is the value's 64-bit register
+  bits (i32 sign-extended, u32 zero-extended, u64 as its two's complement
+  pattern, f64 as its IEEE bits, bool 0/1) and ``y`` is unused.
+* kind ``OUTEND_REC`` (100): the end of one print statement.  ``x`` is the id
+  of the template string (the first argument when it is a string literal; the
+  template is *not* written as a value record) or -1; ``y`` is the number of
+  value records of the statement, i.e. the records since the previous
+  OUTEND_REC.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from .opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR,
+                      OUT_U32, OUT_U64)
+
+__all__ = [
+    "OUTEND_REC", "fmt_f64", "format_scalar", "format_scalar_str", "format_spec",
+    "render_print", "parse_template", "Template", "OutputDecoder", "decode",
+    "bits_to_f64", "f64_to_bits",
+]
+
+# Record kind that ends a print statement (x = template id or -1, y = count).
+OUTEND_REC = 100
+
+_MASK64 = (1 << 64) - 1
+_INF = float("inf")
+_NINF = float("-inf")
+
+_pack_q = struct.Struct("<q").pack
+_unpack_d = struct.Struct("<d").unpack
+_pack_d = struct.Struct("<d").pack
+_unpack_q = struct.Struct("<q").unpack
+
+
+def bits_to_f64(bits: int) -> float:
+    """The float whose IEEE-754 bit pattern is ``bits`` (signed or unsigned int64)."""
+    return _unpack_d(_pack_q(((bits + (1 << 63)) & _MASK64) - (1 << 63)))[0]
+
+
+def f64_to_bits(v: float) -> int:
+    """The IEEE-754 bit pattern of ``v`` as a signed int64."""
+    return _unpack_q(_pack_d(v))[0]
+
+
+# ---------------------------------------------------------------------------
+# f64 (CORE §7.1)
+# ---------------------------------------------------------------------------
+
+def fmt_f64(v: float) -> str:
+    """print's float format: 17 digits after the point, trailing zeros removed.
+
+    ``%.17g`` below 1e-4 in magnitude (exponent with sign and >= 2 digits, as
+    C), ``%.17f`` otherwise; NaN of either sign is ``nan``; both zeros are ``0``.
+    """
+    if v != v:
+        return "nan"
+    if v == _INF:
+        return "inf"
+    if v == _NINF:
+        return "-inf"
+    if v == 0.0:
+        return "0"
+    if -1e-4 < v < 1e-4:
+        s = "%.17g" % v
+        mant, e, exp = s.partition("e")
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        return mant + e + exp
+    # %.17f always contains a point and never an exponent.
+    return ("%.17f" % v).rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------------------
+# one value
+# ---------------------------------------------------------------------------
+
+def _signed(bits: int) -> int:
+    return ((bits + (1 << 63)) & _MASK64) - (1 << 63)
+
+
+def format_scalar_str(kind: int, bits: int) -> str:
+    """Like ``format_scalar`` but returns ``str`` (ASCII)."""
+    if kind == OUT_I32 or kind == OUT_I64:
+        return str(_signed(bits))
+    if kind == OUT_U32 or kind == OUT_U64:
+        return str(bits & _MASK64)
+    if kind == OUT_F64:
+        return fmt_f64(bits_to_f64(bits))
+    if kind == OUT_BOOL:
+        return "true" if bits else "false"
+    raise ValueError("format_scalar: kind %r has no numeric payload" % (kind,))
+
+
+def format_scalar(kind: int, bits: int) -> bytes:
+    """The normal print text of a numeric or bool value (CORE §7.1).
+
+    ``bits`` is the value's 64-bit register content as a Python int (signed or
+    unsigned reading both work).  OUT_STR and OUT_FN are not handled here: their
+    text is already at hand (raw bytes / ``b"<fn NAME>"``).
+    """
+    return format_scalar_str(kind, bits).encode("ascii")
+
+
+def _spec_str(kind: int, bits: int, spec: str) -> str:
+    if spec:
+        c = spec[0]
+        if kind == OUT_F64:
+            # "." followed by at least one digit, optional trailing "f".
+            if c == "." and len(spec) > 1 and spec[1].isdigit():
+                digits = spec[1:-1] if spec.endswith("f") else spec[1:]
+                if digits.isascii() and digits.isdigit():
+                    return "%.*f" % (int(digits), bits_to_f64(bits))
+        elif kind in (OUT_I32, OUT_I64, OUT_U32, OUT_U64) and len(spec) == 1:
+            if c in "xXob":
+                u = bits & _MASK64   # i32/i64: 64-bit two's complement pattern
+                if c == "x":
+                    return "%x" % u
+                if c == "X":
+                    return "%X" % u
+                if c == "o":
+                    return "%o" % u
+                return format(u, "b")
+    return format_scalar_str(kind, bits)
+
+
+def format_spec(kind: int, bits: int, spec: str) -> bytes:
+    """A value formatted by an ``@`` template spec (CORE §7.3).
+
+    ``spec`` is what followed the ``@``: ``""``, one of ``x X o b``, or ``.``
+    + digits + optional ``f``.  ``x X o b`` apply to integers (i32/i64 through
+    their 64-bit two's complement pattern), ``.N``/``.Nf`` to f64 (C ``%.Nf``);
+    any other combination gives the normal format.  For OUT_STR / OUT_FN pass
+    the text itself as ``bits`` (bytes); it is returned unchanged.
+    """
+    if kind == OUT_STR or kind == OUT_FN:
+        return bytes(bits)
+    return _spec_str(kind, bits, spec).encode("ascii")
+
+
+# ---------------------------------------------------------------------------
+# one print statement
+# ---------------------------------------------------------------------------
+
+_AT = 0x40      # '@'
+_DOT = 0x2E     # '.'
+_F = 0x66       # 'f'
+_RADIX = frozenset(b"xXbo")
+
+
+class Template:
+    """A parsed ``@`` template: ``pieces[0] P0 pieces[1] P1 ... pieces[k]``.
+
+    ``specs[j]`` is the spec text of placeholder j ("" , "x", ".2f", ...);
+    ``pieces`` are the literal runs between placeholders with every ``@@``
+    already turned into ``@`` (DECISIONS core row 10).  A placeholder that
+    finds no value left is written back as ``b"@" + spec``.
+    """
+
+    __slots__ = ("pieces", "specs", "raw_specs", "_tails")
+
+    def __init__(self, text: bytes):
+        pieces = []
+        specs = []
+        cur = []
+        n = len(text)
+        i = 0
+        find = text.find
+        while True:
+            j = find(b"@", i)
+            if j < 0:
+                cur.append(text[i:])
+                break
+            cur.append(text[i:j])
+            k = j + 1
+            if k < n and text[k] == _AT:          # "@@" -> "@", consumes nothing
+                cur.append(b"@")
+                i = k + 1
+                continue
+            e = k
+            if k < n:
+                c = text[k]
+                if c == _DOT:
+                    e = k + 1
+                    while e < n and 0x30 <= text[e] <= 0x39:
+                        e += 1
+                    if e < n and text[e] == _F:
+                        e += 1
+                elif c in _RADIX:
+                    e = k + 1
+            pieces.append(b"".join(cur))
+            cur = []
+            specs.append(text[k:e].decode("ascii"))
+            i = e
+        pieces.append(b"".join(cur))
+        self.pieces = pieces
+        self.specs = specs
+        self.raw_specs = [sp.encode("ascii") for sp in specs]
+        self._tails = {}
+
+    def tail(self, used: int) -> bytes:
+        """Text after the ``used``-th placeholder up to the end of the template
+        (unused placeholders written literally), without the newline."""
+        t = self._tails.get(used)
+        if t is None:
+            parts = [self.pieces[used]]
+            for k in range(used, len(self.specs)):
+                parts.append(b"@" + self.raw_specs[k])
+                parts.append(self.pieces[k + 1])
+            t = self._tails[used] = b"".join(parts)
+        return t
+
+
+_template_cache: dict = {}
+
+
+def parse_template(text: bytes) -> Template:
+    """The parsed form of a template string (cached)."""
+    text = bytes(text)
+    t = _template_cache.get(text)
+    if t is None:
+        if len(_template_cache) > 4096:
+            _template_cache.clear()
+        t = _template_cache[text] = Template(text)
+    return t
+
+
+def _value_text(kind: int, payload, spec: str = "") -> bytes:
+    if kind == OUT_STR or kind == OUT_FN:
+        return bytes(payload)
+    if spec:
+        return _spec_str(kind, payload, spec).encode("ascii")
+    return format_scalar_str(kind, payload).encode("ascii")
+
+
+def render_print(template, values) -> bytes:
+    """The complete output of one print statement, trailing newline included.
+
+    ``template``: the first argument's bytes when it is a string literal
+    (escapes already processed by the lexer; backslashes are not processed
+    again), else None; a parsed ``Template`` is accepted too.  ``values``: the remaining arguments as ``(kind,
+    payload)``: payload is the final bytes for OUT_STR / OUT_FN and the int64
+    register bits otherwise.
+
+    Without a template the values are joined by one space.  With one, each
+    ``@`` (optionally followed by ``.digits[f]`` or one of ``xXbo``) takes the
+    next value, ``@@`` writes one ``@`` and takes nothing, an ``@`` with no
+    value left is written literally with its spec; unused values follow, each
+    preceded by one space.
+    """
+    out: list = []
+    nvals = len(values)
+    if template is None:
+        for idx in range(nvals):
+            kind, payload = values[idx]
+            if idx:
+                out.append(b" ")
+            out.append(_value_text(kind, payload))
+    else:
+        t = template if isinstance(template, Template) else parse_template(template)
+        specs = t.specs
+        pieces = t.pieces
+        used = min(len(specs), nvals)
+        for j in range(used):
+            kind, payload = values[j]
+            out.append(pieces[j])
+            out.append(_value_text(kind, payload, specs[j]))
+        out.append(t.tail(used))
+        for idx in range(used, nvals):
+            kind, payload = values[idx]
+            out.append(b" ")
+            out.append(_value_text(kind, payload))
+    out.append(b"\n")
+    return b"".join(out)
+
+
+# ---------------------------------------------------------------------------
+# bulk decoder of the VM's output buffer
+# ---------------------------------------------------------------------------
+
+_SMALL = 192  # below this many records the plain loop beats numpy's setup cost (~70 us)
+_P10 = np.array([10 ** k for k in range(1, 20)], dtype=np.uint64)
+_TEN = np.uint64(10)
+_INT_KINDS = (OUT_I32, OUT_I64, OUT_U32, OUT_U64)
+
+
+def _fn_text(name: bytes) -> bytes:
+    """``<fn NAME>`` for a function record's blob bytes (NAME, or already wrapped)."""
+    if name.startswith(b"<fn ") and name.endswith(b">"):
+        return name
+    return b"<fn " + name + b">"
+
+
+def _spec_applies(kind: int, spec: str) -> bool:
+    """Does ``spec`` change the text of a value of ``kind`` (vs. the normal format)?"""
+    if not spec:
+        return False
+    if kind == OUT_F64:
+        return spec[0] == "." and len(spec) > 1 and "0" <= spec[1] <= "9"
+    return kind in _INT_KINDS and spec in ("x", "X", "o", "b")
+
+
+class _Sources:
+    """Byte sources for slice tokens, concatenated at the end."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self):
+        self.parts = []
+        self.size = 0
+
+    def add(self, data) -> int:
+        arr = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
+        base = self.size
+        if len(arr):
+            self.parts.append(arr)
+            self.size += len(arr)
+        return base
+
+    def array(self):
+        if not self.parts:
+            return np.zeros(0, dtype=np.uint8)
+        return self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
+
+
+def _texts(src: "_Sources", texts):
+    """Add a list of str/bytes texts as one source; return (offsets, lengths)."""
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if texts and isinstance(texts[0], str):
+        data = "".join(texts).encode("latin-1")
+    else:
+        data = b"".join(texts)
+    base = src.add(data)
+    return base + np.cumsum(lens) - lens, lens
+
+
+class OutputDecoder:
+    """Turns the VM's output records into the program's stdout bytes.
+
+    ``decode(rec, nrec, blob, strings)`` formats the first ``nrec`` records
+    (see the module docstring for their layout) and returns the text of every
+    *complete* print statement, in order.  Records after the last OUTEND_REC
+    (a statement still being written) are not decoded; ``consumed`` then holds
+    the number of records that were, so a caller flushing a full buffer can
+    move the rest to the front and call again.
+
+    ``strings(sid) -> bytes`` returns the (escape-processed) text of a template
+    string; results are cached per decoder while the same callable is passed.
+    """
+
+    __slots__ = ("consumed", "_templates", "_strings")
+
+    def __init__(self):
+        self.consumed = 0
+        self._templates = {}
+        self._strings = None
+
+    def _template(self, sid: int, strings) -> Template:
+        if strings != self._strings:      # (bound methods compare equal, not identical)
+            self._templates.clear()
+            self._strings = strings
+        t = self._templates.get(sid)
+        if t is None:
+            if strings is None:
+                raise ValueError("OutputDecoder: a template statement needs `strings`")
+            t = self._templates[sid] = parse_template(bytes(strings(sid)))
+        return t
+
+    def decode(self, rec, nrec: int, blob, strings=None) -> bytes:
+        nrec = int(nrec)
+        if nrec <= 0:
+            self.consumed = 0
+            return b""
+        r = np.asarray(rec)[:nrec]
+        kinds = r[:, 0]
+        if nrec < _SMALL:
+            kl = kinds.tolist()
+            n = nrec
+            while n and kl[n - 1] != OUTEND_REC:
+                n -= 1
+            self.consumed = n
+            return self._decode_loop(r[:n], blob, strings) if n else b""
+        ends = np.flatnonzero(kinds == OUTEND_REC)
+        if len(ends) == 0:
+            self.consumed = 0
+            return b""
+        n = int(ends[-1]) + 1
+        self.consumed = n
+        return self._decode_vector(np.ascontiguousarray(r[:n]), ends, blob, strings)
+
+    __call__ = decode
+
+    def _decode_loop(self, r, blob, strings) -> bytes:
+        """Straightforward per-record decoding (small buffers)."""
+        blob_b = None
+        out = []
+        vals = []
+        for kind, x, y in r.tolist():
+            if kind == OUTEND_REC:
+                if x >= 0:
+                    out.append(self._render_tmpl(x, strings, vals))
+                else:
+                    out.append(render_print(None, vals))
+                vals = []
+            elif kind == OUT_STR or kind == OUT_FN:
+                if blob_b is None:
+                    blob_b = np.asarray(blob, dtype=np.uint8).tobytes()
+                vals.append((kind, blob_b[x:x + y] if kind == OUT_STR else _fn_text(blob_b[x:x + y])))
+            elif 0 <= kind < 8:
+                vals.append((kind, x))
+            else:
+                raise ValueError("OutputDecoder: unknown record kind %d" % kind)
+        return b"".join(out)
+
+    def _render_tmpl(self, sid, strings, vals) -> bytes:
+        return render_print(self._template(sid, strings), vals)
+
+    def _decode_vector(self, r, ends, blob, strings) -> bytes:
+        """Vectorised decoding straight into one uint8 output buffer.
+
+        Record i is written as ``prefix_i token_i``.  The prefix is a slice
+        (" " before every value but the first of a plain statement; for a
+        template statement the literal text before value j's placeholder, or
+        " " for values past the last placeholder).  A value's token is its
+        text (integers: digits written with numpy; everything else: a slice of
+        a source buffer - the blob, the floats' texts, "truefalse", values
+        formatted by a spec); an end record's token is "\n", or for a template
+        statement the template's tail plus "\n".  All slices are copied with
+        one gather.
+        """
+        n = len(r)
+        kinds = r[:, 0]
+        xs = r[:, 1]
+        isend = kinds == OUTEND_REC
+        isval = ~isend
+        vk = kinds[isval]
+        if len(vk) and (int(vk.min()) < 0 or int(vk.max()) >= 8):
+            bad = int(vk[(vk < 0) | (vk >= 8)][0])
+            raise ValueError("OutputDecoder: unknown record kind %d" % bad)
+        present = np.bincount(vk, minlength=8)
+
+        src = _Sources()
+        SP = src.add(b" ")
+        pre_len = np.zeros(n, dtype=np.int64)
+        pre_off = np.full(n, SP, dtype=np.int64)
+        tok_len = np.zeros(n, dtype=np.int64)
+        tok_off = np.zeros(n, dtype=np.int64)
+        slice_tok = np.zeros(n, dtype=bool)      # token is a slice of src
+        custom = None                            # values formatted by a spec
+
+        nst = len(ends)
+        starts = np.empty(nst, dtype=np.int64)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        tsid = xs[ends]
+        templated = tsid >= 0
+        # Plain statements: " " before every value that does not start its statement.
+        pre_len[1:] = isval[1:] & isval[:-1]
+        tok_len[ends] = 1
+        plain_ends = ends
+
+        if templated.any():
+            plain_ends = ends[~templated]
+            tst = np.flatnonzero(templated)
+            pre_len[np.repeat(starts[tst], ends[tst] - starts[tst])
+                    + _ramp_within(ends[tst] - starts[tst])] = 0
+            custom = np.zeros(n, dtype=bool)
+            custom_specs = []                    # (record indices, spec)
+            for sid in np.unique(tsid[tst]).tolist():
+                t = self._template(sid, strings)
+                P = len(t.specs)
+                sts = tst[tsid[tst] == sid]
+                st = starts[sts]
+                ny = ends[sts] - st
+                if P:
+                    poffs, plens = _texts(src, t.pieces[:P])
+                    for j in range(min(P, int(ny.max()))):
+                        sel = st[ny > j] + j
+                        pre_off[sel] = poffs[j]
+                        pre_len[sel] = plens[j]
+                        spec = t.specs[j]
+                        if spec:
+                            ks = kinds[sel]
+                            hit = np.zeros(len(sel), dtype=bool)
+                            for kd in (OUT_F64,) + _INT_KINDS:
+                                if _spec_applies(kd, spec):
+                                    hit |= ks == kd
+                            if hit.any():
+                                custom[sel[hit]] = True
+                                custom_specs.append((sel[hit], spec))
+                e = ends[sts]
+                more = ny > P
+                if more.any():
+                    # Values after the last placeholder: the text after it comes
+                    # first, then each value preceded by " ".
+                    cnt = ny[more] - P
+                    recs = np.repeat(st[more] + P, cnt) + _ramp_within(cnt)
+                    pre_off[recs] = SP
+                    pre_len[recs] = 1
+                    first = st[more] + P
+                    off1, len1 = _texts(src, [t.pieces[P] + b" "])
+                    pre_off[first] = off1[0]
+                    pre_len[first] = len1[0]
+                    tok_len[e[more]] = 1          # "\n", written like a plain end
+                    plain_ends = np.concatenate((plain_ends, e[more]))
+                fit = ~more
+                if fit.any():
+                    used = ny[fit]
+                    uniq = np.unique(used).tolist()
+                    toffs, tlens = _texts(src, [t.tail(u) + b"\n" for u in uniq])
+                    slot = np.searchsorted(np.asarray(uniq, dtype=np.int64), used)
+                    ef = e[fit]
+                    tok_off[ef] = toffs[slot]
+                    tok_len[ef] = tlens[slot]
+                    slice_tok[ef] = True
+            if custom_specs:
+                idx = np.concatenate([c[0] for c in custom_specs])
+                texts = []
+                for sel, spec in custom_specs:
+                    for kd, x in zip(kinds[sel].tolist(), xs[sel].tolist()):
+                        texts.append(_spec_str(kd, x, spec))
+                offs, lens = _texts(src, texts)
+                tok_off[idx] = offs
+                tok_len[idx] = lens
+                slice_tok[idx] = True
+
+        def select(mask):
+            return np.flatnonzero(mask if custom is None else (mask & ~custom))
+
+        if present[OUT_STR]:
+            idx = select(kinds == OUT_STR)
+            base = src.add(np.asarray(blob, dtype=np.uint8))
+            tok_off[idx] = base + xs[idx]
+            tok_len[idx] = r[idx, 2]
+            slice_tok[idx] = True
+        if present[OUT_FN]:
+            idx = select(kinds == OUT_FN)
+            blob_b = np.asarray(blob, dtype=np.uint8).tobytes()
+            texts = [_fn_text(blob_b[x:x + y]) for x, y in zip(xs[idx].tolist(), r[idx, 2].tolist())]
+            offs, lens = _texts(src, texts)
+            tok_off[idx] = offs
+            tok_len[idx] = lens
+            slice_tok[idx] = True
+        if present[OUT_BOOL]:
+            idx = select(kinds == OUT_BOOL)
+            base = src.add(b"truefalse")
+            t = xs[idx] != 0
+            tok_off[idx] = np.where(t, base, base + 4)
+            tok_len[idx] = np.where(t, 4, 5)
+            slice_tok[idx] = True
+        if present[OUT_F64]:
+            idx = select(kinds == OUT_F64)
+            if len(idx):
+                texts = list(map(fmt_f64, xs[idx].view(np.float64).tolist()))
+                offs, lens = _texts(src, texts)
+                tok_off[idx] = offs
+                tok_len[idx] = lens
+                slice_tok[idx] = True
+
+        # Integer tokens: sign and decimal digits.
+        if present[OUT_U64]:
+            iidx = select((kinds == OUT_I32) | (kinds == OUT_I64) | (kinds == OUT_U32)
+                          | (kinds == OUT_U64))
+        elif present[OUT_I32] or present[OUT_I64] or present[OUT_U32]:
+            iidx = select((kinds == OUT_I32) | (kinds == OUT_I64) | (kinds == OUT_U32))
+        else:
+            iidx = None
+        if iidx is not None and len(iidx):
+            v = xs[iidx]
+            neg = v < 0
+            if present[OUT_U64]:
+                neg &= kinds[iidx] != OUT_U64
+            mag = np.where(neg, -v, v).view(np.uint64)   # -MIN wraps to 2**63: right
+            ndig = np.searchsorted(_P10, mag, side="right") + 1
+            tok_len[iidx] = ndig + neg
+
+        # Layout: record i occupies [pos_i, pos_i + pre_len_i + tok_len_i).
+        rec_len = pre_len + tok_len
+        pos = np.cumsum(rec_len) - rec_len
+        total = int(pos[-1] + rec_len[-1])
+        out = np.empty(total, dtype=np.uint8)
+        tpos = pos + pre_len
+        out[tpos[plain_ends]] = 10                              # "\n"
+        if iidx is not None and len(iidx):
+            out[tpos[iidx[neg]]] = 45                           # "-"
+            p = tpos[iidx] + tok_len[iidx] - 1
+            m = mag
+            ten = _TEN
+            if int(ndig.max()) < 19:         # fits int64, whose division is faster
+                m = mag.view(np.int64)
+                ten = 10
+            while True:
+                q = m // ten
+                out[p] = (m - q * ten).astype(np.uint8) + 48
+                keep = q != 0
+                if not keep.any():
+                    break
+                m = q[keep]
+                p = p[keep] - 1
+        # Slices: prefixes, then slice tokens, in one gather.
+        pidx = np.flatnonzero(pre_len)
+        sidx = np.flatnonzero(slice_tok)
+        dst = np.concatenate((pos[pidx], tpos[sidx]))
+        off = np.concatenate((pre_off[pidx], tok_off[sidx]))
+        ln = np.concatenate((pre_len[pidx], tok_len[sidx]))
+        nz = ln > 0
+        if not nz.all():
+            dst, off, ln = dst[nz], off[nz], ln[nz]
+        if len(ln):
+            if int(ln.max()) == 1:
+                out[dst] = src.array()[off]
+            else:
+                cum = np.cumsum(ln) - ln
+                ntot = int(cum[-1] + ln[-1])
+                ramp = np.arange(ntot, dtype=np.int64)
+                shift = np.repeat(cum, ln)
+                out[np.repeat(dst, ln) + ramp - shift] = src.array()[np.repeat(off, ln) + ramp - shift]
+        return out.tobytes()
+
+
+def _ramp_within(counts):
+    """For groups of the given sizes: 0..c-1 for each group, concatenated."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ramp = np.arange(total, dtype=np.int64)
+    return ramp - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def decode(rec, nrec, blob, strings=None) -> bytes:
+    """One-shot ``OutputDecoder().decode(...)``."""
+    return OutputDecoder().decode(rec, nrec, blob, strings)
