@@ -11,10 +11,7 @@ import time
 
 import numpy as np
 
-try:
-    from . import fmt
-except ImportError:
-    fmt = None
+from . import fmt
 from . import opcodes as op
 from . import protocol as P
 from . import runtime_errors as E
