@@ -17,6 +17,7 @@ from . import protocol as P
 from . import runtime_errors as E
 from .bytecode import FN_NAME, FN_NREGS, Program
 from .errors import OrusRuntimeError
+from .jit.abi import vm_args
 
 OUT_RECORDS = 1 << 14
 OUT_BLOB = 1 << 18
@@ -85,10 +86,7 @@ class Machine:
         """Run to completion; raises OrusRuntimeError after flushing output."""
         try:
             while True:
-                status = self.vm(self.program.code, self.program.kint, self.program.kflt,
-                                 self.program.funcs, self.regs, self.regs.view(np.float64),
-                                 self.frames, self.state, self.ginit, self.hobj, self.hbytes,
-                                 self.hslots, self.out_rec, self.out_blob)
+                status = self.vm(*vm_args(self))     # the arrays of orus/jit/abi.py
                 if status == P.DONE:
                     return
                 if status == P.FLUSH:
