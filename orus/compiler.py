@@ -1,0 +1,728 @@
+"""The Orus bytecode compiler: annotated AST -> Program (through ProgramBuilder).
+
+Entry point: ``compile_program(source, filename) -> Program`` (parse, check,
+compile; raises CompileError).
+
+Register allocation is Lua-like.  A scope's symbols get fixed registers when
+the scope is entered (all of them at once, so a variable that an `if` branch
+declares for the enclosing scope already has its register), and temporaries
+live on a stack above them: ``self.free`` is the first free register, and
+every statement gives its temporaries back by resetting it.  Each register
+keeps one category (int / float / handle, see orus.types) for the whole
+function: the allocator skips a slot whose category differs.
+
+Frame layout of a function: parameters in R[0..arity-1], captured values in
+R[arity..arity+ncap-1] (the VM copies them there on CALLV; a direct recursive
+call passes them after the arguments), then locals, then temporaries.  The top
+level (function 0) keeps its module-scope variables, the globals, in its
+registers; other functions reach them with GETG/GETG_CHK/SETG.
+
+Calls: the arguments go into a block of consecutive registers starting at A,
+above everything live; the callee's frame starts there and its result comes
+back in R[A].
+"""
+
+from __future__ import annotations
+
+from . import ast
+from . import opcodes as O
+from . import types as T
+from .bytecode import ProgramBuilder
+from .checker import Checked, check
+from .errors import CompileError
+
+OUT_KIND = {T.I32: O.OUT_I32, T.I64: O.OUT_I64, T.U32: O.OUT_U32, T.U64: O.OUT_U64,
+            T.F64: O.OUT_F64, T.BOOL: O.OUT_BOOL, T.STRING: O.OUT_STR}
+CONV_CODE = {T.I32: O.T_I32, T.I64: O.T_I64, T.U32: O.T_U32, T.U64: O.T_U64,
+             T.F64: O.T_F64, T.BOOL: O.T_BOOL}
+
+ARITH = {
+    T.I32: {"+": O.ADD_I32, "-": O.SUB_I32, "*": O.MUL_I32, "/": O.DIV_I32, "%": O.MOD_I32},
+    T.I64: {"+": O.ADD_I64, "-": O.SUB_I64, "*": O.MUL_I64, "/": O.DIV_I64, "%": O.MOD_I64},
+    T.U32: {"+": O.ADD_U32, "-": O.SUB_U32, "*": O.MUL_U32, "/": O.DIV_U32, "%": O.MOD_U32},
+    T.U64: {"+": O.ADD_U64, "-": O.SUB_U64, "*": O.MUL_U64, "/": O.DIV_U64, "%": O.MOD_U64},
+    T.F64: {"+": O.ADD_F64, "-": O.SUB_F64, "*": O.MUL_F64, "/": O.DIV_F64, "%": O.MOD_F64},
+    T.STRING: {"+": O.CONCAT},
+}
+NEG = {T.I32: O.NEG_I32, T.I64: O.NEG_I64, T.F64: O.NEG_F64}
+
+# (equality, inequality, less, less-or-equal) opcodes per comparison family
+CMP_INT = (O.EQ_I, O.NE_I, O.LT_I, O.LE_I)
+CMP_U64 = (O.EQ_I, O.NE_I, O.LT_U64, O.LE_U64)
+CMP_F = (O.EQ_F, O.NE_F, O.LT_F, O.LE_F)
+CMP_S = (O.EQ_S, O.NE_S, O.LT_S, O.LE_S)
+REL = {"==": O.REL_EQ, "!=": O.REL_NE, "<": O.REL_LT, "<=": O.REL_LE, ">": O.REL_GT,
+       ">=": O.REL_GE}
+REL_SWAP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+_JUMP_A = (O.JMP,)
+
+
+class _Loop:
+    __slots__ = ("label", "breaks", "continues", "cont_pc")
+
+    def __init__(self, label):
+        self.label = label
+        self.breaks = []
+        self.continues = []
+        self.cont_pc = None
+
+
+def _contains_call(node) -> bool:
+    """Does executing `node` (a statement or expression) possibly call a function?"""
+    if isinstance(node, list):
+        return any(_contains_call(n) for n in node)
+    if not isinstance(node, ast.Node) or isinstance(node, (ast.FnDef, ast.Lambda)):
+        return False
+    if isinstance(node, ast.Call) and node.target != "typeof":
+        return True
+    for f in node._fields:
+        v = getattr(node, f, None)
+        if isinstance(v, (ast.Node, list)) and _contains_call(v):
+            return True
+    return False
+
+
+class Compiler:
+    def __init__(self, checked: Checked, filename="<input>"):
+        self.checked = checked
+        self.filename = filename
+        self.b = ProgramBuilder(filename)
+        self.info = None
+        self.reg_cats = {}          # function index -> list of register categories
+
+    def error(self, node, message):
+        raise CompileError(message, self.filename, getattr(node, "line", 0),
+                           getattr(node, "col", 0))
+
+    # -- program ---------------------------------------------------------------------
+    def compile(self, source=b""):
+        funcs = self.checked.funcs
+        b = self.b
+        for f in funcs:
+            name = "main" if f.is_main else f.name
+            f.index = b.declare_function(name, f.arity, len(f.captures))
+        body = self.checked.module.body
+        self.first_call = len(body)
+        for i, stmt in enumerate(body):
+            if _contains_call(stmt):
+                self.first_call = i
+                break
+        for f in funcs:
+            self.function(f)
+        program = b.finish(source)
+        program.reg_cats = self.reg_cats
+        return program
+
+    # -- registers ---------------------------------------------------------------------
+    def _fits(self, r, cat):
+        cats = self.cats
+        return r >= len(cats) or cats[r] is None or cats[r] == cat
+
+    def _take(self, r, cat):
+        cats = self.cats
+        while len(cats) <= r:
+            cats.append(None)
+        if cats[r] is None:
+            cats[r] = cat
+        if r >= self.nregs:
+            self.nregs = r + 1
+
+    def alloc(self, cat):
+        r = self.free
+        while not self._fits(r, cat):
+            r += 1
+        self._take(r, cat)
+        self.free = r + 1
+        return r
+
+    def alloc_block(self, cats):
+        a = self.free
+        while not all(self._fits(a + i, c) for i, c in enumerate(cats)):
+            a += 1
+        for i, c in enumerate(cats):
+            self._take(a + i, c)
+        self.free = a + len(cats)
+        return a
+
+    def alloc_scope(self, scope):
+        for sym in scope.symbols:
+            if sym.kind in ("param", "loop"):
+                continue
+            if sym.kind == "fn" and not sym.is_closure_fn:
+                continue
+            sym.reg = self.alloc(sym.ty.category)
+
+    # -- emission ------------------------------------------------------------------------
+    def emit(self, op, a=0, b=0, c=0, node=None):
+        if node is None:
+            return self.b.emit(op, a, b, c)
+        return self.b.emit(op, a, b, c, node.line, node.col)
+
+    def patch_here(self, pcs):
+        target = self.b.pc
+        code = self.b.code
+        for pc in pcs:
+            if code[pc][0] == O.JMP:
+                self.b.patch(pc, a=target)
+            else:
+                self.b.patch(pc, b=target)
+
+    # -- functions -------------------------------------------------------------------------
+    def function(self, info):
+        self.info = info
+        self.cats = []
+        self.free = 0
+        self.nregs = 1
+        self.loops = []
+        b = self.b
+        b.begin_function(info.index)
+        if info.is_main:
+            self.alloc_scope(info.scope)
+        else:
+            for i, sym in enumerate(info.params):
+                sym.reg = i
+                self._take(i, sym.ty.category)
+            n = len(info.params)
+            for j, sym in enumerate(info.captures):
+                self._take(n + j, sym.ty.category)
+            self.free = n + len(info.captures)
+            self.alloc_scope(info.scope)
+            for node, target in info.inner_refs:
+                if target.captures and target is not info:
+                    self.error(node, "'%s' cannot be used from a function nested inside it, "
+                               "because it captures variables" % target.name)
+        self.block(info.body)
+        last = b.code[-1][0] if b.pc > b.funcs[info.index][0] else None
+        if info.is_main:
+            self.emit(O.HALT)
+        elif last not in (O.RET, O.RET0) or self._jumps_to_end(info):
+            self.emit(O.RET0)
+        b.end_function(info.index, self.nregs)
+        self.reg_cats[info.index] = list(self.cats)
+
+    def _jumps_to_end(self, info):
+        """Does any jump of the function being compiled target the current pc?"""
+        b = self.b
+        pc = b.pc
+        for i in range(b.funcs[info.index][0], pc):
+            op, a, bb, _ = b.code[i]
+            if (op == O.JMP and a == pc) or (op in (O.JMPF, O.JMPT, O.FORPREP) and bb == pc):
+                return True
+        return False
+
+    # -- symbols -------------------------------------------------------------------------------
+    def sym_reg(self, sym):
+        """The register holding `sym` in the current function, or None for a global
+        seen from a function other than main."""
+        info = self.info
+        if sym.func is info:
+            return sym.reg
+        if sym.is_global:
+            return None
+        return len(info.params) + info.cap_index[sym]
+
+    def read_global(self, sym, dst, node):
+        if sym.straight and sym.decl_index < self.first_call:
+            self.emit(O.GETG, dst, sym.reg, 0, node)
+        else:
+            self.emit(O.GETG_CHK, dst, sym.reg, self.b.const_str(sym.name), node)
+
+    def fn_value(self, sym, dst, node):
+        if sym.fndecl is not None:
+            self.emit(O.LOADFN, dst, sym.fndecl.info.index, 0, node)
+            return
+        info = sym.fninfo
+        if not info.captures:
+            self.emit(O.LOADFN, dst, info.index, 0, node)
+        elif info is self.info:
+            self.make_closure(info, dst, node)
+        else:
+            r = self.sym_reg(sym)
+            if r != dst:
+                self.emit(O.MOVE, dst, r, 0, node)
+
+    def make_closure(self, info, dst, node):
+        if not info.captures:
+            self.emit(O.LOADFN, dst, info.index, 0, node)
+            return
+        mark = self.free
+        caps = info.captures
+        a = self.alloc_block([T.CAT_HANDLE] + [s.ty.category for s in caps])
+        for j, s in enumerate(caps):
+            self.load_sym(s, a + 1 + j, node)
+        self.emit(O.CLOSURE, a, info.index, len(caps), node)
+        if a != dst:
+            self.emit(O.MOVE, dst, a, 0, node)
+        self.free = mark
+
+    def load_sym(self, sym, dst, node):
+        if sym.kind == "fn":
+            self.fn_value(sym, dst, node)
+            return
+        r = self.sym_reg(sym)
+        if r is None:
+            self.read_global(sym, dst, node)
+        elif r != dst:
+            self.emit(O.MOVE, dst, r, 0, node)
+
+    # -- expressions ------------------------------------------------------------------------
+    def exp_to_reg(self, e):
+        """Register holding the value of `e` (a variable's own register when
+        possible; the caller must not write to it)."""
+        te = type(e)
+        if te is ast.Call and e.target != "typeof":
+            return self.call(e)
+        if te is ast.Name and e.sym.kind != "fn":
+            sym = e.sym
+            r = self.sym_reg(sym)
+            if r is not None and not (sym.fn_written and self.info.is_main):
+                return r
+        t = self.alloc(e.ty.category)
+        self.exp_to(e, t)
+        return t
+
+    def exp_to(self, e, dst):
+        """Compile `e` so that its value ends up in register `dst` (a temporary
+        or a variable; `dst` is written last except for and/or/?: which the
+        caller routes through a temporary when `dst` is a variable)."""
+        getattr(self, "x_" + type(e).__name__)(e, dst)
+
+    def exp_into_var(self, e, r):
+        if type(e) is ast.Ternary or (type(e) is ast.Binary and e.op in ("and", "or")):
+            mark = self.free
+            t = self.alloc(e.ty.category)
+            self.exp_to(e, t)
+            self.emit(O.MOVE, r, t, 0, e)
+            self.free = mark
+        else:
+            self.exp_to(e, r)
+
+    def load_const(self, ty, value, dst, node):
+        b = self.b
+        if ty is T.F64:
+            self.emit(O.LOADF, dst, b.const_float(value), 0, node)
+        elif ty is T.STRING:
+            self.emit(O.LOADS, dst, b.const_str(value), 0, node)
+        else:
+            v = int(value)
+            if -0x80000000 <= v <= 0x7FFFFFFF:
+                self.emit(O.LOADI, dst, v, 0, node)
+            else:
+                self.emit(O.LOADK, dst, b.const_int(v), 0, node)
+
+    def x_IntLit(self, e, dst):
+        self.load_const(e.ty, e.value, dst, e)
+
+    x_FloatLit = x_IntLit
+
+    def x_BoolLit(self, e, dst):
+        self.emit(O.LOADI, dst, 1 if e.value else 0, 0, e)
+
+    def x_StrLit(self, e, dst):
+        self.emit(O.LOADS, dst, self.b.const_str(e.value), 0, e)
+
+    def x_Timestamp(self, e, dst):
+        self.emit(O.TIMESTAMP, dst, 0, 0, e)
+
+    def x_Name(self, e, dst):
+        self.load_sym(e.sym, dst, e)
+
+    def x_Lambda(self, e, dst):
+        self.make_closure(e.info, dst, e)
+
+    def x_Unary(self, e, dst):
+        mark = self.free
+        r = self.exp_to_reg(e.operand)
+        self.free = mark
+        if e.op == "-":
+            self.emit(NEG[e.ty], dst, r, 0, e)
+        else:
+            self.emit(O.NOT, dst, r, 0, e)
+
+    def x_Binary(self, e, dst):
+        op = e.op
+        if op == "and" or op == "or":
+            self.exp_to(e.left, dst)
+            j = self.emit(O.JMPF if op == "and" else O.JMPT, dst, 0, 0, e)
+            self.exp_to(e.right, dst)
+            self.patch_here([j])
+            return
+        if op in ("+", "-", "*", "/", "%"):
+            mark = self.free
+            rb = self.exp_to_reg(e.left)
+            rc = self.exp_to_reg(e.right)
+            self.free = mark
+            self.emit(ARITH[e.ty][op], dst, rb, rc, e)
+            return
+        self.compare(e, dst)
+
+    def compare(self, e, dst):
+        op = e.op
+        left, right = e.left, e.right
+        ta, tb = left.ty, right.ty
+        mark = self.free
+        if ta.is_float != tb.is_float:
+            # integer vs f64 (DECISIONS core row 19): compare exact values
+            rl = self.exp_to_reg(left)
+            rr = self.exp_to_reg(right)
+            int_left = tb.is_float
+            it = ta if int_left else tb
+            ri, rf = (rl, rr) if int_left else (rr, rl)
+            if it.bits == 32:
+                t = self.alloc(T.CAT_FLOAT)
+                self.emit(O.CAST, t, ri, O.conv_id(CONV_CODE[it], O.T_F64), e)
+                self.free = mark
+                if int_left:
+                    self._cmp_emit(CMP_F, op, dst, t, rf, e)
+                else:
+                    self._cmp_emit(CMP_F, op, dst, rf, t, e)
+            else:
+                t = self.alloc(T.CAT_INT)
+                self.emit(O.CMP_IF if it.signed else O.CMP_UF, t, ri, rf, e)
+                self.free = mark
+                self.emit(O.CMP_TEST, dst, t, REL[op if int_left else REL_SWAP[op]], e)
+            return
+        rb = self.exp_to_reg(left)
+        rc = self.exp_to_reg(right)
+        self.free = mark
+        if ta.is_float:
+            fam = CMP_F
+        elif ta.is_string:
+            fam = CMP_S
+        elif ta is T.U64 or tb is T.U64:
+            fam = CMP_U64
+        else:
+            fam = CMP_INT
+        self._cmp_emit(fam, op, dst, rb, rc, e)
+
+    def _cmp_emit(self, fam, op, dst, rb, rc, e):
+        if op == "==":
+            self.emit(fam[0], dst, rb, rc, e)
+        elif op == "!=":
+            self.emit(fam[1], dst, rb, rc, e)
+        elif op == "<":
+            self.emit(fam[2], dst, rb, rc, e)
+        elif op == "<=":
+            self.emit(fam[3], dst, rb, rc, e)
+        elif op == ">":
+            self.emit(fam[2], dst, rc, rb, e)
+        else:
+            self.emit(fam[3], dst, rc, rb, e)
+
+    def x_Cast(self, e, dst):
+        src, target = e.expr.ty, e.ty
+        if src is target:
+            self.exp_to(e.expr, dst)
+            return
+        mark = self.free
+        r = self.exp_to_reg(e.expr)
+        self.free = mark
+        if target is T.STRING:
+            self.emit(O.TOSTR, dst, r, OUT_KIND[src], e)
+        else:
+            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[src], CONV_CODE[target]), e)
+
+    def x_Ternary(self, e, dst):
+        mark = self.free
+        false_jumps = []
+        self.jump_if(e.cond, False, false_jumps)
+        self.free = mark
+        self.exp_to(e.then, dst)
+        end = self.emit(O.JMP, 0, 0, 0, e)
+        self.patch_here(false_jumps)
+        self.exp_to(e.other, dst)
+        self.patch_here([end])
+
+    def x_Call(self, e, dst):
+        if e.target == "typeof":
+            self.typeof(e, dst)
+            return
+        mark = self.free
+        a = self.call(e)
+        self.free = mark
+        if a != dst:
+            self.emit(O.MOVE, dst, a, 0, e)
+
+    def typeof(self, e, dst):
+        arg = e.args[0]
+        if _contains_call(arg):
+            mark = self.free
+            self.exp_to_reg(arg)
+            self.free = mark
+        self.emit(O.LOADS, dst, self.b.const_str(arg.ty.name), 0, e)
+
+    def call(self, e):
+        """Compile a call; returns the register A holding its result (the block
+        above it is released)."""
+        target = e.target
+        args = e.args
+        cats = [a.ty.category for a in args]
+        caps = []
+        if target is not None and target.captures:
+            caps = target.captures
+            if target is not self.info:
+                self.error(e, "'%s' cannot be called here directly" % target.name)
+            cats += [s.ty.category for s in caps]
+        if not cats:
+            cats = [e.ty.category if not e.ty.is_void else T.CAT_INT]
+        fv = None
+        if target is None:
+            fv = self.exp_to_reg(e.callee)
+        a = self.alloc_block(cats)
+        for i, arg in enumerate(args):
+            self.exp_to(arg, a + i)
+        n = len(args)
+        for j, s in enumerate(caps):
+            self.load_sym(s, a + n + j, e)
+        if target is None:
+            self.emit(O.CALLV, a, fv, 0, e)
+        else:
+            self.emit(O.CALL, a, target.index, 0, e)
+        self.free = a + 1
+        return a
+
+    # -- conditions --------------------------------------------------------------------------
+    def jump_if(self, e, sense, jumps):
+        """Emit code that jumps (to a target patched later via `jumps`) when the
+        bool `e` equals `sense`, and falls through otherwise."""
+        t = type(e)
+        if t is ast.BoolLit:
+            if bool(e.value) == sense:
+                jumps.append(self.emit(O.JMP, 0, 0, 0, e))
+            return
+        if t is ast.Unary and e.op == "not":
+            self.jump_if(e.operand, not sense, jumps)
+            return
+        if t is ast.Binary and e.op in ("and", "or"):
+            # `a and b` is true iff both are; `a or b` is false iff both are.
+            if (e.op == "and") != sense:
+                self.jump_if(e.left, sense, jumps)
+                self.jump_if(e.right, sense, jumps)
+            else:
+                skip = []
+                self.jump_if(e.left, not sense, skip)
+                self.jump_if(e.right, sense, jumps)
+                self.patch_here(skip)
+            return
+        mark = self.free
+        r = self.exp_to_reg(e)
+        self.free = mark
+        jumps.append(self.emit(O.JMPT if sense else O.JMPF, r, 0, 0, e))
+
+    # -- statements ------------------------------------------------------------------------------
+    def block(self, stmts):
+        for s in stmts:
+            getattr(self, "s_" + type(s).__name__)(s)
+
+    def scoped_block(self, body):
+        mark = self.free
+        scope = self.checked.scopes.get(id(body))
+        if scope is not None:
+            self.alloc_scope(scope)
+        self.block(body)
+        self.free = mark
+
+    def s_Pass(self, s):
+        pass
+
+    def s_ExprStmt(self, s):
+        mark = self.free
+        e = s.expr
+        if type(e) is ast.Call and e.target != "typeof":
+            self.call(e)
+        else:
+            self.exp_to_reg(e)
+        self.free = mark
+
+    def s_Print(self, s):
+        mark = self.free
+        args = s.args
+        template = bool(args) and type(args[0]) is ast.StrLit
+        values = args[1:] if template else args
+        regs = [self.exp_to_reg(a) for a in values]
+        for r, a in zip(regs, values):
+            kind = O.OUT_FN if a.ty.is_fn else OUT_KIND[a.ty]
+            self.emit(O.OUT, r, kind, 0, a)
+        tmpl = self.b.const_str(args[0].value) if template else -1
+        self.emit(O.OUTEND, tmpl, len(values), 0, s)
+        self.free = mark
+
+    def store(self, sym, value, node, declaring):
+        mark = self.free
+        r = self.sym_reg(sym)
+        if r is None:
+            t = self.exp_to_reg(value)
+            self.emit(O.SETG, sym.reg, t, 0, node)
+        else:
+            self.exp_into_var(value, r)
+            if self.info.is_main and sym.is_global and sym.fn_read \
+                    and (declaring or sym.da_tracked):
+                self.emit(O.SETG, r, r, 0, node)
+        self.free = mark
+
+    def s_VarDecl(self, s):
+        self.store(s.sym, s.value, s, True)
+
+    def s_Assign(self, s):
+        sym = s.target.sym
+        if s.op == "=":
+            self.store(sym, s.value, s, s.decl is not None)
+            return
+        opcode = ARITH[sym.ty][s.op[0]]
+        mark = self.free
+        r = self.sym_reg(sym)
+        if r is None:
+            t = self.alloc(sym.ty.category)
+            self.read_global(sym, t, s.target)
+            rc = self.exp_to_reg(s.value)
+            self.emit(opcode, t, t, rc, s)
+            self.emit(O.SETG, sym.reg, t, 0, s)
+        else:
+            rc = self.exp_to_reg(s.value)
+            self.emit(opcode, r, r, rc, s)
+        self.free = mark
+
+    def s_If(self, s):
+        end_jumps = []
+        n = len(s.branches)
+        for i, br in enumerate(s.branches):
+            false_jumps = []
+            mark = self.free
+            self.jump_if(br.cond, False, false_jumps)
+            self.free = mark
+            self.scoped_block(br.body)
+            if (i < n - 1 or s.else_body) and not self._ends_in_jump(br.body):
+                end_jumps.append(self.emit(O.JMP, 0, 0, 0, br))
+            self.patch_here(false_jumps)
+        if s.else_body:
+            self.scoped_block(s.else_body)
+        self.patch_here(end_jumps)
+
+    @staticmethod
+    def _ends_in_jump(body):
+        return bool(body) and type(body[-1]) in (ast.Return, ast.Break, ast.Continue)
+
+    def zero(self, sym, node):
+        ty = sym.ty
+        if ty.is_fn:
+            return
+        r = self.sym_reg(sym)
+        if r is None:
+            return
+        if ty.is_float:
+            self.emit(O.LOADF, r, self.b.const_float(0.0), 0, node)
+        elif ty.is_string:
+            self.emit(O.LOADS, r, self.b.const_str(b""), 0, node)
+        else:
+            self.emit(O.LOADI, r, 0, 0, node)
+
+    def s_While(self, s):
+        for sym in self.checked.while_decls.get(id(s), ()):
+            self.zero(sym, s)
+        loop = _Loop(s.label)
+        top = self.b.pc
+        loop.cont_pc = top
+        mark = self.free
+        self.jump_if(s.cond, False, loop.breaks)
+        self.free = mark
+        self.loops.append(loop)
+        self.block(s.body)
+        self.loops.pop()
+        self.emit(O.JMP, top, 0, 0, s)
+        self.patch_here(loop.breaks)
+
+    def s_For(self, s):
+        mark = self.free
+        a = self.alloc_block([T.CAT_INT] * 4)
+        sym = s.sym
+        sym.reg = a
+        ty = sym.ty
+        self.exp_to(s.start, a)
+        self.exp_to(s.end, a + 1)
+        if s.step is None:
+            self.emit(O.LOADI, a + 2, 1, 0, s)
+        else:
+            self.exp_to(s.step, a + 2)
+        flags = 0
+        if s.inclusive:
+            flags |= O.FOR_INCLUSIVE
+        if ty.is_unsigned:
+            flags |= O.FOR_UNSIGNED
+        if ty.bits == 32:
+            flags |= O.FOR_32
+        prep = self.emit(O.FORPREP, a, 0, flags, s)
+        body_start = self.b.pc
+        loop = _Loop(s.label)
+        self.loops.append(loop)
+        scope = self.checked.scopes.get(id(s.body))
+        self.free = a + 4
+        if scope is not None:
+            self.alloc_scope(scope)
+        self.block(s.body)
+        self.loops.pop()
+        self.patch_here(loop.continues)
+        self.emit(O.FORLOOP, a, body_start, 0, s)
+        self.b.patch(prep, b=self.b.pc)
+        self.patch_here(loop.breaks)
+        self.free = mark
+
+    def find_loop(self, label):
+        if label is None:
+            return self.loops[-1]
+        for loop in reversed(self.loops):
+            if loop.label == label:
+                return loop
+        raise AssertionError("unknown label after checking")
+
+    def s_Break(self, s):
+        self.find_loop(s.label).breaks.append(self.emit(O.JMP, 0, 0, 0, s))
+
+    def s_Continue(self, s):
+        loop = self.find_loop(s.label)
+        if loop.cont_pc is not None:
+            self.emit(O.JMP, loop.cont_pc, 0, 0, s)
+        else:
+            loop.continues.append(self.emit(O.JMP, 0, 0, 0, s))
+
+    def s_Return(self, s):
+        mark = self.free
+        if self.info.is_main:
+            if s.value is not None:
+                if type(s.value) is ast.Call:
+                    self.call(s.value)
+                else:
+                    self.exp_to_reg(s.value)
+            self.emit(O.HALT, 0, 0, 0, s)
+        elif s.value is None or s.value.ty.is_void:
+            if s.value is not None:
+                self.call(s.value)
+            self.emit(O.RET0, 0, 0, 0, s)
+        else:
+            r = self.exp_to_reg(s.value)
+            self.emit(O.RET, r, 0, 0, s)
+        self.free = mark
+
+    def s_FnDef(self, s):
+        info = s.info
+        if not hasattr(info, "captures"):
+            return                      # a top-level function: no code here
+        if info.captures:
+            self.make_closure(info, self.sym_reg(info.sym), s)
+
+
+def compile_checked(checked: Checked, filename="<input>", source=b""):
+    return Compiler(checked, filename).compile(source)
+
+
+def compile_module(module, filename="<input>", source=b""):
+    return compile_checked(check(module, filename), filename, source)
+
+
+def compile_program(source, filename: str = "<input>"):
+    """Parse, check and compile Orus source (bytes or str) into a Program."""
+    from .parser import parse
+    if isinstance(source, str):
+        source = source.encode("utf-8")
+    module = parse(source, filename)
+    return compile_module(module, filename, source)
