@@ -238,6 +238,16 @@ class PendingLit(ast.Expr):
     _fields = ("value", "kind", "fixed", "natural")
 
 
+class _NamePos:
+    """The position of a declaration's name token (falls back to the statement's)."""
+
+    __slots__ = ("line", "col")
+
+    def __init__(self, node):
+        self.line = getattr(node, "name_line", None) or node.line
+        self.col = getattr(node, "name_col", None) or node.col
+
+
 class _Loop:
     __slots__ = ("label", "node", "breaks", "infinite")
 
@@ -297,6 +307,8 @@ class Checker:
         self.top_index = 0
         self.out = None
         self.module_scope = None
+        self.lambda_name = None     # a lambda that initializes a variable takes its name
+        self.hidden_global = None   # the last global lookup() hid (for error messages)
 
     # -- errors -----------------------------------------------------------------
     def error(self, node, message):
@@ -377,8 +389,8 @@ class Checker:
                 if info.ret is None:
                     info.ret = T.VOID
                 elif not info.ret.is_void:
-                    self.error(info.node, "missing return: function '%s' must return a %s "
-                               "on every path" % (info.name, info.ret))
+                    self.error(info.node, "missing return: function '%s' must return a value "
+                               "of type %s on every path" % (info.name, info.ret))
             elif info.ret is None:
                 info.ret = T.VOID
         finally:
@@ -482,10 +494,13 @@ class Checker:
         ctx = self.ctx
         if s.pub and not (ctx.func.is_main and ctx.scope is self.module_scope):
             self.error(s, "`pub` is only allowed at the top level")
+        at = _NamePos(s)
         if s.const and ctx.func.is_main and not _CONST_NAME.match(s.name):
-            self.error(s, "module constants must start with an uppercase letter: '%s'" % s.name)
+            self.error(at, "module constants must start with an uppercase letter: '%s'" % s.name)
         if s.name in ctx.scope.names:
-            self.error(s, "'%s' is already defined in this scope" % s.name)
+            self.error(at, "'%s' is already defined in this scope" % s.name)
+        if type(s.value) is ast.Lambda:
+            self.lambda_name = s.name
         if s.type is not None:
             ty = self.resolve_type(s.type)
             s.value = self.expect(s.value, ty, "initializer of '%s'" % s.name)
@@ -526,8 +541,10 @@ class Checker:
         sym = self.lookup(target.name, target)
         if sym is None:
             if s.op != "=":
-                self.error(target, "undefined variable '%s'" % target.name)
+                self.undefined(target, "variable")
             # Implicit declaration (CORE §3.5).
+            if type(s.value) is ast.Lambda:
+                self.lambda_name = target.name
             s.value = self.rvalue(s.value)
             scope = ctx.scope
             while scope.kind == "branch":
@@ -699,7 +716,7 @@ class Checker:
         for loop in reversed(loops):
             if loop.label == s.label:
                 return loop
-        self.error(s, "unknown loop label '%s" % s.label)
+        self.error(s, "unknown loop label `'%s`" % s.label)
 
     def stmt_Break(self, s, tail):
         loop = self.find_loop(s, "break")
@@ -803,7 +820,8 @@ class Checker:
                 if scope.kind == "module":
                     limit = func.global_limit
                     if limit is not None and sym.kind != "fn" and sym.decl_index >= limit:
-                        return None     # declared after the function (CORE §2)
+                        self.hidden_global = sym    # declared after the function (CORE §2)
+                        return None
                     return sym
                 if sym.func is not func:
                     self.capture(sym, node)
@@ -826,6 +844,19 @@ class Checker:
         while f is not None and f is not sym.func:
             f.add_capture(sym)
             f = f.parent
+
+    def undefined(self, node, what):
+        hidden = self.hidden_global
+        later = self.ctx.func.global_limit is not None and any(
+            (isinstance(st, ast.VarDecl) and st.name == node.name)
+            or (isinstance(st, ast.Assign) and isinstance(st.target, ast.Name)
+                and st.target.name == node.name)
+            for st in self.out.module.body)
+        if later or (hidden is not None and hidden.name == node.name):
+            self.error(node, "undefined %s '%s' (the global '%s' is declared after this "
+                       "function; a function can only use globals declared before its "
+                       "definition)" % (what, node.name, node.name))
+        self.error(node, "undefined %s '%s'" % (what, node.name))
 
     def use_symbol(self, sym, node):
         """Checks made when the value of `sym` is read at `node`."""
@@ -893,7 +924,7 @@ class Checker:
         if kind == "float":
             x, y = float(x), float(y)
             if op in ("/", "%") and y == 0.0:
-                self.error(node, "Division by zero")
+                self.error(node, "division by zero in a constant expression")
             if op == "+":
                 v = x + y
             elif op == "-":
@@ -907,7 +938,7 @@ class Checker:
             natural = T.F64
         else:
             if op in ("/", "%") and y == 0:
-                self.error(node, "Division by zero")
+                self.error(node, "division by zero in a constant expression")
             if op == "+":
                 v = x + y
             elif op == "-":
@@ -963,7 +994,8 @@ class Checker:
         if isinstance(e, PendingLit):
             node = self.try_adapt(e, ty)
             if node is None:
-                if ty.is_numeric and (e.fixed is None or e.fixed is ty):
+                same_kind = e.kind == ("float" if ty.is_float else "int")
+                if ty.is_numeric and same_kind and (e.fixed is None or e.fixed is ty):
                     self.error(e, "%s: the value %s does not fit %s" % (what, e.value, ty))
                 self.error(e, "%s: expected %s, found %s" % (what, ty, e.fixed or e.natural))
             return node
@@ -1035,7 +1067,7 @@ class Checker:
         if sym is None:
             if e.name in BUILTINS:
                 self.error(e, "builtin '%s' can only be called" % e.name)
-            self.error(e, "undefined variable '%s'" % e.name)
+            self.undefined(e, "variable")
         e.sym = sym
         if sym.kind == "fn":
             e.ty = self.function_value_type(sym, e)
@@ -1222,7 +1254,8 @@ class Checker:
         return e
 
     def expr_Lambda(self, e, hint):
-        info = self.nested_function(e, "<lambda>")
+        name, self.lambda_name = self.lambda_name or "lambda", None
+        info = self.nested_function(e, name)
         e.info = info
         self.check_nested(info)
         e.ty = info.fn_type()
@@ -1235,7 +1268,7 @@ class Checker:
             if sym is None:
                 if callee.name in BUILTINS:
                     return self.builtin_call(e, callee.name)
-                self.error(callee, "undefined function '%s'" % callee.name)
+                self.undefined(callee, "function")
             if sym.kind == "fn":
                 callee.sym = sym
                 if sym.fndecl is not None:

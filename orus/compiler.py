@@ -273,6 +273,8 @@ class Compiler:
         te = type(e)
         if te is ast.Call and e.target != "typeof":
             return self.call(e)
+        if te is ast.Cast and e.expr.ty is e.ty:
+            return self.exp_to_reg(e.expr)
         if te is ast.Name and e.sym.kind != "fn":
             sym = e.sym
             r = self.sym_reg(sym)
