@@ -66,7 +66,6 @@ def _report(err: OrusError, source: bytes | None) -> int:
 
 def _cmd_run(args) -> int:
     from . import load_program, run_program
-    from .jit import warm
     filename = "<stdin>" if args.file == "-" else args.file
     source = None
     try:
@@ -75,9 +74,8 @@ def _cmd_run(args) -> int:
         if args.dump_bytecode:
             from .disasm import disassemble
             sys.stderr.write(disassemble(program) + "\n")
-        if not warm.is_warm():
-            warm.announce_if_cold()
-            warm.warm()
+        from .jit import get_vm
+        get_vm()        # native VM, else njit; a cold cache is built (and announced) here
         sys.stdout.flush()
         out = sys.stdout.buffer
         try:
@@ -103,19 +101,25 @@ def _cmd_dis(args) -> int:
 
 
 def _cmd_warm(args) -> int:
-    from .jit import cache, warm
-    folder = cache.vm_cache_dir()
-    if args.check:
-        ok = warm.is_warm()
-        print("cache %s: %s" % ("valid" if ok else "not built", folder or "(no writable cache folder)"))
-        return 0 if ok else 1
-    if folder is None:
-        sys.stderr.write("orus: no writable cache folder (set ORUS_CACHE_DIR); "
-                         "runs will compile the VM each time\n")
-    print("orus: compiling the VM into %s ..." % (folder or "memory"), flush=True)
-    seconds = warm.warm()
-    print("orus: VM ready in %.1f s" % seconds)
-    return EXIT_OK
+    from .jit import warm
+    status = warm.status()
+    if args.check or status.valid:
+        for line in status.lines():
+            print(line)
+        print("cache valid" if status.valid else "cache not valid (`orus warm-cache` builds it)")
+        return EXIT_OK if status.valid or not args.check else 1
+    print("orus: building the VM cache (fingerprint %s)" % status.fingerprint, flush=True)
+    try:
+        seconds = warm.warm(progress=lambda text: print(text, flush=True))
+    except OSError as exc:
+        sys.stderr.write("orus: cannot build the VM cache: %s\n"
+                         "orus: runs still work, but compile the VM every time (slow)\n" % exc)
+        return 1
+    status = warm.status()
+    for line in status.lines():
+        print(line)
+    print("orus: VM cache ready in %.1f s" % seconds)
+    return EXIT_OK if status.valid else 1
 
 
 def main(argv=None) -> int:

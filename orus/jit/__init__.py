@@ -1,7 +1,16 @@
-"""Everything Numba: the VM loop (vm.py), its cache location (cache.py).
+"""The VM loop (vm.py) and how a run gets it.
 
-Importing this package does not import numba; ``get_vm`` does, after pointing
-Numba's cache at the fingerprinted folder.
+``get_vm()`` returns a callable with the positional signature of
+``orus.jit.vm.run`` (the arrays listed in abi.py):
+
+  1. the native artifact (aot.py), when the cache holds a valid one: loaded
+     with ctypes, without importing numba or llvmlite;
+  2. else the njit loop from its fingerprinted Numba cache;
+  3. else (nothing built yet, or the native artifact is corrupt) it says so
+     once on stderr, builds the cache (warm.py) for next time, and uses it.
+
+ORUS_NATIVE=0 skips the native artifact (njit only).  Importing this package
+imports neither numpy nor numba.
 """
 
 from __future__ import annotations
@@ -10,26 +19,100 @@ import os
 import sys
 
 _VM = None
+_NJIT = None
+_TEMP_NUMBA_DIR = None
 
 
 def _point_numba_cache() -> str | None:
+    """Set Numba's cache folder to the fingerprinted one (a temporary folder
+    when no cache folder is writable, so that cache=True still works)."""
+    global _TEMP_NUMBA_DIR
     from . import cache
     folder = cache.vm_cache_dir()
-    if folder is None:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = str(folder)
+    else:
+        if _TEMP_NUMBA_DIR is None:
+            import atexit
+            import shutil
+            import tempfile
+            _TEMP_NUMBA_DIR = tempfile.mkdtemp(prefix="orus-numba-")
+            atexit.register(shutil.rmtree, _TEMP_NUMBA_DIR, True)
+        path = _TEMP_NUMBA_DIR
+    os.environ["NUMBA_CACHE_DIR"] = path
     if "numba" in sys.modules:                  # already imported: set it directly
         import numba.core.config as config
-        config.CACHE_DIR = str(folder)
-    return str(folder)
+        config.CACHE_DIR = path
+    return None if folder is None else path
+
+
+def get_njit_vm():
+    """The njit dispatcher of orus.jit.vm.run (imports numba)."""
+    global _NJIT
+    if _NJIT is None:
+        _point_numba_cache()
+        from . import vm
+        _NJIT = vm.run
+    return _NJIT
+
+
+def get_native_vm(folder=None):
+    """The native VM if the cache holds a valid artifact, else None."""
+    from . import aot, cache
+    if folder is None:
+        folder, _ = cache.find_vm_dir()
+    if folder is None:
+        return None
+    try:
+        return aot.load(str(folder), cache.fingerprint())
+    except aot.ArtifactError:
+        return None
+
+
+def _select_vm():
+    from . import aot, cache
+    native_ok = os.environ.get("ORUS_NATIVE", "1") != "0"
+    folder, _ = cache.find_vm_dir()
+    problem = None          # why the native artifact needs a (re)build, if it does
+    if native_ok and folder is not None:
+        try:
+            return aot.load(str(folder), cache.fingerprint())
+        except aot.Unavailable:
+            pass                                # warm-cache recorded why: njit it is
+        except aot.ArtifactError as exc:
+            problem = str(exc)
+    njit_ok = folder is not None and os.path.exists(os.path.join(folder, cache.NJIT_MARKER))
+    if njit_ok and problem is None:
+        return get_njit_vm()
+    from . import warm
+    target = cache.vm_cache_dir()               # the writable cache folder, if any
+    if target is None:
+        warm.announce("no writable cache folder (tried %s; set ORUS_CACHE_DIR to one): "
+                      "compiling the VM for this run only (slow)..."
+                      % ", ".join(str(p) for p in cache.candidate_roots()))
+        return get_njit_vm()
+    if njit_ok:
+        warm.announce(("building the native VM for this installation (once; "
+                       if problem == "not built" else "rebuilding the native VM (%s; " % problem)
+                      + "`orus warm-cache` does it ahead of time)...")
+    else:
+        warm.announce()
+    try:
+        warm.warm(quiet=True, native=native_ok)
+    except OSError as exc:                      # the folder went away or became read-only
+        sys.stderr.write("orus: could not write the VM cache (%s); continuing without it\n" % exc)
+        return get_njit_vm()
+    if native_ok:
+        vm = get_native_vm(target)
+        if vm is not None:
+            return vm
+    return get_njit_vm()
 
 
 def get_vm():
-    """The compiled `run` function of orus.jit.vm (njit dispatcher)."""
+    """The VM for this process (see the module docstring); chosen once."""
     global _VM
     if _VM is None:
-        _point_numba_cache()
-        from . import vm
-        _VM = vm.run
+        _VM = _select_vm()
     return _VM

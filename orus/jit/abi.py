@@ -54,6 +54,16 @@ DESC_COLS = 3            # per array: data address, shape[0], shape[1] (1 for 1-
 _VIEWS = tuple((i, ARGS[i][1]) for i in range(len(ARGS))
                if ARGS[i][3] in SOURCES[:i])
 
+# For each row: the position of the earlier row it is a view of, or -1.
+VIEW_OF = tuple(SOURCES.index(SOURCES[i]) if SOURCES[i] in SOURCES[:i] else -1
+                for i in range(len(ARGS)))
+
+ITEMSIZE = {"int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4,
+            "int64": 8, "uint64": 8, "float32": 4, "float64": 8}
+for _i, _src in enumerate(VIEW_OF):        # a view must have its source's shape
+    assert _src < 0 or (ITEMSIZE[DTYPES[_i]] == ITEMSIZE[DTYPES[_src]]
+                        and NDIMS[_i] == NDIMS[_src]), ARGS[_i]
+
 _get_sources = operator.attrgetter(*SOURCES)
 
 
@@ -70,10 +80,19 @@ def machine_arrays(machine) -> tuple:
 
 
 def vm_args(machine) -> list:
-    """The positional arguments of ``run`` for this Machine (views applied)."""
+    """The positional arguments of ``run`` for this Machine (views applied).
+    A view is kept on the machine and reused while its source array is the
+    same object, so that repeated calls pass identical objects (the native
+    VM then re-checks nothing)."""
     arrays = list(_get_sources(machine))
-    for i, dtype in _VIEWS:
-        arrays[i] = arrays[i].view(dtype)
+    if _VIEWS:
+        views = machine.__dict__.setdefault("_abi_views", {})
+        for i, dtype in _VIEWS:
+            src = arrays[i]
+            view = views.get(i)
+            if view is None or view.base is not src:
+                view = views[i] = src.view(dtype)
+            arrays[i] = view
     return arrays
 
 

@@ -12,61 +12,101 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
 import sys
-from importlib import metadata
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent          # orus/
 REPO_DIR = PACKAGE_DIR.parent
 
-# Every file whose content the compiled VM depends on.
+# Every file whose content the compiled VM (njit cache and native artifact)
+# depends on: all of orus/jit/ (a test checks none is missing) and what the
+# loop imports.
 VM_SOURCES = (
-    "jit/vm.py",
+    "jit/__init__.py",
+    "jit/abi.py",
+    "jit/aot.py",
     "jit/cache.py",
+    "jit/native_stubs.c",
+    "jit/vm.py",
+    "jit/warm.py",
     "opcodes.py",
     "protocol.py",
     "runtime_errors.py",
 )
 
+NJIT_MARKER = "warm.ok"        # in the VM folder: the njit cache is complete
+
+# This module runs on every `orus run`, so it avoids slow imports
+# (importlib.metadata costs ~30 ms, platform ~9 ms).
+
 
 def _version(dist: str) -> str:
+    """The installed version of `dist`, read from its .dist-info folder name
+    next to the package (no import of the package, no importlib.metadata)."""
+    import importlib.util
     try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(dist)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
         return "missing"
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    prefix = dist.lower() + "-"
+    try:
+        names = os.listdir(site)
+    except OSError:
+        names = []
+    for name in sorted(names):
+        low = name.lower()
+        if low.startswith(prefix) and low.endswith(".dist-info"):
+            return name[len(prefix):-len(".dist-info")]
+    try:                                  # unusual layout (egg, editable): the slow way
+        from importlib import metadata
+        return metadata.version(dist)
+    except Exception:
+        return "unknown"
 
 
 def _cpu() -> str:
-    # The host CPU name is what numba targets by default; use llvmlite's view of
-    # it only if llvmlite is already imported (it is slow to import).
-    llvm = sys.modules.get("llvmlite.binding")
-    name = llvm.get_host_cpu_name() if llvm is not None else ""
-    return "%s-%s-%s" % (platform.machine(), platform.system(), name or _cpuinfo_model())
-
-
-def _cpuinfo_model() -> str:
+    """The CPU as the compiled code sees it: architecture, model and feature
+    flags (the native code is built for the host's features).  Deliberately
+    independent of whether llvmlite is imported, so every process agrees."""
+    parts = [os.uname().machine, sys.platform]
     try:
         with open("/proc/cpuinfo", "rb") as fh:
+            seen = set()
             for line in fh:
-                if line.startswith((b"model name", b"flags")):
-                    return hashlib.sha256(line).hexdigest()[:12]
+                key = line.split(b":", 1)[0].strip()
+                if key in (b"model name", b"flags", b"Features", b"CPU part") and key not in seen:
+                    seen.add(key)
+                    parts.append(hashlib.sha256(line).hexdigest()[:12])
+                if len(seen) >= 2 or line == b"\n":
+                    break
     except OSError:
         pass
-    return platform.processor() or "unknown-cpu"
+    return "-".join(parts)
 
 
-def fingerprint() -> str:
-    """A short hash that changes whenever the compiled VM could differ."""
+_FINGERPRINT = {}
+
+
+def fingerprint(package_dir: Path | None = None) -> str:
+    """A short hash that changes whenever the compiled VM could differ
+    (memoised per process for the installed package)."""
+    package_dir = PACKAGE_DIR if package_dir is None else Path(package_dir)
+    cached = _FINGERPRINT.get(package_dir)
+    if cached is not None:
+        return cached
     h = hashlib.sha256()
     for rel in VM_SOURCES:
         h.update(rel.encode() + b"\0")
-        h.update((PACKAGE_DIR / rel).read_bytes())
+        h.update((package_dir / rel).read_bytes())
     for dist in ("numba", "llvmlite", "numpy"):
         h.update(("%s=%s\n" % (dist, _version(dist))).encode())
     h.update(sys.version.encode())
     h.update(_cpu().encode())
-    return h.hexdigest()[:16]
+    result = _FINGERPRINT[package_dir] = h.hexdigest()[:16]
+    return result
 
 
 def _writable(path: Path) -> bool:
@@ -80,27 +120,45 @@ def _writable(path: Path) -> bool:
         return False
 
 
-def cache_root() -> Path | None:
-    """The cache folder: $ORUS_CACHE_DIR, else cache/ of a source checkout,
-    else the user cache dir.  None when nothing is writable."""
+def candidate_roots() -> list[Path]:
+    """Where the cache may live, in order of preference: $ORUS_CACHE_DIR alone
+    if set; else cache/ of a source checkout, then the user cache dir."""
     override = os.environ.get("ORUS_CACHE_DIR")
-    candidates = []
     if override:
-        candidates.append(Path(override))
-    else:
-        if (REPO_DIR / "cache" / "README.md").exists():
-            candidates.append(REPO_DIR / "cache")
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        candidates.append(Path(xdg) / "orus")
-    for path in candidates:
+        return [Path(override)]
+    candidates = []
+    if (REPO_DIR / "cache" / "README.md").exists():
+        candidates.append(REPO_DIR / "cache")
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates.append(Path(xdg) / "orus")
+    return candidates
+
+
+def cache_root() -> Path | None:
+    """The cache folder to write to: the first writable candidate_roots()
+    entry (created if missing).  None when nothing is writable."""
+    for path in candidate_roots():
         if _writable(path):
             return path
     return None
 
 
 def vm_cache_dir(root: Path | None = None) -> Path | None:
+    """The fingerprinted folder of the compiled VM in the writable cache root."""
     root = cache_root() if root is None else root
     return None if root is None else root / ("vm-" + fingerprint())
+
+
+def find_vm_dir() -> tuple[Path | None, bool]:
+    """(folder, writable) for a run: a candidate's fingerprinted folder that
+    already holds a build (even a read-only one), else the writable one."""
+    name = "vm-" + fingerprint()
+    for root in candidate_roots():
+        folder = root / name
+        if os.path.isdir(folder) and os.listdir(folder):
+            return folder, os.access(folder, os.W_OK | os.X_OK)
+    folder = vm_cache_dir()
+    return folder, folder is not None
 
 
 def bytecode_dir(root: Path | None = None) -> Path | None:

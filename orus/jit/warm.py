@@ -1,27 +1,80 @@
-"""`orus warm-cache`: compile the VM ahead of time into its fingerprinted cache.
+"""`orus warm-cache`: build everything a run needs, ahead of time.
 
-Numba compiles `run` for the argument types of its first call and saves the
-machine code (cache=True).  Running a one-instruction program through a real
-Machine gives exactly the types every later run uses, so later processes load
-the cache instead of compiling.  A marker file records a finished build.
+Into the fingerprinted cache folder (orus/jit/cache.py), under a file lock so
+that concurrent builders wait for one another (Numba's cache is not safe for
+concurrent writers) and every one of them succeeds:
+
+  1. the njit cache of the VM loop (``run`` compiled for the ABI's argument
+     types, then a one-instruction program run through a real Machine); a
+     marker file records the finished build;
+  2. the native artifact (orus/jit/aot.py): the same loop as a shared library
+     that `orus run` loads through ctypes without importing numba;
+  3. (best effort) the bytecode of orus' Python sources, so that no run
+     compiles them.
+
+Idempotent: what is valid is kept (``status`` checks without building).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 
 from . import cache
 
-MARKER = "warm.ok"
+MARKER = cache.NJIT_MARKER
+
+
+# ====================================================================== status
+class Status:
+    """What the cache holds for this installation (nothing is built)."""
+
+    def __init__(self):
+        from . import aot
+        self.fingerprint = cache.fingerprint()
+        self.folder, self.writable = cache.find_vm_dir()
+        self.njit = self.folder is not None and os.path.exists(os.path.join(self.folder, MARKER))
+        self.native = False
+        self.native_unavailable = None     # why warm-cache could not build it
+        self.native_problem = "no cache folder"
+        if self.folder is not None:
+            try:
+                aot.validate(str(self.folder), self.fingerprint)
+                self.native, self.native_problem = True, None
+            except aot.Unavailable as exc:
+                self.native_unavailable, self.native_problem = str(exc), None
+            except aot.ArtifactError as exc:
+                self.native_problem = str(exc)
+
+    @property
+    def valid(self) -> bool:
+        """Everything that can be built here is built and intact."""
+        return self.njit and (self.native or self.native_unavailable is not None)
+
+    def lines(self) -> list[str]:
+        out = ["cache folder: %s%s" % (self.folder or "(none writable: set ORUS_CACHE_DIR)",
+                                      "" if self.writable or self.folder is None else " (read-only)"),
+               "njit cache:   %s" % ("valid" if self.njit else "not built")]
+        if self.native:
+            out.append("native VM:    valid")
+        elif self.native_unavailable:
+            out.append("native VM:    unavailable here (%s)" % self.native_unavailable)
+        else:
+            out.append("native VM:    %s" % self.native_problem)
+        return out
+
+
+def status() -> Status:
+    return Status()
 
 
 def is_warm() -> bool:
-    folder = cache.vm_cache_dir()
-    return folder is not None and (folder / MARKER).exists()
+    return status().valid
 
 
+# ====================================================================== build
 def _tiny_program():
     from .. import opcodes as op
     from ..bytecode import ProgramBuilder
@@ -33,30 +86,134 @@ def _tiny_program():
     return b.finish()
 
 
-def warm(quiet: bool = False) -> float:
-    """Compile (or load) the VM and mark the cache warm; returns seconds taken."""
-    from . import _point_numba_cache, get_vm
-    from ..runtime import Machine
-    folder = _point_numba_cache()
+class _Ticker:
+    """Prints 'still working (N s)' every few seconds during one long step."""
+
+    def __init__(self, say, every=10.0):
+        self.say, self.every = say, every
+        self.stop = threading.Event()
+        self.thread = None
+
+    def __enter__(self):
+        if self.say is not None:
+            t0 = time.perf_counter()
+
+            def tick():
+                while not self.stop.wait(self.every):
+                    self.say("  ... still compiling (%d s)" % (time.perf_counter() - t0))
+            self.thread = threading.Thread(target=tick, daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+        return False
+
+
+def abi_signature_types():
+    """The numba types of run's arguments, from orus/jit/abi.py."""
+    from numba.core import types
+    from . import abi
+    return tuple(types.Array(getattr(types, d), n, "C") for d, n in zip(abi.DTYPES, abi.NDIMS))
+
+
+def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
+    """Build (or keep) the njit cache and the native artifact; returns seconds.
+    `progress(text)` receives one line per step (None: silent).  Raises
+    OSError if there is no writable cache folder."""
+    from . import _point_numba_cache, aot
+    say = progress if progress is not None else (None if quiet else
+                                                 lambda text: print(text, file=sys.stderr))
+    step = say or (lambda text: None)
     t0 = time.perf_counter()
-    lock = _Lock(folder)
-    with lock:
-        Machine(_tiny_program(), get_vm(), lambda data: None).run()
-        if folder is not None:
-            marker = os.path.join(folder, MARKER)
-            tmp = marker + ".%d" % os.getpid()
-            with open(tmp, "w") as fh:
-                fh.write("built %s\n" % time.strftime("%Y-%m-%d %H:%M:%S"))
-            os.replace(tmp, marker)
+    folder = cache.vm_cache_dir()
+    if folder is None:
+        raise OSError("no writable cache folder (tried %s; set ORUS_CACHE_DIR)"
+                      % ", ".join(str(p) for p in cache.candidate_roots()))
+    folder.mkdir(parents=True, exist_ok=True)
+    fp = cache.fingerprint()
+    with _Lock(str(folder), step):
+        marker = os.path.join(folder, MARKER)
+        njit_ok = os.path.exists(marker)
+        problem = None                      # why the native artifact must be (re)built
+        if native:
+            try:
+                aot.validate(str(folder), fp)
+            except aot.Unavailable:
+                pass
+            except aot.ArtifactError as exc:
+                problem = str(exc)
+        # -- 1. the njit cache (also needed in-process to build the native VM)
+        if njit_ok:
+            step("njit cache: valid")
+        if not njit_ok or problem is not None:
+            if not njit_ok:
+                step("[1/2] compiling the VM loop with Numba (njit cache; 10-20 s) ...")
+            t = time.perf_counter()
+            _point_numba_cache()
+            with _Ticker(say if not njit_ok else None):
+                from ..runtime import Machine
+                from . import vm
+                vm.run.compile(abi_signature_types())
+                Machine(_tiny_program(), vm.run, lambda data: None).run()
+            if not njit_ok:
+                _write_text(marker, "built %s in %.1f s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"),
+                                                              time.perf_counter() - t))
+                step("      done in %.1f s" % (time.perf_counter() - t))
+        # -- 2. the native artifact
+        if native:
+            if problem is None:
+                try:
+                    aot.validate(str(folder), fp)
+                    step("native VM: valid")
+                except aot.Unavailable as exc:
+                    step("native VM: unavailable here (%s)" % exc)
+            else:
+                if problem != "not built":
+                    step("native VM: %s; rebuilding it" % problem)
+                step("[2/2] building the native VM (a shared library; a few seconds) ...")
+                t = time.perf_counter()
+                try:
+                    aot.build(str(folder), fp, progress=lambda text: step("      " + text))
+                    aot.load(str(folder), fp)          # it must load and check out
+                    step("      done in %.1f s" % (time.perf_counter() - t))
+                except aot.Unavailable as exc:
+                    step("      not possible here: %s" % exc)
+    _byte_compile(step)
     return time.perf_counter() - t0
 
 
+def _byte_compile(step) -> None:
+    """Byte-compile orus' own sources, so that a run never compiles Python
+    source (matters where __pycache__ is writable but not written at run
+    time, e.g. with PYTHONDONTWRITEBYTECODE).  Best effort."""
+    import compileall
+    import io
+    from contextlib import redirect_stdout
+    try:
+        with redirect_stdout(io.StringIO()):
+            ok = compileall.compile_dir(str(cache.PACKAGE_DIR), quiet=2)
+    except Exception:
+        ok = False
+    step("Python bytecode of orus: %s" % ("up to date" if ok else "not writable (skipped)"))
+
+
+def _write_text(path: str, text: str) -> None:
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
 class _Lock:
-    """An exclusive file lock so that one process compiles while others wait
+    """An exclusive file lock so that one process builds while others wait
     (Numba's cache is not safe for concurrent writers)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, say=None):
         self.path = None if folder is None else os.path.join(folder, ".lock")
+        self.say = say
         self.fh = None
 
     def __enter__(self):
@@ -64,7 +221,12 @@ class _Lock:
             try:
                 import fcntl
                 self.fh = open(self.path, "a")
-                fcntl.flock(self.fh, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if self.say is not None:
+                        self.say("waiting for another orus process that is building the cache ...")
+                    fcntl.flock(self.fh, fcntl.LOCK_EX)
             except (OSError, ImportError):
                 self.fh = None
         return self
@@ -77,9 +239,19 @@ class _Lock:
         return False
 
 
-def announce_if_cold() -> None:
-    """Say once, on stderr, that this run pays for compiling the VM."""
-    if not is_warm():
-        sys.stderr.write("orus: compiling the VM for this installation "
-                         "(once; `orus warm-cache` does it ahead of time)...\n")
+_ANNOUNCED = False
+
+
+def announce(text: str = "compiling the VM for this installation "
+                         "(once; `orus warm-cache` does it ahead of time)...") -> None:
+    """Say once per process, on stderr, that this run pays for a build."""
+    global _ANNOUNCED
+    if not _ANNOUNCED:
+        _ANNOUNCED = True
+        sys.stderr.write("orus: %s\n" % text)
         sys.stderr.flush()
+
+
+def announce_if_cold() -> None:
+    if not is_warm():
+        announce()

@@ -1,0 +1,368 @@
+"""The native VM: the njit loop compiled ahead of time into a shared library.
+
+Build (``build``, at `orus warm-cache` time; needs numba, llvmlite and a C
+compiler):
+
+ 1. a ``@cfunc`` entry point, generated from orus/jit/abi.py, takes one
+    pointer to an int64 descriptor block (address and shape of every array),
+    views the arrays with ``numba.carray`` and calls the njit ``run`` from
+    orus/jit/vm.py -- the loop's source exists once;
+ 2. the cfunc's fully linked LLVM module (``library._final_module``, a private
+    Numba API: see NUMBA_TESTED) is compiled to position-independent object
+    code for the host CPU with llvmlite (opt=3);
+ 3. ``cc -shared`` links it with orus/jit/native_stubs.c, which defines the
+    few Numba-runtime / CPython symbols the module mentions on its
+    exception paths (they are unreachable: the entry point catches every
+    exception and returns status -1) and the artifact's identity string;
+ 4. the library (named by its own hash) and then a manifest (its size and
+    sha256, the exported symbol, the fingerprint and ABI it was built for)
+    are written atomically into the fingerprinted cache folder.
+
+Load (``load``, at `orus run` time; imports only ctypes and hashlib): the
+manifest must name this fingerprint and ABI, the file must have the recorded
+size and sha256 (checked *before* dlopen, so a corrupt file is never mapped),
+and its embedded identity string must match.  Anything else raises
+ArtifactError and the caller falls back to the njit loop.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import sys
+import time
+
+from . import abi
+
+MANIFEST = "native.manifest"
+FORMAT = "orus-native-1"
+ID_SYMBOL = "orus_vm_identity"
+STUBS_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native_stubs.c")
+
+# The Numba versions whose private `_final_module` this builder was tested with.
+NUMBA_TESTED = ((0, 60), (0, 69))     # [low, high)
+
+# Symbol prefixes that the stubs file defines (everything else must come from libc/libm).
+_STUB_PREFIXES = ("Py", "_Py", "NRT_", "numba_", "_numba")
+_DEFINED_IN_STUBS_C = ("NRT_Allocate", "NRT_Free")
+
+
+class ArtifactError(Exception):
+    """The native artifact is missing, corrupt, truncated or foreign."""
+
+
+class Unavailable(ArtifactError):
+    """warm-cache recorded that no native artifact can be built here."""
+
+
+# ====================================================================== load
+def _read_manifest(folder: str) -> dict:
+    path = os.path.join(folder, MANIFEST)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(1 << 16)
+    except FileNotFoundError:
+        raise ArtifactError("not built") from None
+    except OSError as exc:
+        raise ArtifactError("manifest unreadable: %s" % exc) from None
+    info = {}
+    try:
+        for line in raw.decode("utf-8").splitlines():
+            if line:
+                key, _, value = line.partition("=")
+                info[key] = value
+    except UnicodeDecodeError:
+        raise ArtifactError("manifest corrupt") from None
+    if info.get("format") != FORMAT or info.get("end") != "ok":
+        raise ArtifactError("manifest corrupt or from another version")
+    return info
+
+
+def _sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _identity(fingerprint: str) -> str:
+    return "%s|%s|%s" % (FORMAT, fingerprint, abi.signature())
+
+
+def validate(folder: str, fingerprint: str) -> dict:
+    """Check the artifact in `folder` without loading it; returns its manifest.
+    Raises ArtifactError (Unavailable when warm-cache recorded why none exists)."""
+    info = _read_manifest(folder)
+    if info.get("unavailable"):
+        raise Unavailable(info["unavailable"])
+    if info.get("fingerprint") != fingerprint:
+        raise ArtifactError("built for another fingerprint")
+    if info.get("abi") != abi.signature():
+        raise ArtifactError("built for another VM argument list")
+    name = info.get("library", "")
+    if not name or os.sep in name or name.startswith("."):
+        raise ArtifactError("manifest corrupt")
+    path = os.path.join(folder, name)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        raise ArtifactError("library missing") from None
+    if str(size) != info.get("size"):
+        raise ArtifactError("library truncated or replaced (size %d, expected %s)" % (size, info.get("size")))
+    if _sha256_file(path) != info.get("sha256"):
+        raise ArtifactError("library corrupt (sha256 mismatch)")
+    info["path"] = path
+    return info
+
+
+class NativeVM:
+    """Callable like ``orus.jit.vm.run`` (the same positional arrays, in
+    abi.ARGS order); returns the status.  Each array's dtype, dimensions and
+    contiguity are checked when a new array object comes in (the Machine
+    replaces an array to grow it, never resizes one in place); a row that is
+    a view of an earlier row (fregs of regs) is described from that row.
+    The described arrays are kept referenced, so their memory stays valid."""
+
+    native = True
+
+    def __init__(self, function, path: str):
+        self._fn = function
+        self.path = path
+        self._desc = (ctypes.c_int64 * (abi.NARGS * abi.DESC_COLS))()
+        self._arg = ctypes.c_void_p(ctypes.addressof(self._desc))
+        self._seen = [None] * abi.NARGS       # keeps described arrays alive
+        self._positions = range(abi.NARGS)
+
+    def _describe(self, i: int, a, arrays) -> None:
+        k = i * abi.DESC_COLS
+        desc = self._desc
+        src = abi.VIEW_OF[i]
+        if src >= 0:
+            # A view of an earlier row's array (fregs = regs.view(float64)): when it
+            # covers all of that array's memory, it has that array's address.
+            s = arrays[src]
+            if (a.base is s and s.base is None and a.shape == s.shape
+                    and a.dtype.name == abi.DTYPES[i] and a.flags.c_contiguous):
+                j = src * abi.DESC_COLS
+                desc[k], desc[k + 1], desc[k + 2] = desc[j], desc[j + 1], desc[j + 2]
+                self._seen[i] = a
+                return
+        if (a.dtype.name != abi.DTYPES[i] or a.ndim != abi.NDIMS[i]
+                or not a.flags.c_contiguous):
+            raise TypeError("native VM: argument %s must be a C-contiguous %s array "
+                            "with %d dimension(s), got %s %r" % (abi.NAMES[i], abi.DTYPES[i],
+                                                                 abi.NDIMS[i], a.dtype, a.shape))
+        desc[k] = a.ctypes.data
+        desc[k + 1] = a.shape[0]
+        desc[k + 2] = a.shape[1] if a.ndim == 2 else 1
+        self._seen[i] = a
+
+    def __call__(self, *arrays) -> int:
+        if len(arrays) != abi.NARGS:
+            raise TypeError("native VM takes %d arrays, got %d" % (abi.NARGS, len(arrays)))
+        for i, a, old in zip(self._positions, arrays, self._seen):
+            if a is not old:
+                self._describe(i, a, arrays)
+        status = self._fn(self._arg)
+        if status < 0:
+            raise RuntimeError("native VM stopped on an internal exception (status %d)" % status)
+        return status
+
+    def __repr__(self):
+        return "NativeVM(%r)" % self.path
+
+
+def load(folder: str, fingerprint: str) -> NativeVM:
+    """The validated native VM of `folder`; raises ArtifactError."""
+    info = validate(folder, fingerprint)
+    try:
+        lib = ctypes.CDLL(info["path"])
+        ident = ctypes.c_char_p.in_dll(lib, ID_SYMBOL).value
+        fn = getattr(lib, info["symbol"])
+    except (OSError, AttributeError, ValueError) as exc:
+        raise ArtifactError("library does not load: %s" % exc) from None
+    if ident is None or ident.decode("utf-8", "replace") != _identity(fingerprint):
+        raise ArtifactError("library is foreign (identity %r)" % ident)
+    fn.argtypes = (ctypes.c_void_p,)
+    fn.restype = ctypes.c_int64
+    return NativeVM(fn, info["path"])
+
+
+# ====================================================================== build
+def _write_atomic(path: str, data: bytes) -> None:
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_manifest(folder: str, fields: dict) -> None:
+    text = "format=%s\n" % FORMAT + "".join("%s=%s\n" % kv for kv in fields.items()) + "end=ok\n"
+    _write_atomic(os.path.join(folder, MANIFEST), text.encode("utf-8"))
+
+
+def find_compiler() -> str | None:
+    import shutil
+    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _numba_supported() -> str | None:
+    import numba
+    try:
+        version = tuple(int(x) for x in numba.__version__.split(".")[:2])
+    except ValueError:
+        return "unrecognised numba version %s" % numba.__version__
+    if not (NUMBA_TESTED[0] <= version < NUMBA_TESTED[1]):
+        return "numba %s is outside the tested range %s-%s" % (numba.__version__, NUMBA_TESTED[0], NUMBA_TESTED[1])
+    return None
+
+
+def _pointer_casts():
+    """One njit intrinsic per element type: int64 address -> typed pointer."""
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    def make(nbtype):
+        ptrty = types.CPointer(nbtype)
+
+        @intrinsic
+        def cast(typingctx, addr):
+            if not isinstance(addr, types.Integer):
+                return None
+
+            def codegen(context, builder, signature, args):
+                return builder.inttoptr(args[0], context.get_value_type(ptrty))
+            return ptrty(addr), codegen
+        return cast
+
+    return {"_ptr_" + name: make(getattr(types, name)) for name in sorted(set(abi.DTYPES))}
+
+
+def compile_entry():
+    """The cfunc entry point over the descriptor block (compiles `run` too,
+    or loads it from the njit cache)."""
+    import numba
+    from numba.core import types
+    from . import vm
+    namespace = {"carray": numba.carray, "run": vm.run}
+    namespace.update(_pointer_casts())
+    exec(compile(abi.run_source_text("orus_vm_entry"), "<orus.jit.abi entry>", "exec"), namespace)
+    return numba.cfunc(types.int64(types.CPointer(types.int64)), nopython=True)(
+        namespace["orus_vm_entry"])
+
+
+def _object_code(cf) -> tuple[bytes, list[str], list[str]]:
+    """PIC object code of the cfunc's linked module, and the external
+    functions and variables it declares that the stubs must provide."""
+    import llvmlite.binding as llvm
+    module = cf._library._final_module
+    target = llvm.Target.from_triple(module.triple or llvm.get_process_triple())
+    tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                      features=llvm.get_host_cpu_features().flatten(),
+                                      opt=3, reloc="pic", codemodel="default")
+    stubs = sorted(f.name for f in module.functions
+                   if f.is_declaration and f.name.startswith(_STUB_PREFIXES)
+                   and f.name not in _DEFINED_IN_STUBS_C)
+    stub_vars = sorted(g.name for g in module.global_variables
+                       if g.is_declaration and g.name.startswith(_STUB_PREFIXES))
+    return tm.emit_object(module), stubs, stub_vars
+
+
+def _stub_header(fingerprint: str, funcs: list[str], variables: list[str]) -> str:
+    lines = ["/* generated by orus.jit.aot: identity and stubs of this build */",
+             'const char *%s = "%s";' % (ID_SYMBOL, _identity(fingerprint).replace('"', "'"))]
+    for name in funcs:
+        lines.append("ORUS_STUB(%s)" % name)
+    for name in variables:
+        lines.append("char %s[64];" % name)
+    return "\n".join(lines) + "\n"
+
+
+def _compile_and_link(fingerprint: str, cc: str, say) -> tuple[bytes, str]:
+    import subprocess
+    import tempfile
+    say("compiling the native entry point")
+    cf = compile_entry()
+    say("generating machine code for this CPU")
+    obj, stubs, stub_vars = _object_code(cf)
+    symbol = cf.native_name
+    say("linking with %s" % os.path.basename(cc))
+    with tempfile.TemporaryDirectory(prefix="orus-aot-") as tmp:
+        obj_path = os.path.join(tmp, "vm.o")
+        with open(obj_path, "wb") as fh:
+            fh.write(obj)
+        header = os.path.join(tmp, "orus_build.h")
+        with open(header, "w") as fh:
+            fh.write(_stub_header(fingerprint, stubs, stub_vars))
+        out = os.path.join(tmp, "vm.so")
+        cmd = [cc, "-shared", "-fPIC", "-O1", "-Wl,-Bsymbolic", "-o", out,
+               "-I", tmp, obj_path, STUBS_C, "-lm"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError("linking failed: %s\n%s" % (" ".join(cmd), proc.stderr[-2000:]))
+        with open(out, "rb") as fh:
+            data = fh.read()
+    return data, symbol
+
+
+def build(folder: str, fingerprint: str, progress=None) -> dict:
+    """Build the native artifact into `folder` (the caller holds the cache lock).
+    Returns the manifest fields; raises Unavailable if it cannot be built
+    here (and records why in the manifest, so runs do not retry)."""
+    say = progress or (lambda msg: None)
+
+    reason = _numba_supported()
+    cc = find_compiler()
+    if reason is None and cc is None:
+        reason = "no C compiler found (set CC); runs use the njit cache instead"
+    if reason is not None:
+        write_manifest(folder, {"unavailable": reason, "fingerprint": fingerprint})
+        raise Unavailable(reason)
+
+    t0 = time.perf_counter()
+    try:
+        data, symbol = _compile_and_link(fingerprint, cc, say)
+    except Exception as exc:       # a private Numba API that moved, a broken compiler...
+        reason = "build failed: %s: %s" % (type(exc).__name__, str(exc).strip().splitlines()[0][:300]
+                                           if str(exc).strip() else "")
+        write_manifest(folder, {"unavailable": reason, "fingerprint": fingerprint})
+        raise Unavailable(reason) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    name = "vm-native-%s.so" % digest[:16]
+    _write_atomic(os.path.join(folder, name), data)
+    fields = {
+        "fingerprint": fingerprint,
+        "abi": abi.signature(),
+        "library": name,
+        "size": str(len(data)),
+        "sha256": digest,
+        "symbol": symbol,
+        "built": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "seconds": "%.1f" % (time.perf_counter() - t0),
+    }
+    write_manifest(folder, fields)
+    # Older libraries of this folder are no longer named by the manifest.
+    for other in os.listdir(folder):
+        if other.startswith("vm-native-") and other != name:
+            try:
+                os.unlink(os.path.join(folder, other))
+            except OSError:
+                pass
+    return fields
