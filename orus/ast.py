@@ -63,7 +63,8 @@ class TypeExpr(Node):
 
 
 # ---------------------------------------------------------------- type syntax
-# `i32`, `Point`, `geom.Point` (names = ["geom", "Point"])
+# `i32`, `Point`, `geom.Point`: name is always a str; a qualified name keeps its
+# dots (`geom.Point` -> name "geom.Point"; split on "." to get the parts)
 TypeName = _node("TypeName", ("name",), TypeExpr)
 # `[T]`, `[T, N]` (size: Expr or None)
 ArrayType = _node("ArrayType", ("elem", "size"), TypeExpr)
@@ -123,9 +124,12 @@ Print = _node("Print", ("args",), Stmt)
 #   `x: T = e`   -> VarDecl(name, mutable=False, type=T,    value, const=False)
 #   `X := e`     -> VarDecl(name, mutable=False, type=None, value, const=True)
 #   `X: T := e`  -> VarDecl(name, mutable=False, type=T,    value, const=True)
-# name_line/name_col: position of the name token (== line/col for most forms).
+#   `pub x = e`  -> VarDecl(name, mutable=False, type=None, value, const=False, pub=True)
+#                   (an exported immutable variable; `x = e` without pub is an Assign)
+# line/col: the first token (`pub`, `mut` or the name);
+# name_line/name_col: position of the name token (always set by the parser).
 VarDecl = _node("VarDecl", ("name", "mutable", "type", "value", "const", "pub"), Stmt,
-                extra=("sym",))
+                extra=("sym", "name_line", "name_col"))
 # `target = value` and compound `target op= value` (op: "=", "+=", "-=", "*=", "/=", "%=").
 # target: Name, Index or Member.  A plain `x = e` may be an implicit declaration;
 # the checker decides and sets `decl` to the new Symbol in that case.
@@ -160,11 +164,16 @@ VariantDef = _node("VariantDef", ("name", "payload"))
 # match statement; arms: list of MatchArm
 MatchStmt = _node("MatchStmt", ("subject", "arms"), Stmt)
 # pattern: WildcardPattern, VariantPattern or ValuePattern;
-# body: an Expr (expression arm) or list[Stmt] (statement arm)
+# body: an Expr in a MatchExpr; always a list[Stmt] in a MatchStmt (`1 -> "one"` in a
+# match statement gives [ExprStmt(StrLit)])
 MatchArm = _node("MatchArm", ("pattern", "body"))
 WildcardPattern = _node("WildcardPattern", ())
 # Enum.Variant(a, _, c): enum_name list of names (["Shape"] or ["geom", "Shape"]);
-# bindings: None (no parentheses) or list of str ("_" skips)
+# bindings: None (no parentheses) or list of str ("_" skips).
+# The parser makes a VariantPattern of every dotted name `A.B` / `m.A.B`, optionally
+# followed by `(name, _, ...)`, that stands right before `->`; if A.B turns out not to be
+# an enum variant (say a module constant `m.LIMIT`) and bindings is None, the checker
+# may treat it as ValuePattern(Member(...)). Any other pattern is a ValuePattern.
 VariantPattern = _node("VariantPattern", ("enum_name", "variant", "bindings"))
 ValuePattern = _node("ValuePattern", ("expr",))
 # try: body catch [name]: handler
