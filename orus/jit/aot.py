@@ -21,7 +21,8 @@ compiler):
 Load (``load``, at `orus run` time; imports only ctypes and hashlib): the
 manifest must name this fingerprint and ABI, the file must have the recorded
 size and sha256 (checked *before* dlopen, so a corrupt file is never mapped),
-and its embedded identity string must match.  Anything else raises
+and its embedded identity string (fingerprint + ABI) must be in it; after
+dlopen, the exported identity must match again.  Anything else raises
 ArtifactError and the caller falls back to the njit loop.
 """
 
@@ -79,17 +80,6 @@ def _read_manifest(folder: str) -> dict:
     return info
 
 
-def _sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            if not chunk:
-                break
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _identity(fingerprint: str) -> str:
     return "%s|%s|%s" % (FORMAT, fingerprint, abi.signature())
 
@@ -114,8 +104,12 @@ def validate(folder: str, fingerprint: str) -> dict:
         raise ArtifactError("library missing") from None
     if str(size) != info.get("size"):
         raise ArtifactError("library truncated or replaced (size %d, expected %s)" % (size, info.get("size")))
-    if _sha256_file(path) != info.get("sha256"):
+    with open(path, "rb") as fh:            # small (~100 KB): hashing it costs ~0.1 ms
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != info.get("sha256"):
         raise ArtifactError("library corrupt (sha256 mismatch)")
+    if data.find(_identity(fingerprint).encode() + b"\0") < 0:
+        raise ArtifactError("library is foreign (built for another fingerprint or VM)")
     info["path"] = path
     return info
 

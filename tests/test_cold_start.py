@@ -1,0 +1,566 @@
+"""Cold start (issue 4): the VM cache, the native artifact and their fallbacks.
+
+No timings here (benchmarks/cold_start.py measures).  One cold build per test
+session: two `orus warm-cache` processes race to fill a temporary
+ORUS_CACHE_DIR (that is the concurrency test); every other test works on a
+copy of that folder.  Programs run in subprocesses so that each one sees a
+fresh process, as `orus run` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orus.jit import abi, aot, cache
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 900
+
+# A script run in a fresh process: builds programs with ProgramBuilder, runs
+# each through Machine with orus.jit.get_vm(), prints a JSON report.
+RUNNER = r'''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from orus import opcodes as op
+from orus.bytecode import ProgramBuilder
+from orus.errors import OrusRuntimeError
+from orus.verify import verify
+
+
+def hello():
+    b = ProgramBuilder("hello.orus")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 0, b.const_str("Hello, world!"))
+    b.emit(op.OUT, 0, op.OUT_STR)
+    b.emit(op.OUTEND, -1, 1)
+    b.emit(op.HALT)
+    b.end_function(m, 1)
+    return b.finish()
+
+
+def loop_sum(n=5_000_000):
+    """sum of 0..n-1 in i64: more backward jumps than one YIELD budget."""
+    b = ProgramBuilder("loop.orus")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADI, 0, 0)
+    b.emit(op.LOADI, 1, 0)
+    b.emit(op.LOADK, 2, b.const_int(n))
+    b.emit(op.LOADI, 3, 1)
+    prep = b.emit(op.FORPREP, 1, 0, 0)
+    body = b.pc
+    b.emit(op.ADD_I64, 0, 0, 1, line=3)
+    b.emit(op.FORLOOP, 1, body)
+    b.patch(prep, b=b.pc)
+    b.emit(op.OUT, 0, op.OUT_I64)
+    b.emit(op.OUTEND, -1, 1)
+    b.emit(op.HALT)
+    b.end_function(m, 5)
+    return b.finish()
+
+
+def fib(n=22):
+    b = ProgramBuilder("fib.orus")
+    m = b.declare_function("<main>", 0)
+    f = b.declare_function("fib", 1)
+    b.begin_function(m)
+    b.emit(op.LOADI, 1, n)
+    b.emit(op.CALL, 1, f)
+    b.emit(op.OUT, 1, op.OUT_I32)
+    b.emit(op.OUTEND, -1, 1)
+    b.emit(op.HALT)
+    b.end_function(m, 2)
+    b.begin_function(f)                       # R0 = n
+    b.emit(op.LOADI, 1, 2)
+    b.emit(op.LT_I, 2, 0, 1)
+    j = b.emit(op.JMPF, 2, 0)
+    b.emit(op.RET, 0)
+    b.patch(j, b=b.pc)
+    b.emit(op.LOADI, 1, 1)
+    b.emit(op.SUB_I32, 3, 0, 1)
+    b.emit(op.CALL, 3, f)
+    b.emit(op.LOADI, 1, 2)
+    b.emit(op.SUB_I32, 4, 0, 1)
+    b.emit(op.CALL, 4, f)
+    b.emit(op.ADD_I32, 2, 3, 4)
+    b.emit(op.RET, 2)
+    b.end_function(f, 5)
+    return b.finish()
+
+
+def floats_and_strings(n=20_000):
+    """Host calls (float -> text), string building (heap growth) and more
+    output than one buffer holds (FLUSH)."""
+    b = ProgramBuilder("strings.orus")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 5, b.const_str("x = "))
+    b.emit(op.LOADF, 6, b.const_float(0.1))
+    b.emit(op.LOADI, 0, 0)
+    b.emit(op.LOADK, 1, b.const_int(n))
+    b.emit(op.LOADI, 2, 1)
+    prep = b.emit(op.FORPREP, 0, 0, 0)
+    body = b.pc
+    b.emit(op.CAST, 7, 0, op.conv_id(op.T_I64, op.T_F64))
+    b.emit(op.MUL_F64, 7, 7, 6)
+    b.emit(op.TOSTR, 8, 7, op.OUT_F64)
+    b.emit(op.CONCAT, 9, 5, 8)
+    b.emit(op.TOSTR, 10, 0, op.OUT_I64)
+    b.emit(op.CONCAT, 9, 9, 10)
+    b.emit(op.OUT, 9, op.OUT_STR)
+    b.emit(op.OUT, 7, op.OUT_F64)
+    b.emit(op.OUTEND, -1, 2)
+    b.emit(op.FORLOOP, 0, body)
+    b.patch(prep, b=b.pc)
+    b.emit(op.HALT)
+    b.end_function(m, 11)
+    return b.finish()
+
+
+def deep_recursion(depth=50_000):
+    """Grows the register file (GROW_REGS) many times."""
+    b = ProgramBuilder("deep.orus")
+    m = b.declare_function("<main>", 0)
+    f = b.declare_function("f", 1)
+    b.begin_function(m)
+    b.emit(op.LOADK, 1, b.const_int(depth))
+    b.emit(op.CALL, 1, f)
+    b.emit(op.OUT, 1, op.OUT_I32)
+    b.emit(op.OUTEND, -1, 1)
+    b.emit(op.HALT)
+    b.end_function(m, 2)
+    b.begin_function(f)
+    b.emit(op.LOADI, 1, 0)
+    b.emit(op.EQ_I, 2, 0, 1)
+    j = b.emit(op.JMPF, 2, 0)
+    b.emit(op.RET, 1)
+    b.patch(j, b=b.pc)
+    b.emit(op.LOADI, 1, 1)
+    b.emit(op.SUB_I32, 3, 0, 1)
+    b.emit(op.CALL, 3, f)
+    b.emit(op.ADD_I32, 2, 3, 1)
+    b.emit(op.RET, 2)
+    b.end_function(f, 4)
+    return b.finish()
+
+
+def closure():
+    """A closure called through a function value (CLOSURE, CALLV), printed."""
+    b = ProgramBuilder("closure.orus")
+    m = b.declare_function("<main>", 0)
+    g = b.declare_function("add_c", 1, 1)
+    b.begin_function(m)
+    b.emit(op.LOADK, 1, b.const_int(40))          # the captured value
+    b.emit(op.CLOSURE, 0, g, 1)
+    b.emit(op.LOADI, 2, 2)                       # the argument
+    b.emit(op.CALLV, 2, 0)
+    b.emit(op.OUT, 2, op.OUT_I64)
+    b.emit(op.OUT, 0, op.OUT_FN)
+    b.emit(op.OUTEND, -1, 2)
+    b.emit(op.HALT)
+    b.end_function(m, 4)
+    b.begin_function(g)                          # R0 = x, R1 = captured c
+    b.emit(op.ADD_I64, 2, 0, 1)
+    b.emit(op.RET, 2)
+    b.end_function(g, 3)
+    return b.finish()
+
+
+def runtime_error():
+    """Output printed before a runtime error is flushed, then the error."""
+    b = ProgramBuilder("err.orus")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 0, b.const_str("before"))
+    b.emit(op.OUT, 0, op.OUT_STR)
+    b.emit(op.OUTEND, -1, 1)
+    b.emit(op.LOADI, 1, 7)
+    b.emit(op.LOADI, 2, 0)
+    b.emit(op.DIV_I32, 3, 1, 2, line=4, col=9)
+    b.emit(op.HALT)
+    b.end_function(m, 4)
+    return b.finish()
+
+
+PROGRAMS = [hello, loop_sum, fib, floats_and_strings, deep_recursion, closure, runtime_error]
+
+from orus.jit import get_vm
+from orus.runtime import Machine
+vm = get_vm()
+results = {}
+for make in PROGRAMS:
+    program = make()
+    verify(program)
+    out = []
+    error = None
+    try:
+        Machine(program, vm, out.append).run()
+    except OrusRuntimeError as exc:
+        error = [str(exc), exc.line, exc.col]
+    results[make.__name__] = [b"".join(out).decode("utf-8"), error]
+print(json.dumps({
+    "vm": type(vm).__name__,
+    "native": bool(getattr(vm, "native", False)),
+    "numba": "numba" in sys.modules,
+    "llvmlite": "llvmlite" in sys.modules or "llvmlite.binding" in sys.modules,
+    "results": results,
+}))
+'''
+
+
+def _env(root: Path, **extra) -> dict:
+    env = dict(os.environ)
+    env.pop("ORUS_NATIVE", None)
+    env["ORUS_CACHE_DIR"] = str(root)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def _orus(root: Path, *args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "orus", *args], cwd=str(ROOT), env=_env(root, **env),
+                          capture_output=True, text=True, timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def runner_script(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("runner") / "runner.py"
+    path.write_text(RUNNER)
+    return path
+
+
+def _run_programs(runner: Path, root: Path, **env) -> tuple[dict, str]:
+    proc = subprocess.run([sys.executable, str(runner), str(ROOT)], cwd=str(ROOT),
+                          env=_env(root, **env), capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout), proc.stderr
+
+
+@pytest.fixture(scope="session")
+def warm_race(tmp_path_factory):
+    """The session's one cold build: two warm-cache processes at once."""
+    root = tmp_path_factory.mktemp("orus-cache")
+    procs = [subprocess.Popen([sys.executable, "-m", "orus", "warm-cache"], cwd=str(ROOT),
+                              env=_env(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=TIMEOUT)
+        results.append((proc.returncode, out, err))
+    return root, results
+
+
+@pytest.fixture(scope="session")
+def warm_root(warm_race) -> Path:
+    root, results = warm_race
+    for rc, out, err in results:
+        if rc != 0:
+            pytest.fail("warm-cache failed (%d):\n%s\n%s" % (rc, out, err))
+    return root
+
+
+def _vm_folder(root: Path) -> Path:
+    folders = [p for p in root.iterdir() if p.name.startswith("vm-")]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+@pytest.fixture
+def cache_copy(warm_root, tmp_path) -> Path:
+    """A private copy of the warm cache (tests may damage it)."""
+    dest = tmp_path / "cache"
+    shutil.copytree(warm_root, dest, ignore=shutil.ignore_patterns(".lock", "*.tmp-*"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def expected(warm_root, runner_script) -> dict:
+    """Every program run by the native VM in a fresh process (reference output)."""
+    report, stderr = _run_programs(runner_script, warm_root)
+    assert report["native"], (report, stderr)
+    return report
+
+
+# ---------------------------------------------------------------- building
+def test_two_processes_warming_at_once_both_succeed(warm_race):
+    root, results = warm_race
+    for rc, out, err in results:
+        assert rc == 0, out + err
+        assert "Traceback" not in out + err
+    combined = "".join(out for _, out, _ in results)
+    # One process built each part; the other waited for the lock, then found it valid.
+    assert combined.count("[1/2] compiling the VM loop") == 1, combined
+    assert combined.count("[2/2] building the native VM") == 1, combined
+    check = _orus(root, "warm-cache", "--check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "native VM:    valid" in check.stdout and "njit cache:   valid" in check.stdout
+    folder = _vm_folder(root)
+    assert folder.name == "vm-" + cache.fingerprint()
+    aot.validate(str(folder), cache.fingerprint())
+    assert not [p for p in folder.iterdir() if ".tmp-" in p.name]
+
+
+def test_warm_cache_is_idempotent_and_check_builds_nothing(cache_copy, tmp_path):
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in _vm_folder(cache_copy).iterdir())
+    again = _orus(cache_copy, "warm-cache")
+    assert again.returncode == 0 and "cache valid" in again.stdout
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in _vm_folder(cache_copy).iterdir()) == before
+    empty = tmp_path / "empty"
+    check = _orus(empty, "warm-cache", "--check")
+    assert check.returncode == 1
+    assert "not built" in check.stdout
+    assert not list(empty.glob("vm-*/*"))             # --check built nothing
+
+
+# ---------------------------------------------------------------- the warm run path
+def test_warm_run_imports_neither_numba_nor_llvmlite(expected):
+    assert expected["native"] and expected["vm"] == "NativeVM"
+    assert not expected["numba"] and not expected["llvmlite"]
+
+
+def test_orus_run_importtime_shows_no_numba(warm_root, tmp_path):
+    if not (ROOT / "orus" / "compiler.py").exists():
+        pytest.skip("no compiler yet")
+    prog = tmp_path / "hello.orus"
+    prog.write_text('print("Hello, world!")\n')
+    proc = _orus(warm_root, "run", str(prog))             # also saves the bytecode
+    assert proc.returncode == 0 and proc.stdout == "Hello, world!\n", proc.stderr
+    env = _env(warm_root)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "orus", "run", str(prog)],
+                          cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == "Hello, world!\n"
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")]
+    assert "orus.runtime" in imported
+    assert not [m for m in imported if m.split(".")[0] in ("numba", "llvmlite")]
+
+
+def test_native_and_njit_give_identical_results(expected, warm_root, runner_script):
+    njit, stderr = _run_programs(runner_script, warm_root, ORUS_NATIVE="0")
+    assert not njit["native"] and njit["numba"]
+    assert "compiling" not in stderr                    # the njit cache was warm
+    assert njit["results"] == expected["results"]
+    res = expected["results"]
+    assert res["hello"] == ["Hello, world!\n", None]
+    assert res["loop_sum"][0] == "%d\n" % sum(range(5_000_000))
+    assert res["fib"][0] == "17711\n"
+    assert res["deep_recursion"][0] == "50000\n"
+    assert res["closure"][0] == "42 <fn add_c>\n"
+    lines = res["floats_and_strings"][0].splitlines()
+    assert len(lines) == 20_000 and lines[0] == "x = 00 0"
+    assert lines[-1].startswith("x = 1999.9") and "19999 1999.9" in lines[-1]
+    out, error = res["runtime_error"]
+    assert out == "before\n" and "Division by zero" in error[0] and error[1:] == [4, 9]
+
+
+def test_same_output_through_the_cli_on_every_path(warm_root, tmp_path):
+    if not (ROOT / "orus" / "compiler.py").exists():
+        pytest.skip("no compiler yet")
+    hello = ROOT / "examples" / "hello.orus"
+    native = _orus(warm_root, "run", str(hello))
+    njit = _orus(warm_root, "run", str(hello), ORUS_NATIVE="0")
+    assert native.returncode == njit.returncode == 0, native.stderr + njit.stderr
+    assert native.stdout == njit.stdout and native.stdout
+    assert native.stderr == njit.stderr == ""
+
+
+# ---------------------------------------------------------------- damaged artifacts
+def _library(folder: Path) -> Path:
+    libs = list(folder.glob("vm-native-*.so"))
+    assert len(libs) == 1, libs
+    return libs[0]
+
+
+def _rewrite_manifest(folder: Path, **changes) -> None:
+    path = folder / aot.MANIFEST
+    lines = path.read_text().splitlines()
+    out = []
+    for line in lines:
+        key = line.partition("=")[0]
+        out.append("%s=%s" % (key, changes[key]) if key in changes else line)
+    path.write_text("\n".join(out) + "\n")
+
+
+def _corrupt(folder):
+    lib = _library(folder)
+    data = bytearray(lib.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(b ^ 0x5A for b in data[middle:middle + 64])
+    lib.write_bytes(bytes(data))
+
+
+def _truncate(folder):
+    lib = _library(folder)
+    lib.write_bytes(lib.read_bytes()[:len(lib.read_bytes()) // 3])
+
+
+def _foreign(folder):
+    """A well-formed library whose manifest matches it, but built for another
+    fingerprint (its embedded identity says so)."""
+    lib = _library(folder)
+    fp = folder.name[len("vm-"):]
+    data = lib.read_bytes()
+    assert data.count(fp.encode()) == 1
+    data = data.replace(fp.encode(), b"0123456789abcdef")
+    lib.write_bytes(data)
+    _rewrite_manifest(folder, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+DAMAGE = {"corrupt": _corrupt, "truncated": _truncate, "foreign": _foreign}
+
+
+@pytest.mark.parametrize("kind", sorted(DAMAGE))
+def test_damaged_artifact_is_detected_and_rebuilt_by_the_next_run(kind, cache_copy, runner_script,
+                                                                  expected):
+    folder = _vm_folder(cache_copy)
+    fp = folder.name[len("vm-"):]
+    DAMAGE[kind](folder)
+    with pytest.raises(aot.ArtifactError):
+        aot.load(str(folder), fp)
+    check = _orus(cache_copy, "warm-cache", "--check")
+    assert check.returncode == 1 and "native VM:    valid" not in check.stdout
+    report, stderr = _run_programs(runner_script, cache_copy)
+    assert "rebuilding the native VM" in stderr and stderr.count("\n") == 1, stderr
+    assert report["results"] == expected["results"]
+    assert report["native"]
+    aot.validate(str(folder), fp)                         # rebuilt and valid again
+    assert len(list(folder.glob("vm-native-*.so"))) == 1
+
+
+@pytest.mark.parametrize("damage", ["manifest-garbage", "manifest-other-fingerprint",
+                                    "manifest-other-abi", "library-missing", "manifest-missing"])
+def test_more_damage_is_detected_without_loading(damage, cache_copy):
+    folder = _vm_folder(cache_copy)
+    fp = folder.name[len("vm-"):]
+    manifest = folder / aot.MANIFEST
+    if damage == "manifest-garbage":
+        manifest.write_bytes(os.urandom(300))
+    elif damage == "manifest-other-fingerprint":
+        _rewrite_manifest(folder, fingerprint="0" * 16)
+    elif damage == "manifest-other-abi":
+        _rewrite_manifest(folder, abi=abi.signature().replace("uint8", "int8"))
+    elif damage == "library-missing":
+        _library(folder).unlink()
+    else:
+        manifest.unlink()
+    with pytest.raises(aot.ArtifactError):
+        aot.validate(str(folder), fp)
+
+
+def test_warm_cache_repairs_a_damaged_artifact(cache_copy):
+    _corrupt(_vm_folder(cache_copy))
+    proc = _orus(cache_copy, "warm-cache")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sha256 mismatch" in proc.stdout and "[2/2] building the native VM" in proc.stdout
+    assert "[1/2]" not in proc.stdout                   # the njit cache was kept
+
+
+def test_read_only_cache_still_runs(cache_copy, runner_script, expected, tmp_path):
+    """A read-only cache with a valid artifact is used as is; one whose
+    artifact is damaged is reported once and the run still succeeds."""
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions")
+    folder = _vm_folder(cache_copy)
+    for path in [cache_copy, folder]:
+        path.chmod(0o555)
+    try:
+        report, stderr = _run_programs(runner_script, cache_copy)
+        assert report["native"] and stderr == ""
+    finally:
+        for path in [cache_copy, folder]:
+            path.chmod(0o755)
+
+
+def test_unwritable_cache_dir_gives_a_message_and_still_runs(runner_script, expected, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should be")
+    report, stderr = _run_programs(runner_script, blocker / "cache", ORUS_NATIVE="0")
+    assert "no writable cache folder" in stderr and stderr.count("\n") == 1, stderr
+    assert report["results"] == expected["results"]
+    check = _orus(blocker / "cache", "warm-cache")
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert "cannot build the VM cache" in check.stderr
+
+
+# ---------------------------------------------------------------- the key
+def test_a_changed_opcode_table_changes_the_fingerprint(tmp_path):
+    pkg = tmp_path / "orus"
+    for rel in cache.VM_SOURCES:
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "orus" / rel, pkg / rel)
+    assert cache.fingerprint(pkg) == cache.fingerprint()
+    ops = (pkg / "opcodes.py").read_text()
+    move = 'MOVE = _op("MOVE", "r r -", "R[A] := R[B]")\n'
+    loadi = 'LOADI = _op("LOADI", "r n -", "R[A] := B (immediate integer)")\n'
+    assert move + loadi in ops
+    (pkg / "opcodes.py").write_text(ops.replace(move + loadi, loadi + move))   # renumbered
+    changed = tmp_path / "changed"
+    shutil.copytree(pkg, changed)
+    assert cache.fingerprint(changed) != cache.fingerprint()
+
+
+def test_every_jit_source_is_part_of_the_fingerprint():
+    jit = ROOT / "orus" / "jit"
+    sources = {"jit/" + p.name for p in jit.iterdir() if p.suffix in (".py", ".c", ".h")}
+    assert sources <= set(cache.VM_SOURCES)
+    assert {"opcodes.py", "protocol.py", "runtime_errors.py"} <= set(cache.VM_SOURCES)
+
+
+def test_fingerprint_does_not_depend_on_what_is_imported(tmp_path):
+    """The folder name must be the same in a process that imported llvmlite
+    (warm-cache) and one that did not (a run)."""
+    code = ("import sys; sys.path.insert(0, %r); %s"
+            "from orus.jit import cache; print(cache.fingerprint())")
+    plain = subprocess.run([sys.executable, "-c", code % (str(ROOT), "")],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+    with_llvm = subprocess.run([sys.executable, "-c", code % (str(ROOT), "import llvmlite.binding; ")],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+    assert plain.returncode == with_llvm.returncode == 0, plain.stderr + with_llvm.stderr
+    assert plain.stdout == with_llvm.stdout == cache.fingerprint() + "\n"
+
+
+# ---------------------------------------------------------------- the ABI
+def test_abi_table_drives_the_entry_point_and_the_host_call():
+    import inspect
+    from orus.jit import vm
+    params = list(inspect.signature(vm.run.py_func).parameters)
+    assert params == list(abi.NAMES)
+    text = abi.run_source_text("entry")
+    assert "return run(%s)" % ", ".join(abi.NAMES) in text
+    for name in abi.NAMES:
+        assert "    %s = carray(" % name in text
+    assert abi.signature().count(":") == 2 * abi.NARGS
+
+
+def test_native_vm_rejects_arrays_of_the_wrong_type(warm_root):
+    import numpy as np
+    from orus.runtime import Machine
+    folder = _vm_folder(warm_root)
+    native = aot.load(str(folder), folder.name[len("vm-"):])
+    from orus import opcodes as op
+    from orus.bytecode import ProgramBuilder
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.HALT)
+    b.end_function(m, 1)
+    machine = Machine(b.finish(), native, lambda data: None)
+    machine.run()
+    args = abi.vm_args(machine)
+    args[abi.NAMES.index("kint")] = np.zeros(3, dtype=np.int32)
+    with pytest.raises(TypeError, match="kint"):
+        native(*args)
+    args = abi.vm_args(machine)
+    args[abi.NAMES.index("hobj")] = np.zeros((8, 4), dtype=np.int64)[:, ::2]
+    with pytest.raises(TypeError, match="hobj"):
+        native(*args)
