@@ -114,6 +114,11 @@ def validate(folder: str, fingerprint: str) -> dict:
     return info
 
 
+# (numpy dtype kind, itemsize) of each argument: cheap to compare (dtype.name is not).
+_KIND_SIZE = tuple(({"int": "i", "uint": "u", "float": "f"}[d.rstrip("0123456789")],
+                    abi.ITEMSIZE[d]) for d in abi.DTYPES)
+
+
 class NativeVM:
     """Callable like ``orus.jit.vm.run`` (the same positional arrays, in
     abi.ARGS order); returns the status.  Each array's dtype, dimensions and
@@ -141,13 +146,15 @@ class NativeVM:
             # covers all of that array's memory, it has that array's address.
             s = arrays[src]
             if (a.base is s and s.base is None and a.shape == s.shape
-                    and a.dtype.name == abi.DTYPES[i] and a.flags.c_contiguous):
+                    and (a.dtype.kind, a.dtype.itemsize) == _KIND_SIZE[i]
+                    and a.dtype.isnative and a.flags.c_contiguous):
                 j = src * abi.DESC_COLS
                 desc[k], desc[k + 1], desc[k + 2] = desc[j], desc[j + 1], desc[j + 2]
                 self._seen[i] = a
                 return
-        if (a.dtype.name != abi.DTYPES[i] or a.ndim != abi.NDIMS[i]
-                or not a.flags.c_contiguous):
+        dt = a.dtype
+        if ((dt.kind, dt.itemsize) != _KIND_SIZE[i] or not dt.isnative
+                or a.ndim != abi.NDIMS[i] or not a.flags.c_contiguous):
             raise TypeError("native VM: argument %s must be a C-contiguous %s array "
                             "with %d dimension(s), got %s %r" % (abi.NAMES[i], abi.DTYPES[i],
                                                                  abi.NDIMS[i], a.dtype, a.shape))

@@ -40,13 +40,9 @@ class Status:
         self.native_unavailable = None     # why warm-cache could not build it
         self.native_problem = "no cache folder"
         if self.folder is not None:
-            try:
-                aot.validate(str(self.folder), self.fingerprint)
-                self.native, self.native_problem = True, None
-            except aot.Unavailable as exc:
-                self.native_unavailable, self.native_problem = str(exc), None
-            except aot.ArtifactError as exc:
-                self.native_problem = str(exc)
+            self.native_problem, self.native_unavailable = native_problem(str(self.folder),
+                                                                          self.fingerprint)
+            self.native = self.native_problem is None and self.native_unavailable is None
 
     @property
     def valid(self) -> bool:
@@ -64,6 +60,22 @@ class Status:
         else:
             out.append("native VM:    %s" % self.native_problem)
         return out
+
+
+def native_problem(folder: str, fp: str) -> tuple[str | None, str | None]:
+    """(why the native artifact must be (re)built or None, why it cannot be
+    built here or None).  A build that failed for want of a C compiler is
+    retried once a compiler is there."""
+    from . import aot
+    try:
+        aot.validate(folder, fp)
+    except aot.Unavailable as exc:
+        if str(exc).startswith("no C compiler") and aot.find_compiler():
+            return "a C compiler is available now", None
+        return None, str(exc)
+    except aot.ArtifactError as exc:
+        return str(exc), None
+    return None, None
 
 
 def status() -> Status:
@@ -139,12 +151,7 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
         njit_ok = os.path.exists(marker)
         problem = None                      # why the native artifact must be (re)built
         if native:
-            try:
-                aot.validate(str(folder), fp)
-            except aot.Unavailable:
-                pass
-            except aot.ArtifactError as exc:
-                problem = str(exc)
+            problem, _ = native_problem(str(folder), fp)
         # -- 1. the njit cache (also needed in-process to build the native VM)
         if njit_ok:
             step("njit cache: valid")
