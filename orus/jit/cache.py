@@ -100,7 +100,10 @@ def fingerprint(package_dir: Path | None = None) -> str:
     h = hashlib.sha256()
     for rel in VM_SOURCES:
         h.update(rel.encode() + b"\0")
-        h.update((package_dir / rel).read_bytes())
+        try:
+            h.update((package_dir / rel).read_bytes())
+        except OSError:                   # e.g. an install without the C stub file
+            h.update(b"\0missing\0")
     for dist in ("numba", "llvmlite", "numpy"):
         h.update(("%s=%s\n" % (dist, _version(dist))).encode())
     h.update(sys.version.encode())
