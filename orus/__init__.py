@@ -54,11 +54,12 @@ def load_program(source: bytes, filename: str, use_cache: bool = True):
     return program
 
 
-def run_program(program, write) -> None:
-    """Execute a compiled program; `write(bytes)` receives stdout text."""
+def run_program(program, write, stdin=None) -> None:
+    """Execute a compiled program; `write(bytes)` receives stdout text;
+    `stdin` (a binary stream) feeds input(), default sys.stdin."""
     from .jit import get_vm
     from .runtime import Machine
-    Machine(program, get_vm(), write).run()
+    Machine(program, get_vm(), write, stdin).run()
 
 
 class RunResult:
@@ -78,14 +79,15 @@ class RunResult:
         return "RunResult(status=%d, stdout=%r)" % (self.status, self.stdout[:60])
 
 
-def run_source(text, filename: str = "<input>") -> RunResult:
-    """Compile and run; capture stdout; never raises for errors in the program."""
+def run_source(text, filename: str = "<input>", stdin: bytes = b"") -> RunResult:
+    """Compile and run; capture stdout; `stdin` is what input() reads.
+    Never raises for errors in the program."""
     from .diagnostics import render
     source = _as_bytes(text)
     out = io.BytesIO()
     error, status = None, EXIT_OK
     try:
-        run_program(compile_source(source, filename), out.write)
+        run_program(compile_source(source, filename), out.write, io.BytesIO(_as_bytes(stdin)))
     except CompileError as exc:
         error, status = exc, EXIT_COMPILE
     except OrusRuntimeError as exc:

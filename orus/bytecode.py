@@ -9,8 +9,12 @@ Encoding (every array is C-contiguous; no Python objects anywhere):
     kflt       float64  (kf,)        float constant pool
     str_blob   uint8    (bytes,)     all string constants, back to back
     str_offs   int64    (ks + 1,)    string i = str_blob[str_offs[i]:str_offs[i+1]]
-    funcs      int64    (nf, 6)      FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME
-    files      uint8    (bytes,)     UTF-8 file names joined by NUL (index = FN... later)
+    funcs      int64    (nf, 7)      FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME,
+                                     FN_KINDS (offset of the function's row in regkinds)
+    regkinds   uint8    (sum nregs,) 1 if the register may hold a heap handle (a GC root),
+                                     0 if it only ever holds scalars
+    types      int32    (nt, 4)      type descriptors TY_KIND, TY_A, TY_B, TY_C (below);
+                                     used by the host to print and compare compound values
 
 Function 0 is the program's top level ("main"); its registers hold the
 globals (G[x] is main's R[x]), so globals need no separate storage.  A
@@ -31,10 +35,17 @@ import numpy as np
 
 from . import opcodes
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME = range(6)
-FN_COLS = 6
+FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME, FN_KINDS = range(7)
+FN_COLS = 7
+
+# Type descriptors (rows of Program.types).  Scalar kinds equal the OUT_* codes.
+TY_KIND, TY_A, TY_B, TY_C = range(4)
+TY_I32, TY_I64, TY_U32, TY_U64, TY_F64, TY_BOOL, TY_STR, TY_FN = range(8)
+TY_ARRAY = 8      # TY_A = element type id
+TY_RANGE = 9      # a range() iterator
+TY_ANY = 10       # statically untyped (range values): an i64 at run time
 
 ARRAYS = {
     # name: (dtype, number of dimensions, column count or None)
@@ -45,6 +56,8 @@ ARRAYS = {
     "str_blob": (np.uint8, 1, None),
     "str_offs": (np.int64, 1, None),
     "funcs": (np.int64, 2, FN_COLS),
+    "regkinds": (np.uint8, 1, None),
+    "types": (np.int32, 2, 4),
 }
 
 
@@ -55,8 +68,8 @@ class BytecodeError(Exception):
 class Program:
     """The arrays of one compiled program plus where it came from."""
 
-    def __init__(self, code, lines, kint, kflt, str_blob, str_offs, funcs,
-                 filename="<input>", source=b""):
+    def __init__(self, code, lines, kint, kflt, str_blob, str_offs, funcs, regkinds=None,
+                 types=None, filename="<input>", source=b""):
         self.code = code
         self.lines = lines
         self.kint = kint
@@ -64,6 +77,12 @@ class Program:
         self.str_blob = str_blob
         self.str_offs = str_offs
         self.funcs = funcs
+        if regkinds is None:      # no handle registers known: everything is a root
+            regkinds = np.ones(int(funcs[:, FN_NREGS].sum()) if len(funcs) else 0, dtype=np.uint8)
+            if len(funcs):
+                funcs[:, FN_KINDS] = np.concatenate(([0], np.cumsum(funcs[:-1, FN_NREGS])))
+        self.regkinds = regkinds
+        self.types = np.zeros((0, 4), dtype=np.int32) if types is None else types
         self.filename = filename
         self.source = source          # bytes of the main file, for error display
 
@@ -99,6 +118,8 @@ class ProgramBuilder:
         self._kflt_values: list[float] = []
         self._strs: dict[bytes, int] = {}
         self.funcs: list[list[int]] = []
+        self._kinds: dict[int, list[int]] = {}
+        self._types: dict[tuple, int] = {}
 
     # -- constants --------------------------------------------------------------
     def const_int(self, value: int) -> int:
@@ -123,15 +144,26 @@ class ProgramBuilder:
     # -- functions --------------------------------------------------------------
     def declare_function(self, name: str, arity: int, ncap: int = 0) -> int:
         """Reserve a function index; its code comes later via begin_function."""
-        self.funcs.append([0, 0, 0, arity, ncap, self.const_str(name)])
+        self.funcs.append([0, 0, 0, arity, ncap, self.const_str(name), 0])
         return len(self.funcs) - 1
 
     def begin_function(self, index: int) -> None:
         self.funcs[index][FN_ENTRY] = len(self.code)
 
-    def end_function(self, index: int, nregs: int) -> None:
+    def end_function(self, index: int, nregs: int, handle_regs=None) -> None:
+        """Close function `index`.  handle_regs: for each register, true if it
+        may ever hold a heap handle (GC root); None means "all may"."""
         self.funcs[index][FN_END] = len(self.code)
         self.funcs[index][FN_NREGS] = nregs
+        if handle_regs is None:
+            handle_regs = [1] * nregs
+        assert len(handle_regs) == nregs
+        self._kinds[index] = [1 if k else 0 for k in handle_regs]
+
+    # -- type descriptors ------------------------------------------------------
+    def type_id(self, kind: int, a: int = 0, b: int = 0, c: int = 0) -> int:
+        """Index of the type descriptor (kind, a, b, c), interned."""
+        return self._types.setdefault((kind, a, b, c), len(self._types))
 
     # -- code -----------------------------------------------------------------------
     @property
@@ -156,6 +188,13 @@ class ProgramBuilder:
             offs[i + 1] = offs[i] + len(s)
         blob = np.frombuffer(b"".join(s for s, _ in strs), dtype=np.uint8).copy()
         kint = sorted(self._kint.items(), key=lambda kv: kv[1])
+        kinds, offset = [], 0
+        for f, row in enumerate(self.funcs):
+            row[FN_KINDS] = offset
+            fk = self._kinds.get(f, [1] * row[FN_NREGS])
+            kinds.extend(fk)
+            offset += len(fk)
+        types = sorted(self._types.items(), key=lambda kv: kv[1])
         return Program(
             code=np.array(self.code, dtype=np.int32).reshape(-1, 4),
             lines=np.array(self.lines, dtype=np.int32).reshape(-1, 2),
@@ -164,6 +203,8 @@ class ProgramBuilder:
             str_blob=blob,
             str_offs=offs,
             funcs=np.array(self.funcs, dtype=np.int64).reshape(-1, FN_COLS),
+            regkinds=np.array(kinds, dtype=np.uint8),
+            types=np.array([t for t, _ in types], dtype=np.int32).reshape(-1, 4),
             filename=self.filename,
             source=source,
         )

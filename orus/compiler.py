@@ -172,6 +172,7 @@ class Compiler:
     def function(self, info):
         self.info = info
         self.cats = []
+        self.call_bases = set()     # registers that receive a call's result (any category)
         self.free = 0
         self.nregs = 1
         self.loops = []
@@ -198,7 +199,11 @@ class Compiler:
             self.emit(O.HALT)
         elif last not in (O.RET, O.RET0) or self._jumps_to_end(info):
             self.emit(O.RET0)
-        b.end_function(info.index, self.nregs)
+        # GC roots: a register is scanned if it may ever hold a handle; a call
+        # base holds an argument and then the result, so it counts if either may.
+        handles = [(i < len(self.cats) and self.cats[i] == T.CAT_HANDLE) or i in self.call_bases
+                   for i in range(self.nregs)]
+        b.end_function(info.index, self.nregs, handles)
         self.reg_cats[info.index] = list(self.cats)
 
     def _jumps_to_end(self, info):
@@ -478,8 +483,10 @@ class Compiler:
         for j, s in enumerate(caps):
             self.load_sym(s, a + n + j, e)
         if target is None:
+            self.call_bases.add(a)
             self.emit(O.CALLV, a, fv, 0, e)
         else:
+            self.call_bases.add(a)
             self.emit(O.CALL, a, target.index, 0, e)
         self.free = a + 1
         return a

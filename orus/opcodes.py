@@ -20,6 +20,7 @@ Operand kinds (what the verifier checks for each operand):
     n   an immediate integer (any int32)
     cv  a conversion id (CONV_* below)            ok  an output kind (OUT_* below)
     e   a runtime error code (orus.runtime_errors)
+    hc  a host function id (orus.hostcalls)       ty  a type descriptor index (Program.types)
     -   unused (must be 0)
 
 Value representation: i32 values are kept sign-extended in the 64-bit
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 
-OPERAND_KINDS = ("r", "g", "ki", "kf", "ks", "fn", "j", "n", "cv", "ok", "e", "-")
+OPERAND_KINDS = ("r", "g", "ki", "kf", "ks", "fn", "j", "n", "cv", "ok", "e", "hc", "ty", "-")
 
 
 class OpInfo:
@@ -161,6 +162,37 @@ OUTEND = _op("OUTEND", "n n -", "end a print statement: A = template string id o
 TIMESTAMP = _op("TIMESTAMP", "r - -", "R[A].f := monotonic clock seconds (host call)")
 ERROR = _op("ERROR", "e n -", "raise runtime error A (detail string KS[B], or -1)")
 HALT = _op("HALT", "- - -", "stop the program (exit status 0)")
+
+# ---- strings (DATA.md §2; DECISIONS data row 7) ------------------------------------
+# Indexes are signed 64-bit (every integer type is converted by the compiler);
+# a negative index or bound is a "type error", a too-large one an "index error".
+STR_LEN = _op("STR_LEN", "r r -", "R[A] := byte length of string R[B]  (i32)")
+STR_GET = _op("STR_GET", "r r r", "R[A] := one-byte string R[B][R[C]]  (checked)")
+STR_SLICE = _op("STR_SLICE", "r r r", "R[A] := string R[B][R[C]..R[C+1]]  (array slice rule, checked)")
+
+# ---- arrays (DATA.md §3) ------------------------------------------------------------
+# An array is a heap object whose elements are 64-bit slots; C of ARR_NEW says
+# whether they are handles (traced by the collector) or scalars.
+ARR_NEW = _op("ARR_NEW", "r n n", "R[A] := new empty array with room for B elements; C = 1 if elements are handles")
+ARR_PUSH = _op("ARR_PUSH", "r r -", "append R[B] to array R[A] (amortised O(1))")
+ARR_GET = _op("ARR_GET", "r r r", "R[A] := array R[B][R[C]]  (checked)")
+ARR_SET = _op("ARR_SET", "r r r", "array R[A][R[B]] := R[C]  (checked)")
+ARR_LEN = _op("ARR_LEN", "r r -", "R[A] := length of array R[B]  (i32)")
+ARR_POP = _op("ARR_POP", "r r -", "R[A] := remove the last element of array R[B]  (empty -> error)")
+ARR_SLICE = _op("ARR_SLICE", "r r r", "R[A] := new array R[B][R[C]..R[C+1]]  (inclusive end rule, checked)")
+ARR_REPEAT = _op("ARR_REPEAT", "r r r", "R[A] := new array: R[B] repeated R[C] times (shallow; negative -> error)")
+ITER_INT = _op("ITER_INT", "r - -", "check R[A] >= 0 for `for x in n` (negative -> error)")
+
+# ---- range() iterators (DATA.md §9) ------------------------------------------------------
+RANGE_NEW = _op("RANGE_NEW", "r r -", "R[A] := iterator over R[B] (start), R[B+1] (stop), R[B+2] (step); step 0 -> error")
+RANGE_NEXT = _op("RANGE_NEXT", "r r j", "if iterator R[B] is exhausted: pc := C, else R[A] := its next value")
+
+# ---- host services -----------------------------------------------------------------------
+# Work that only Python does well (parsing text, reading stdin, sorting
+# strings, deep equality and printing of compound values): the VM stops with
+# HOST and the host runs orus.hostcalls.CALLS[C] on R[B..] and writes R[A].
+HOSTCALL = _op("HOSTCALL", "r r hc", "R[A] := host function C applied to R[B], R[B+1], ...")
+OUTV = _op("OUTV", "r ty -", "append the print text of compound value R[A] of type B (host formats it)")
 
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)

@@ -13,14 +13,17 @@ report an error) and calls the loop again, which resumes at ``state[S_PC]``.
     GROW_HEAP    heap full (S_NEED objs, S_NEED2 bytes)    enlarge, resume same pc
     HOST         instruction at S_PC is a host call       do it, resume at pc+1
     YIELD        instruction budget used up               check signals, resume
+    GC           the loop marked live objects (epoch       sweep + compact the heap,
+                 S_EPOCH) because allocation passed        resume same pc
+                 S_GC_LIMIT
 
 Instructions that stop with FLUSH / GROW_* have had no side effect yet, so
 re-executing them is safe.
 """
 
 # ---- statuses -----------------------------------------------------------------
-DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD = range(7)
-STATUS_NAMES = ("DONE", "ERROR", "FLUSH", "GROW_REGS", "GROW_HEAP", "HOST", "YIELD")
+DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD, GC = range(8)
+STATUS_NAMES = ("DONE", "ERROR", "FLUSH", "GROW_REGS", "GROW_HEAP", "HOST", "YIELD", "GC")
 
 # ---- state array slots ---------------------------------------------------------
 S_PC = 0        # pc to resume at (or of the failing / host instruction)
@@ -39,7 +42,13 @@ S_NEED2 = 12    # GROW_HEAP: string bytes needed
 S_NEED3 = 13    # GROW_HEAP: slots needed
 S_NSTR = 14     # number of string constants (= first plain-function handle)
 S_BUDGET = 15   # backward jumps / calls before a YIELD
-S_SIZE = 16
+S_FREE = 16     # head of the free list of object rows (-1: none), chained through H_OFF
+S_ALLOC = 17    # bytes allocated since the last collection
+S_GC_LIMIT = 18  # collect when S_ALLOC exceeds this
+S_EPOCH = 19    # mark value of the current/last collection
+S_NPERM = 20    # object rows below this are permanent (constants, plain functions)
+S_BYTE0 = 21    # handle of the one-byte string "\x00"; byte v is S_BYTE0 + v
+S_SIZE = 24
 
 # ---- frames: one row per active call (below the current one) --------------------
 F_RET_PC, F_BASE, F_FN = range(3)
@@ -47,11 +56,19 @@ F_COLS = 3
 MAX_DEPTH = 100_000        # "stack overflow" beyond this many nested calls
 
 # ---- heap objects: one row per object ----------------------------------------------
-H_KIND, H_OFF, H_LEN, H_AUX = range(4)
-H_COLS = 4
-HK_FREE, HK_STR, HK_FN = 0, 1, 2
-# HK_STR: bytes hbytes[off:off+len]
-# HK_FN:  slots hslots[off:off+len] = [function index, captured values...]
+H_KIND, H_OFF, H_LEN, H_AUX, H_MARK = range(5)
+H_COLS = 5
+HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE = range(6)
+# HK_STR:    bytes hbytes[off:off+len] (several strings may share bytes: a
+#            concatenation extends its left operand in place when that ends
+#            at the top of the arena, so building a string is linear)
+# HK_FN:     slots hslots[off:off+len] = [function index, captured values...]
+# HK_ARR:    elements hslots[off:off+len], room for H_AUX; scalar elements
+# HK_ARR_H:  the same with handle elements (traced by the collector)
+# HK_RANGE:  slots [start, stop, step, next]
+# HK_FREE:   a free row; H_OFF links to the next free row
+OBJ_COST = 48              # bytes an object row "costs" for the GC trigger
+GC_MIN_LIMIT = 8 << 20     # collect after this many bytes allocated (at least)
 
 # ---- output records (orus.fmt decodes them) ---------------------------------------
 OUTEND_REC = 100           # record kind that ends one print statement

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import fmt
+from . import fmt, gc, hostcalls
 from . import opcodes as op
 from . import protocol as P
 from . import runtime_errors as E
@@ -38,11 +38,13 @@ def _grow(arr: np.ndarray, need: int) -> np.ndarray:
 
 
 class Machine:
-    def __init__(self, program: Program, vm, write):
-        """`vm` is the compiled loop (orus.jit.get_vm()); `write(bytes)` takes output."""
+    def __init__(self, program: Program, vm, write, stdin=None):
+        """`vm` is the compiled loop (orus.jit.get_vm()); `write(bytes)` takes
+        output; `stdin` is a binary stream for input() (default: sys.stdin)."""
         self.program = program
         self.vm = vm
         self.write = write
+        self._stdin = stdin
         nstr = program.num_strings
         nfun = len(program.funcs)
         main_regs = int(program.funcs[0, FN_NREGS])
@@ -54,28 +56,42 @@ class Machine:
         self.out_rec = np.zeros((OUT_RECORDS, P.REC_COLS), dtype=np.int64)
         self.out_blob = np.zeros(OUT_BLOB, dtype=np.uint8)
 
-        # The heap starts with the string constants (handle = string index)
-        # followed by one function value per function (handle = nstr + index).
+        # The heap starts with permanent objects: the string constants (handle =
+        # string index), one function value per function (handle = nstr + index)
+        # and the 256 one-byte strings that indexing a string returns.
         blob = program.str_blob
-        self.hobj = np.zeros((max(HEAP_OBJS, 2 * (nstr + nfun)), P.H_COLS), dtype=np.int64)
-        self.hbytes = np.zeros(max(HEAP_BYTES, 2 * len(blob)), dtype=np.uint8)
+        nperm = nstr + nfun + 256
+        self.hobj = np.zeros((max(HEAP_OBJS, 2 * nperm), P.H_COLS), dtype=np.int64)
+        self.hbytes = np.zeros(max(HEAP_BYTES, 2 * (len(blob) + 256)), dtype=np.uint8)
         self.hslots = np.zeros(max(HEAP_SLOTS, 2 * nfun), dtype=np.int64)
+        self.gcstack = np.zeros(self.hobj.shape[0], dtype=np.int64)
         self.hbytes[:len(blob)] = blob
+        self.hbytes[len(blob):len(blob) + 256] = np.arange(256, dtype=np.uint8)
         offs = program.str_offs
         self.hobj[:nstr, P.H_KIND] = P.HK_STR
         self.hobj[:nstr, P.H_OFF] = offs[:-1]
         self.hobj[:nstr, P.H_LEN] = np.diff(offs)
-        self.hobj[nstr:nstr + nfun, P.H_KIND] = P.HK_FN
-        self.hobj[nstr:nstr + nfun, P.H_OFF] = np.arange(nfun)
-        self.hobj[nstr:nstr + nfun, P.H_LEN] = 1
+        fn_rows = slice(nstr, nstr + nfun)
+        self.hobj[fn_rows, P.H_KIND] = P.HK_FN
+        self.hobj[fn_rows, P.H_OFF] = np.arange(nfun)
+        self.hobj[fn_rows, P.H_LEN] = 1
         self.hslots[:nfun] = np.arange(nfun)
+        byte_rows = slice(nstr + nfun, nperm)
+        self.hobj[byte_rows, P.H_KIND] = P.HK_STR
+        self.hobj[byte_rows, P.H_OFF] = len(blob) + np.arange(256)
+        self.hobj[byte_rows, P.H_LEN] = 1
+        self.hobj[:nperm, P.H_AUX] = self.hobj[:nperm, P.H_LEN]
 
         st = self.state
         st[P.S_PC] = program.funcs[0, 0]
-        st[P.S_NOBJ] = nstr + nfun
-        st[P.S_NBYTES] = len(blob)
+        st[P.S_NOBJ] = nperm
+        st[P.S_NBYTES] = len(blob) + 256
         st[P.S_NSLOTS] = nfun
         st[P.S_NSTR] = nstr
+        st[P.S_BYTE0] = nstr + nfun
+        st[P.S_NPERM] = nperm
+        st[P.S_FREE] = -1
+        st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
         st[P.S_BUDGET] = P.YIELD_EVERY
         self._strings = {}
         self._pending = []
@@ -97,6 +113,8 @@ class Machine:
                     self._grow_heap(*(int(x) for x in self.state[P.S_NEED:P.S_NEED3 + 1]))
                 elif status == P.HOST:
                     self._host_call()
+                elif status == P.GC:
+                    gc.sweep_and_compact(self)
                 elif status == P.YIELD:
                     pass                 # lets Python run signal handlers (Ctrl-C)
                 elif status == P.ERROR:
@@ -170,30 +188,116 @@ class Machine:
             st[P.S_NBLOB] = 0
         self._write_pending()
 
+    def _out_text(self, text: bytes) -> None:
+        """Append a finished piece of print text as an OUT_STR record."""
+        st = self.state
+        while (st[P.S_NOUT] >= self.out_rec.shape[0]
+               or st[P.S_NBLOB] + len(text) > self.out_blob.shape[0]):
+            st[P.S_NEED] = len(text)
+            self._flush_records()
+        n, b = int(st[P.S_NOUT]), int(st[P.S_NBLOB])
+        self.out_blob[b:b + len(text)] = np.frombuffer(text, dtype=np.uint8)
+        self.out_rec[n] = (op.OUT_STR, b, len(text))
+        st[P.S_NOUT] = n + 1
+        st[P.S_NBLOB] = b + len(text)
+
     # ------------------------------------------------------------------ memory
     def _grow_heap(self, nobj: int, nbytes: int, nslots: int) -> None:
+        """Enlarge whichever heap array is short (doubling, so growth is amortised)."""
         st = self.state
-        self.hobj = _grow(self.hobj, int(st[P.S_NOBJ]) + nobj)
-        self.hbytes = _grow(self.hbytes, int(st[P.S_NBYTES]) + nbytes)
-        self.hslots = _grow(self.hslots, int(st[P.S_NSLOTS]) + nslots)
+        if st[P.S_NOBJ] + nobj > self.hobj.shape[0]:
+            self.hobj = _grow(self.hobj, 2 * self.hobj.shape[0])
+            self.gcstack = np.zeros(self.hobj.shape[0], dtype=np.int64)
+        if st[P.S_NBYTES] + nbytes > self.hbytes.shape[0]:
+            self.hbytes = _grow(self.hbytes, max(2 * self.hbytes.shape[0], int(st[P.S_NBYTES]) + nbytes))
+        if st[P.S_NSLOTS] + nslots > self.hslots.shape[0]:
+            self.hslots = _grow(self.hslots, max(2 * self.hslots.shape[0], int(st[P.S_NSLOTS]) + nslots))
+
+    def _new_row(self, kind: int, off: int, length: int, aux: int) -> int:
+        """An object row from the free list or the end of the table (room checked)."""
+        st = self.state
+        h = int(st[P.S_FREE])
+        if h >= 0:
+            st[P.S_FREE] = self.hobj[h, P.H_OFF]
+        else:
+            h = int(st[P.S_NOBJ])
+            st[P.S_NOBJ] = h + 1
+        self.hobj[h] = (kind, off, length, aux, 0)
+        return h
+
+    def _room(self, nbytes: int, nslots: int) -> None:
+        st = self.state
+        need_row = 0 if st[P.S_FREE] >= 0 else 1
+        self._grow_heap(need_row, nbytes, nslots)
 
     def new_string(self, data: bytes) -> int:
+        """Allocate a string from the host.  Host calls never collect: the
+        arguments they read are in registers the next VM collection will see."""
         st = self.state
-        if st[P.S_NOBJ] + 1 > self.hobj.shape[0] or st[P.S_NBYTES] + len(data) > self.hbytes.shape[0]:
-            self._grow_heap(1, len(data), 0)
+        self._room(len(data), 0)
         off = int(st[P.S_NBYTES])
         self.hbytes[off:off + len(data)] = np.frombuffer(data, dtype=np.uint8)
         st[P.S_NBYTES] = off + len(data)
-        h = int(st[P.S_NOBJ])
-        self.hobj[h] = (P.HK_STR, off, len(data), 0)
-        st[P.S_NOBJ] = h + 1
-        return h
+        st[P.S_ALLOC] += len(data) + P.OBJ_COST
+        return self._new_row(P.HK_STR, off, len(data), len(data))
+
+    def new_array(self, values: np.ndarray, handles: bool) -> int:
+        """Allocate an array whose elements are the int64 `values`."""
+        st = self.state
+        n = len(values)
+        self._room(0, n)
+        off = int(st[P.S_NSLOTS])
+        self.hslots[off:off + n] = values
+        st[P.S_NSLOTS] = off + n
+        st[P.S_ALLOC] += 8 * n + P.OBJ_COST
+        return self._new_row(P.HK_ARR_H if handles else P.HK_ARR, off, n, n)
+
+    def string_bytes(self, h: int) -> bytes:
+        self.check_handle(h, (P.HK_STR,))
+        off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
+        return self.hbytes[off:off + n].tobytes()
+
+    def array_slots(self, h: int) -> np.ndarray:
+        """The elements of array h (a view: copy before the heap can change)."""
+        self.check_handle(h, (P.HK_ARR, P.HK_ARR_H))
+        off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
+        return self.hslots[off:off + n]
+
+    def check_handle(self, h: int, kinds) -> None:
+        if not (0 <= h < self.state[P.S_NOBJ]) or int(self.hobj[h, P.H_KIND]) not in kinds:
+            raise RuntimeError("invalid heap handle %d" % h)
 
     def function_of(self, handle: int) -> int:
         return int(self.hslots[self.hobj[handle, P.H_OFF]])
 
     # ------------------------------------------------------------------ host calls
+    @property
+    def stdin(self):
+        if self._stdin is None:
+            import sys
+            self._stdin = getattr(sys.stdin, "buffer", sys.stdin)
+        return self._stdin
+
+    def write_now(self, text: bytes) -> None:
+        """Write `text` after everything printed so far, and flush (prompts)."""
+        self.flush()
+        self.write(text)
+        flush = getattr(self.write, "__self__", None)
+        if flush is not None and hasattr(flush, "flush"):
+            flush.flush()
+
     def _host_call(self) -> None:
+        try:
+            self._host_call_inner()
+        except hostcalls.HostError as exc:
+            raise self._located(exc.message, exc.kind) from None
+
+    def _located(self, message: str, kind: str) -> OrusRuntimeError:
+        pc = int(self.state[P.S_PC])
+        line, col = (int(x) for x in self.program.lines[pc]) if 0 <= pc < len(self.program.lines) else (0, 0)
+        return OrusRuntimeError(message, self.program.filename, line, col, kind=kind)
+
+    def _host_call_inner(self) -> None:
         st = self.state
         pc = int(st[P.S_PC])
         o, a, b, c = (int(x) for x in self.program.code[pc])
@@ -208,6 +312,13 @@ class Machine:
             self.regs[base + a] = self.new_string(text)
         elif o == op.TIMESTAMP:
             self.regs.view(np.float64)[base + a] = time.monotonic()
+        elif o == op.HOSTCALL:
+            result = hostcalls.call(self, c, base + b)
+            if result is not None:
+                self.regs[base + a] = result
+        elif o == op.OUTV:
+            text = hostcalls.print_text(self, int(self.regs[base + a]), b)
+            self._out_text(text)
         else:
             raise RuntimeError("host call for unexpected opcode %s" % op.NAMES[o])
         st[P.S_PC] = pc + 1
@@ -219,5 +330,4 @@ class Machine:
         code, arg = int(st[P.S_ERR]), int(st[P.S_ERRARG])
         detail = self._string_const(arg).decode("utf-8", "replace") if 0 <= arg < self.program.num_strings else ""
         kind, message = E.message(code, detail)
-        line, col = (int(x) for x in self.program.lines[pc]) if 0 <= pc < len(self.program.lines) else (0, 0)
-        return OrusRuntimeError(message, self.program.filename, line, col, kind=kind)
+        return self._located(message, kind)

@@ -22,6 +22,21 @@ STEP_ZERO = _err(4, "value error", "Range step cannot be zero")
 BAD_VALUE = _err(5, "runtime error", "internal error: invalid value handle (please report this bug)")
 OUT_OF_MEMORY = _err(6, "runtime error", "out of memory")
 NOT_A_FUNCTION = _err(7, "type error", "value is not a function")
+INDEX_NEGATIVE = _err(8, "type error", "Array index must be a non-negative integer")
+INDEX_RANGE = _err(9, "index error", "Array index out of bounds")
+STR_INDEX_NEGATIVE = _err(10, "type error", "String index must be a non-negative integer")
+STR_INDEX_RANGE = _err(11, "index error", "String index out of bounds")
+POP_EMPTY = _err(12, "value error", "Cannot pop from an empty array")
+SLICE_START_NEGATIVE = _err(13, "type error", "Array slice start must be a non-negative integer")
+SLICE_END_NEGATIVE = _err(14, "type error", "Array slice end must be a non-negative integer")
+SLICE_START_RANGE = _err(15, "index error", "Array slice start out of bounds")
+SLICE_END_RANGE = _err(16, "index error", "Array slice end out of bounds")
+SLICE_END_BEFORE_START = _err(17, "index error", "Array slice end before start")
+REPEAT_COUNT = _err(18, "runtime error",
+                    "Array repetition requires a non-negative integer count and reasonable size")
+ITER_NEGATIVE = _err(19, "type error", "Cannot iterate negative integer")
+RANGE_ARGS = _err(20, "argument error", "Invalid arguments provided to range()")
+HOST_ERROR = _err(21, "runtime error", "{detail}")   # raised by a host call; text from the host
 
 
 def message(code, detail=""):

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import hostcalls
 from . import opcodes as op
-from .bytecode import (BytecodeError, FN_ARITY, FN_END, FN_ENTRY, FN_NAME,
+from .bytecode import (BytecodeError, FN_ARITY, FN_END, FN_ENTRY, FN_KINDS, FN_NAME,
                        FN_NCAP, FN_NREGS, Program)
 
 # Instructions after which control never falls through to pc + 1.
@@ -31,6 +32,9 @@ TERMINATORS = frozenset({op.JMP, op.RET, op.RET0, op.HALT, op.ERROR})
 
 # Extra registers an opcode uses beyond its A operand (A + extra < nregs).
 EXTRA_REGS_A = {op.FORPREP: 3, op.FORLOOP: 3}
+# ... and beyond their B / C operands.
+EXTRA_REGS_B = {op.RANGE_NEW: 2}
+EXTRA_REGS_C = {op.ARR_SLICE: 1, op.STR_SLICE: 1}
 
 MAX_REGS = 1 << 20
 
@@ -63,6 +67,10 @@ def verify(program: Program) -> None:
         _fail("function arguments exceed registers")
     if np.any((funcs[:, FN_NAME] < 0) | (funcs[:, FN_NAME] >= ns)):
         _fail("function name index")
+    kinds_at = funcs[:, FN_KINDS]
+    if (program.regkinds.ndim != 1 or np.any(kinds_at < 0)
+            or np.any(kinds_at + nregs > len(program.regkinds))):
+        _fail("register kind table")
     ops = code[:, 0]
     if np.any((ops < 0) | (ops >= op.NUM_OPS)):
         _fail("unknown opcode")
@@ -89,7 +97,8 @@ def verify(program: Program) -> None:
         val = code[:, 1 + slot].astype(np.int64)
         col_kinds = np.array([kinds[o][slot] for o in range(op.NUM_OPS)], dtype=object)[ops]
         for kind, limit in (("ki", nk), ("kf", nf_const), ("ks", ns), ("fn", nfun),
-                            ("g", main_regs), ("cv", op.NUM_CONVS), ("ok", op.OUT_KINDS)):
+                            ("g", main_regs), ("cv", op.NUM_CONVS), ("ok", op.OUT_KINDS),
+                            ("hc", hostcalls.NUM_HOSTCALLS), ("ty", len(program.types))):
             m = col_kinds == kind
             if np.any(m & ((val < 0) | (val >= limit))):
                 bad = int(np.argmax(m & ((val < 0) | (val >= limit))))
@@ -112,6 +121,22 @@ def verify(program: Program) -> None:
         m = ops == opcode
         if np.any(m & (a + extra >= regs_of)):
             _fail("%s register window out of range" % op.NAMES[opcode])
+    b_all = code[:, 2].astype(np.int64)
+    c_all = code[:, 3].astype(np.int64)
+    for opcode, extra in EXTRA_REGS_B.items():
+        if np.any((ops == opcode) & (b_all + extra >= regs_of)):
+            _fail("%s register window out of range" % op.NAMES[opcode])
+    for opcode, extra in EXTRA_REGS_C.items():
+        if np.any((ops == opcode) & (c_all + extra >= regs_of)):
+            _fail("%s register window out of range" % op.NAMES[opcode])
+    m = ops == op.HOSTCALL
+    if np.any(m):
+        arity = np.array([hostcalls.ARITY[int(h)] for h in c_all[m]], dtype=np.int64)
+        if np.any(b_all[m] + arity > regs_of[m]):
+            _fail("HOSTCALL arguments out of range")
+    types = program.types
+    if types.ndim != 2 or (len(types) and types.shape[1] != 4):
+        _fail("type table shape")
     m = ops == op.CLOSURE
     if np.any(m):
         b, c = code[m, 2].astype(np.int64), code[m, 3].astype(np.int64)

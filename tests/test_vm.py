@@ -280,3 +280,131 @@ def test_error_codes_have_messages():
     for code in (E.DIV_ZERO, E.OVERFLOW, E.STACK_OVERFLOW, E.UNINIT_GLOBAL, E.STEP_ZERO):
         kind, text = E.message(code, "x")
         assert kind and text
+
+
+def _gc_program(iterations):
+    """Each iteration builds a fresh array of 3 strings (one concatenated), keeps
+    only the last one in R1, and appends to a long-lived string in R2 every
+    1000 iterations, so almost everything allocated becomes garbage."""
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    s_ab = b.const_str(b"ab")
+    s_x = b.const_str(b"x")
+    b.emit(op.LOADS, 2, s_x)                    # r2: long-lived string
+    b.emit(op.LOADI, 3, 0)
+    b.emit(op.LOADK, 4, b.const_int(iterations))
+    b.emit(op.LOADI, 5, 1)
+    prep = b.emit(op.FORPREP, 3, 0, 0)
+    body = b.pc
+    b.emit(op.ARR_NEW, 1, 2, 1)                 # r1 = [] (handles)
+    b.emit(op.LOADS, 8, s_ab)
+    b.emit(op.CONCAT, 9, 8, 8)                  # "abab"
+    b.emit(op.ARR_PUSH, 1, 8)
+    b.emit(op.ARR_PUSH, 1, 9)
+    b.emit(op.ARR_PUSH, 1, 9)
+    b.emit(op.TOSTR, 10, 3, op.OUT_I32)         # text of the counter: garbage
+    b.emit(op.LOADK, 11, b.const_int(1000))
+    b.emit(op.MOD_I32, 12, 3, 11)
+    b.emit(op.LOADI, 13, 0)
+    b.emit(op.EQ_I, 12, 12, 13)
+    j = b.emit(op.JMPF, 12, 0)
+    b.emit(op.CONCAT, 2, 2, 8)                  # r2 += "ab" (survives collections)
+    b.patch(j, b=b.pc)
+    b.emit(op.FORLOOP, 3, body)
+    b.patch(prep, b=b.pc)
+    b.emit(op.ARR_LEN, 0, 1)
+    b.emit(op.STR_LEN, 14, 2)
+    b.emit(op.HALT)
+    b.end_function(m, 16, [k in (1, 2, 8, 9, 10) for k in range(16)])
+    return b.finish()
+
+
+def test_collector_keeps_memory_bounded_and_live_data_intact(vm):
+    machine, _ = _machine(vm, _gc_program(300_000))
+    machine.run()
+    assert int(machine.regs[0]) == 3
+    assert int(machine.regs[14]) == 1 + 2 * 300              # "x" + 300 * "ab"
+    assert machine.string_bytes(int(machine.regs[2])) == b"x" + b"ab" * 300
+    assert getattr(machine, "collections", 0) >= 3
+    # ~12 MB of strings and arrays were allocated; the heap stayed small.
+    assert machine.hobj.shape[0] <= 1 << 18
+    assert machine.hslots.shape[0] <= 1 << 21
+    assert machine.hbytes.shape[0] <= 1 << 23
+
+
+def test_array_ops_check_every_access(vm):
+    def run_ops(emit_body):
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(op.ARR_NEW, 1, 0, 0)
+        for v in (10, 11, 12, 13, 14):
+            b.emit(op.LOADI, 2, v)
+            b.emit(op.ARR_PUSH, 1, 2)
+        emit_body(b)
+        b.emit(op.HALT)
+        b.end_function(m, 8)
+        machine, _ = _machine(vm, b.finish())
+        machine.run()
+        return machine
+
+    def get(i):
+        return lambda b: (b.emit(op.LOADK, 3, b.const_int(i)), b.emit(op.ARR_GET, 0, 1, 3))
+    assert int(run_ops(get(4)).regs[0]) == 14
+    with pytest.raises(OrusRuntimeError, match="out of bounds"):
+        run_ops(get(5))
+    with pytest.raises(OrusRuntimeError, match="non-negative"):
+        run_ops(get(-1))
+
+    def slice_(s, e):
+        return lambda b: (b.emit(op.LOADK, 4, b.const_int(s)), b.emit(op.LOADK, 5, b.const_int(e)),
+                          b.emit(op.ARR_SLICE, 0, 1, 4))
+    m = run_ops(slice_(1, 3))
+    assert m.array_slots(int(m.regs[0])).tolist() == [11, 12, 13]
+    m = run_ops(slice_(0, 5))
+    assert m.array_slots(int(m.regs[0])).tolist() == [10, 11, 12, 13, 14]
+    m = run_ops(slice_(5, 5))
+    assert m.array_slots(int(m.regs[0])).tolist() == []
+    for s, e, msg in ((3, 1, "end before start"), (6, 6, "start out of bounds"),
+                      (0, 6, "end out of bounds"), (-1, 2, "start must be")):
+        with pytest.raises(OrusRuntimeError, match=msg):
+            run_ops(slice_(s, e))
+
+    def pop_all(b):
+        for _ in range(6):
+            b.emit(op.ARR_POP, 0, 1)
+    with pytest.raises(OrusRuntimeError, match="Cannot pop from an empty array"):
+        run_ops(pop_all)
+
+    def repeat(n):
+        return lambda b: (b.emit(op.LOADK, 3, b.const_int(n)), b.emit(op.ARR_REPEAT, 0, 1, 3))
+    m = run_ops(repeat(3))
+    assert m.array_slots(int(m.regs[0])).tolist() == [10, 11, 12, 13, 14] * 3
+    m = run_ops(repeat(0))
+    assert m.array_slots(int(m.regs[0])).tolist() == []
+    with pytest.raises(OrusRuntimeError, match="repetition"):
+        run_ops(repeat(-1))
+
+
+def test_strings_index_slice_and_concat_share_bytes(vm):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 1, b.const_str(b"hello"))
+    b.emit(op.LOADI, 2, 1)
+    b.emit(op.STR_GET, 3, 1, 2)                 # "e"
+    b.emit(op.LOADI, 4, 1)
+    b.emit(op.LOADI, 5, 3)
+    b.emit(op.STR_SLICE, 6, 1, 4)               # "ell"
+    b.emit(op.CONCAT, 7, 6, 3)                  # "elle"
+    b.emit(op.CONCAT, 7, 7, 3)                  # "ellee" (extends in place)
+    b.emit(op.STR_LEN, 0, 7)
+    b.emit(op.HALT)
+    b.end_function(m, 8)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    assert machine.string_bytes(int(machine.regs[3])) == b"e"
+    assert machine.string_bytes(int(machine.regs[6])) == b"ell"
+    assert machine.string_bytes(int(machine.regs[7])) == b"ellee"
+    assert int(machine.regs[0]) == 5

@@ -29,6 +29,7 @@ ARGS = (
     ("kint",     "int64",   1,    "program.kint"),
     ("kflt",     "float64", 1,    "program.kflt"),
     ("funcs",    "int64",   2,    "program.funcs"),
+    ("regkinds", "uint8",   1,    "program.regkinds"),
     ("regs",     "int64",   1,    "regs"),
     ("fregs",    "float64", 1,    "regs"),          # the same memory, read as float64
     ("frames",   "int64",   2,    "frames"),
@@ -37,6 +38,7 @@ ARGS = (
     ("hobj",     "int64",   2,    "hobj"),
     ("hbytes",   "uint8",   1,    "hbytes"),
     ("hslots",   "int64",   1,    "hslots"),
+    ("gcstack",  "int64",   1,    "gcstack"),
     ("out_rec",  "int64",   2,    "out_rec"),
     ("out_blob", "uint8",   1,    "out_blob"),
 )

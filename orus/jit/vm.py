@@ -249,40 +249,177 @@ def str_equal(hobj, hbytes, x, y):
     return True
 
 
+ROOM_OK, ROOM_GROW, ROOM_GC = 0, 1, 2
+
+
 @njit(cache=True)
-def heap_room(hobj, hbytes, hslots, state, nobj, nbytes, nslots):
-    """True if the heap can take the allocation; else records the need (GROW_HEAP)."""
-    if (state[P.S_NOBJ] + nobj <= hobj.shape[0]
+def heap_room(hobj, hbytes, hslots, state, nbytes, nslots):
+    """Can one more object with `nbytes` string bytes and `nslots` slots be
+    allocated?  ROOM_GC: collect first (allocation passed the GC limit, or the
+    heap is full and enough was allocated since the last collection to be
+    worth collecting); ROOM_GROW: ask the host for bigger arrays."""
+    if state[P.S_ALLOC] > state[P.S_GC_LIMIT]:
+        return ROOM_GC
+    if ((state[P.S_FREE] >= 0 or state[P.S_NOBJ] < hobj.shape[0])
             and state[P.S_NBYTES] + nbytes <= hbytes.shape[0]
             and state[P.S_NSLOTS] + nslots <= hslots.shape[0]):
-        return True
-    state[P.S_NEED] = nobj
+        return ROOM_OK
+    if state[P.S_ALLOC] * 4 > state[P.S_GC_LIMIT]:
+        return ROOM_GC
+    state[P.S_NEED] = 1
     state[P.S_NEED2] = nbytes
     state[P.S_NEED3] = nslots
-    return False
+    return ROOM_GROW
 
 
 @njit(cache=True)
 def new_object(hobj, state, kind, off, length):
-    h = state[P.S_NOBJ]
+    """A new object row (from the free list if possible); the caller checked room."""
+    h = state[P.S_FREE]
+    if h >= 0:
+        state[P.S_FREE] = hobj[h, P.H_OFF]
+    else:
+        h = state[P.S_NOBJ]
+        state[P.S_NOBJ] = h + 1
     hobj[h, P.H_KIND] = kind
     hobj[h, P.H_OFF] = off
     hobj[h, P.H_LEN] = length
-    hobj[h, P.H_AUX] = 0
-    state[P.S_NOBJ] = h + 1
+    hobj[h, P.H_AUX] = length
+    hobj[h, P.H_MARK] = 0
     return h
 
 
 @njit(cache=True)
+def _mark_push(hobj, state, gcstack, sp, h, epoch):
+    if 0 <= h < state[P.S_NOBJ] and hobj[h, P.H_KIND] != P.HK_FREE and hobj[h, P.H_MARK] != epoch:
+        hobj[h, P.H_MARK] = epoch
+        gcstack[sp] = h
+        return sp + 1
+    return sp
+
+
+@njit(cache=True)
+def gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, fn, depth):
+    """Mark every object reachable from the registers of all frames (globals
+    are main's registers).  Each object is pushed at most once, and gcstack
+    has a row per object, so the explicit stack cannot overflow.  The host
+    then sweeps and compacts (orus/gc.py)."""
+    epoch = state[P.S_EPOCH] + 1
+    state[P.S_EPOCH] = epoch
+    sp = 0
+    for d in range(depth + 1):
+        if d < depth:
+            b = frames[d, 1]
+            f = frames[d, 2]
+        else:
+            b = base
+            f = fn
+        ko = funcs[f, 6]
+        for r in range(funcs[f, 2]):
+            if regkinds[ko + r] != 0:
+                sp = _mark_push(hobj, state, gcstack, sp, regs[b + r], epoch)
+    while sp > 0:
+        sp -= 1
+        h = gcstack[sp]
+        k = hobj[h, P.H_KIND]
+        off = hobj[h, P.H_OFF]
+        if k == P.HK_ARR_H:
+            for i in range(hobj[h, P.H_LEN]):
+                sp = _mark_push(hobj, state, gcstack, sp, hslots[off + i], epoch)
+        elif k == P.HK_FN:
+            f = hslots[off]
+            ko = funcs[f, 6] + funcs[f, 3]        # kinds of the captured registers
+            for i in range(hobj[h, P.H_LEN] - 1):
+                if regkinds[ko + i] != 0:
+                    sp = _mark_push(hobj, state, gcstack, sp, hslots[off + 1 + i], epoch)
+
+
+@njit(cache=True)
+def out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, fn, depth):
+    """The status to stop with when heap_room said no (marking first for GC)."""
+    if rc == ROOM_GC:
+        gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, fn, depth)
+        return P.GC
+    return P.GROW_HEAP
+
+
+@njit(cache=True)
+def _is_array(hobj, state, h):
+    if h < 0 or h >= state[P.S_NOBJ]:
+        return False
+    k = hobj[h, P.H_KIND]
+    return k == P.HK_ARR or k == P.HK_ARR_H
+
+
+@njit(cache=True)
+def array_reserve(hobj, hslots, state, h, need):
+    """Make room for `need` elements in array h (a valid array handle).
+    Returns the slots the caller must have available first (0 = done)."""
+    cap = hobj[h, P.H_AUX]
+    if need <= cap:
+        return 0
+    newcap = max(need, 2 * cap, 4)
+    off = hobj[h, P.H_OFF]
+    top = state[P.S_NSLOTS]
+    if off + cap == top:                      # last region in the arena: extend in place
+        if top + (newcap - cap) > hslots.shape[0]:
+            return newcap - cap
+        state[P.S_NSLOTS] = top + (newcap - cap)
+    else:
+        if top + newcap > hslots.shape[0]:
+            return newcap
+        n = hobj[h, P.H_LEN]
+        hslots[top:top + n] = hslots[off:off + n]
+        hobj[h, P.H_OFF] = top
+        state[P.S_NSLOTS] = top + newcap
+    hobj[h, P.H_AUX] = newcap
+    state[P.S_ALLOC] += 8 * (newcap - cap)
+    return 0
+
+
+@njit(cache=True)
+def slice_bounds(length, start, end):
+    """DATA.md §3.3 (inclusive end, except end == length): (first, count) or
+    (-1, error code)."""
+    if start < 0:
+        return -1, E.SLICE_START_NEGATIVE
+    if end < 0:
+        return -1, E.SLICE_END_NEGATIVE
+    if start > length:
+        return -1, E.SLICE_START_RANGE
+    if end > length:
+        return -1, E.SLICE_END_RANGE
+    if start == length:
+        if end == length:
+            return start, 0
+        return -1, E.SLICE_END_BEFORE_START
+    last = end if end < length else length - 1
+    if last < start:
+        return -1, E.SLICE_END_BEFORE_START
+    return start, last - start + 1
+
+
+@njit(cache=True)
 def concat(hobj, hbytes, state, x, y):
-    """New string x ++ y; the caller checked room and the handles."""
+    """New string x ++ y; the caller checked room and the handles.  When x's
+    bytes end at the top of the arena the result shares them and only y is
+    copied, so `s = s + piece` in a loop is linear, not quadratic (x itself is
+    unchanged: its object still has its own length)."""
     lx = hobj[x, P.H_LEN]
     ly = hobj[y, P.H_LEN]
-    off = state[P.S_NBYTES]
-    hbytes[off:off + lx] = hbytes[hobj[x, P.H_OFF]:hobj[x, P.H_OFF] + lx]
-    hbytes[off + lx:off + lx + ly] = hbytes[hobj[y, P.H_OFF]:hobj[y, P.H_OFF] + ly]
-    state[P.S_NBYTES] = off + lx + ly
-    return new_object(hobj, state, P.HK_STR, off, lx + ly)
+    ox = hobj[x, P.H_OFF]
+    oy = hobj[y, P.H_OFF]
+    top = state[P.S_NBYTES]
+    if ox + lx == top:
+        hbytes[top:top + ly] = hbytes[oy:oy + ly]
+        state[P.S_NBYTES] = top + ly
+        state[P.S_ALLOC] += ly + P.OBJ_COST
+        return new_object(hobj, state, P.HK_STR, ox, lx + ly)
+    hbytes[top:top + lx] = hbytes[ox:ox + lx]
+    hbytes[top + lx:top + lx + ly] = hbytes[oy:oy + ly]
+    state[P.S_NBYTES] = top + lx + ly
+    state[P.S_ALLOC] += lx + ly + P.OBJ_COST
+    return new_object(hobj, state, P.HK_STR, top, lx + ly)
 
 
 @njit(cache=True)
@@ -309,6 +446,7 @@ def int_to_string(hobj, hbytes, state, v, unsigned):
     if neg:
         hbytes[off] = 45   # '-'
     state[P.S_NBYTES] = off + n
+    state[P.S_ALLOC] += n + P.OBJ_COST
     return new_object(hobj, state, P.HK_STR, off, n)
 
 
@@ -334,8 +472,8 @@ def out_bytes(out_rec, out_blob, state, kind, hobj, hbytes, h):
 
 # ------------------------------------------------------------------ the loop
 @njit(cache=True)
-def run(code, kint, kflt, funcs, regs, fregs, frames, state, ginit,
-        hobj, hbytes, hslots, out_rec, out_blob):
+def run(code, kint, kflt, funcs, regkinds, regs, fregs, frames, state, ginit,
+        hobj, hbytes, hslots, gcstack, out_rec, out_blob):
     pc = state[P.S_PC]
     base = state[P.S_BASE]
     fn = state[P.S_FN]
@@ -681,8 +819,10 @@ def run(code, kint, kflt, funcs, regs, fregs, frames, state, ginit,
             if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
                 err = E.BAD_VALUE
                 break
-            if not heap_room(hobj, hbytes, hslots, state, 1, hobj[x, P.H_LEN] + hobj[y, P.H_LEN], 0):
-                status = P.GROW_HEAP
+            rc = heap_room(hobj, hbytes, hslots, state, hobj[x, P.H_LEN] + hobj[y, P.H_LEN], 0)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             regs[base + a] = concat(hobj, hbytes, state, x, y)
         elif o == op.TOSTR:
@@ -692,21 +832,196 @@ def run(code, kint, kflt, funcs, regs, fregs, frames, state, ginit,
                 status = P.HOST                # formatted by the host (orus.fmt)
                 break
             else:
-                if not heap_room(hobj, hbytes, hslots, state, 1, 20, 0):
-                    status = P.GROW_HEAP
+                rc = heap_room(hobj, hbytes, hslots, state, 20, 0)
+                if rc != ROOM_OK:
+                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                         gcstack, base, fn, depth)
                     break
                 regs[base + a] = int_to_string(hobj, hbytes, state, regs[base + b],
                                                c == op.OUT_U32 or c == op.OUT_U64)
         elif o == op.CLOSURE:
-            if not heap_room(hobj, hbytes, hslots, state, 1, 0, c + 1):
-                status = P.GROW_HEAP
+            rc = heap_room(hobj, hbytes, hslots, state, 0, c + 1)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = b
             for i in range(c):
                 hslots[soff + 1 + i] = regs[base + a + 1 + i]
             state[P.S_NSLOTS] = soff + c + 1
+            state[P.S_ALLOC] += 8 * (c + 1) + P.OBJ_COST
             regs[base + a] = new_object(hobj, state, P.HK_FN, soff, c + 1)
+        elif o == op.ARR_GET or o == op.ARR_SET:
+            h = regs[base + b] if o == op.ARR_GET else regs[base + a]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            i = regs[base + c] if o == op.ARR_GET else regs[base + b]
+            if i < 0:
+                err = E.INDEX_NEGATIVE
+                break
+            if i >= hobj[h, P.H_LEN]:
+                err = E.INDEX_RANGE
+                break
+            if o == op.ARR_GET:
+                regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
+            else:
+                hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
+        elif o == op.ARR_LEN:
+            h = regs[base + b]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            regs[base + a] = hobj[h, P.H_LEN]
+        elif o == op.ARR_PUSH:
+            h = regs[base + a]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            more = array_reserve(hobj, hslots, state, h, n + 1)
+            if more > 0:
+                rc = heap_room(hobj, hbytes, hslots, state, 0, more)
+                status = out_of_room(ROOM_GROW if rc == ROOM_OK else rc, hobj, hslots, state,
+                                     regs, frames, funcs, regkinds, gcstack, base, fn, depth)
+                break
+            hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
+            hobj[h, P.H_LEN] = n + 1
+        elif o == op.ARR_POP:
+            h = regs[base + b]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            if n == 0:
+                err = E.POP_EMPTY
+                break
+            regs[base + a] = hslots[hobj[h, P.H_OFF] + n - 1]
+            hobj[h, P.H_LEN] = n - 1
+        elif o == op.ARR_NEW:
+            rc = heap_room(hobj, hbytes, hslots, state, 0, b)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+            soff = state[P.S_NSLOTS]
+            state[P.S_NSLOTS] = soff + b
+            state[P.S_ALLOC] += 8 * b + P.OBJ_COST
+            h = new_object(hobj, state, P.HK_ARR_H if c != 0 else P.HK_ARR, soff, 0)
+            hobj[h, P.H_AUX] = b
+            regs[base + a] = h
+        elif o == op.ARR_SLICE or o == op.ARR_REPEAT:
+            h = regs[base + b]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            if o == op.ARR_SLICE:
+                first, count = slice_bounds(n, regs[base + c], regs[base + c + 1])
+                if first < 0:
+                    err = count
+                    break
+            else:
+                times = regs[base + c]
+                if times < 0 or (n > 0 and times > (1 << 31) // n):
+                    err = E.REPEAT_COUNT
+                    break
+                first = 0
+                count = n * times
+            rc = heap_room(hobj, hbytes, hslots, state, 0, count)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+            soff = state[P.S_NSLOTS]
+            src = hobj[h, P.H_OFF]
+            if o == op.ARR_SLICE:
+                hslots[soff:soff + count] = hslots[src + first:src + first + count]
+            else:
+                for k in range(count // n if n > 0 else 0):
+                    hslots[soff + k * n:soff + (k + 1) * n] = hslots[src:src + n]
+            state[P.S_NSLOTS] = soff + count
+            state[P.S_ALLOC] += 8 * count + P.OBJ_COST
+            regs[base + a] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
+        elif o == op.STR_LEN:
+            h = regs[base + b]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            regs[base + a] = hobj[h, P.H_LEN]
+        elif o == op.STR_GET:
+            h = regs[base + b]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            i = regs[base + c]
+            if i < 0:
+                err = E.STR_INDEX_NEGATIVE
+                break
+            if i >= hobj[h, P.H_LEN]:
+                err = E.STR_INDEX_RANGE
+                break
+            regs[base + a] = state[P.S_BYTE0] + hbytes[hobj[h, P.H_OFF] + i]
+        elif o == op.STR_SLICE:
+            h = regs[base + b]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            first, count = slice_bounds(hobj[h, P.H_LEN], regs[base + c], regs[base + c + 1])
+            if first < 0:
+                err = count
+                break
+            rc = heap_room(hobj, hbytes, hslots, state, 0, 0)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+            # the substring shares the bytes of the original (strings are immutable)
+            state[P.S_ALLOC] += P.OBJ_COST
+            regs[base + a] = new_object(hobj, state, P.HK_STR, hobj[h, P.H_OFF] + first, count)
+        elif o == op.ITER_INT:
+            if regs[base + a] < 0:
+                err = E.ITER_NEGATIVE
+                break
+        elif o == op.RANGE_NEW:
+            if regs[base + b + 2] == 0:
+                err = E.RANGE_ARGS
+                break
+            rc = heap_room(hobj, hbytes, hslots, state, 0, 4)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+            soff = state[P.S_NSLOTS]
+            hslots[soff] = regs[base + b]
+            hslots[soff + 1] = regs[base + b + 1]
+            hslots[soff + 2] = regs[base + b + 2]
+            hslots[soff + 3] = regs[base + b]
+            state[P.S_NSLOTS] = soff + 4
+            state[P.S_ALLOC] += 32 + P.OBJ_COST
+            regs[base + a] = new_object(hobj, state, P.HK_RANGE, soff, 4)
+        elif o == op.RANGE_NEXT:
+            h = regs[base + b]
+            if not _handle_ok(hobj, state, h, P.HK_RANGE):
+                err = E.BAD_VALUE
+                break
+            soff = hobj[h, P.H_OFF]
+            cur = hslots[soff + 3]
+            stop = hslots[soff + 1]
+            step = hslots[soff + 2]
+            if (step > 0 and cur >= stop) or (step < 0 and cur <= stop):
+                pc = c
+                continue
+            regs[base + a] = cur
+            # advance without overflowing: clamp to stop once past it
+            if step > 0:
+                hslots[soff + 3] = stop if cur > stop - step else cur + step
+            else:
+                hslots[soff + 3] = stop if cur < stop - step else cur + step
+        elif o == op.HOSTCALL or o == op.OUTV:
+            status = P.HOST
+            break
         elif o == op.TIMESTAMP:
             status = P.HOST
             break

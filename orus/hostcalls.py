@@ -1,0 +1,265 @@
+"""Host functions: what the VM asks Python to do (opcode HOSTCALL A B C).
+
+``HOSTCALL A B C`` stops the VM with status HOST; the host runs function C
+with the VM's registers R[B], R[B+1], ... as arguments, writes the result to
+R[A] (when the function has one) and resumes at the next instruction.  A
+function may instead raise an Orus runtime error (``HostError``), which the
+VM then treats like any error it raised itself.
+
+Argument conventions (the compiler loads constants into argument registers
+where a function needs a type id or a kind):
+
+    id               arguments R[B], R[B+1], ...              result R[A]
+    HC_INPUT         (none)                                   string: a line of stdin
+    HC_INPUT_PROMPT  prompt string                            string
+    HC_INT_STR       string                                   i32 (int(text), DECISIONS data 12)
+    HC_INT_I64       i64 value (also u32, as zero-extended)   i32, range-checked
+    HC_INT_U64       u64 value                                i32, range-checked
+    HC_INT_F64       f64 value                                i32 (whole, finite, in range)
+    HC_FLOAT_STR     string                                   f64 (float(text))
+    HC_SORTED        array, sort kind (SORT_*)                new sorted array
+    HC_EQUAL         value, value, type id                    bool: deep equality
+    HC_ASSERT_EQ     label string, actual, expected,          bool true, or the runtime
+                     type id of actual, type id of expected   error "assert_eq failed ..."
+
+Type ids index ``Program.types`` (see orus/bytecode.py).  Sort kinds:
+SORT_I64 (i32, i64, u32 and bool: signed order of the stored value),
+SORT_U64, SORT_F64 (NaN last), SORT_STR (bytewise).
+"""
+
+from __future__ import annotations
+
+HC_INPUT = 0
+HC_INPUT_PROMPT = 1
+HC_INT_STR = 2
+HC_INT_I64 = 3
+HC_INT_U64 = 4
+HC_INT_F64 = 5
+HC_FLOAT_STR = 6
+HC_SORTED = 7
+HC_EQUAL = 8
+HC_ASSERT_EQ = 9
+NUM_HOSTCALLS = 10
+
+# Number of argument registers each function reads (the verifier checks B + n <= nregs).
+ARITY = {HC_INPUT: 0, HC_INPUT_PROMPT: 1, HC_INT_STR: 1, HC_INT_I64: 1, HC_INT_U64: 1,
+         HC_INT_F64: 1, HC_FLOAT_STR: 1, HC_SORTED: 2, HC_EQUAL: 3, HC_ASSERT_EQ: 5}
+
+SORT_I64, SORT_U64, SORT_F64, SORT_STR = range(4)
+
+import math
+import re
+import sys
+
+import numpy as np
+
+from . import fmt
+from . import protocol as P
+from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_F64, TY_FN, TY_I32, TY_I64, TY_KIND,
+                       TY_RANGE, TY_STR, TY_U32, TY_U64)
+
+I32_MIN, I32_MAX = -2**31, 2**31 - 1
+
+
+class HostError(Exception):
+    """An Orus runtime error raised by a host function (kind, message)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# ------------------------------------------------------------------ values
+def _type(machine, tid):
+    row = machine.program.types[tid]
+    return int(row[TY_KIND]), int(row[TY_A])
+
+
+def _f64(bits: int) -> float:
+    return fmt.bits_to_f64(bits)
+
+
+def print_text(machine, bits: int, tid: int) -> bytes:
+    """The text `print` shows for a value of type `tid` (DATA.md §10)."""
+    kind, a = _type(machine, tid)
+    if kind <= TY_BOOL:
+        return fmt.format_scalar(kind, bits)
+    if kind == TY_ANY:
+        return fmt.format_scalar(TY_I64, bits)
+    if kind == TY_STR:
+        return machine.string_bytes(bits)
+    if kind == TY_FN:
+        return ("<fn %s>" % machine.program.function_name(machine.function_of(bits))).encode()
+    if kind == TY_RANGE:
+        machine.check_handle(bits, (P.HK_RANGE,))
+        off = int(machine.hobj[bits, P.H_OFF])
+        start, stop, step = (int(v) for v in machine.hslots[off:off + 3])
+        if step == 1:
+            return b"range(%d..%d)" % (start, stop)
+        return b"range(%d..%d step=%d)" % (start, stop, step)
+    if kind == TY_ARRAY:
+        slots = machine.array_slots(bits).copy()
+        ekind, _ = _type(machine, a)
+        if ekind in (TY_I32, TY_I64):
+            return ", ".join(map(str, slots.tolist())).encode()
+        if ekind == TY_U32:
+            return ", ".join(map(str, slots.tolist())).encode()
+        if ekind == TY_U64:
+            return ", ".join(map(str, slots.view(np.uint64).tolist())).encode()
+        return b", ".join(print_text(machine, int(v), a) for v in slots)
+    raise RuntimeError("cannot print type kind %d" % kind)
+
+
+def repr_text(machine, bits: int, tid: int) -> str:
+    """A value as assert_eq reports it: arrays in brackets, strings quoted."""
+    kind, a = _type(machine, tid)
+    if kind == TY_STR:
+        s = machine.string_bytes(bits).decode("utf-8", "replace")
+        s = s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace('"', '\\"')
+        return '"%s"' % s
+    if kind == TY_ARRAY:
+        slots = machine.array_slots(bits).copy()
+        return "[%s]" % ", ".join(repr_text(machine, int(v), a) for v in slots)
+    return print_text(machine, bits, tid).decode("utf-8", "replace")
+
+
+def equal(machine, x: int, y: int, tid: int) -> bool:
+    """Deep equality (DECISIONS data row 1; NaN is unequal to itself)."""
+    kind, a = _type(machine, tid)
+    if kind == TY_F64:
+        return _f64(x) == _f64(y)
+    if kind == TY_STR:
+        return x == y or machine.string_bytes(x) == machine.string_bytes(y)
+    if kind == TY_ARRAY:
+        if x == y:
+            return True
+        xs, ys = machine.array_slots(x).copy(), machine.array_slots(y).copy()
+        if len(xs) != len(ys):
+            return False
+        ekind, _ = _type(machine, a)
+        if ekind == TY_F64:
+            return bool(np.array_equal(xs.view(np.float64), ys.view(np.float64)))
+        if ekind in (TY_I32, TY_I64, TY_U32, TY_U64, TY_BOOL, TY_ANY):
+            return bool(np.array_equal(xs, ys))
+        return all(equal(machine, int(p), int(q), a) for p, q in zip(xs, ys))
+    if kind == TY_RANGE:
+        return x == y
+    return x == y
+
+
+# ------------------------------------------------------------------ conversions
+def _shown(text: bytes) -> str:
+    s = text.decode("utf-8", "replace")
+    raw = text if len(text) <= 52 else text[:52]
+    s = raw.decode("utf-8", "replace") + ("..." if len(text) > 52 else "")
+    return s
+
+
+_INT_RE = re.compile(rb"^[ \t]*[+-]?[0-9]+[ \t]*$")
+_FLOAT_RE = re.compile(rb"^[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*$")
+_NONFINITE_RE = re.compile(rb"^[ \t]*[+-]?(inf|infinity|nan)[ \t]*$", re.IGNORECASE)
+
+
+def int_of_text(text: bytes) -> int:
+    if not _INT_RE.match(text):
+        raise HostError("conversion error", "invalid integer literal: '%s'" % _shown(text))
+    value = int(text.strip())
+    if not I32_MIN <= value <= I32_MAX:
+        raise HostError("conversion error", 'int() overflow: "%s" is out of range for i32' % _shown(text))
+    return value
+
+
+def int_of_number(value) -> int:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise HostError("conversion error", "int() overflow: value is not finite")
+        if value != int(value):
+            raise HostError("conversion error",
+                            "int() argument must be a whole number, got f64 %s" % fmt.fmt_f64(value))
+        shown = fmt.fmt_f64(value)
+        value = int(value)
+    else:
+        shown = str(value)
+    if not I32_MIN <= value <= I32_MAX:
+        raise HostError("conversion error", "int() overflow: %s is out of range for i32" % shown)
+    return value
+
+
+def float_of_text(text: bytes) -> float:
+    if _NONFINITE_RE.match(text):
+        raise HostError("conversion error", 'float() overflow: "%s" is out of range for f64' % _shown(text))
+    if not _FLOAT_RE.match(text):
+        raise HostError("conversion error", "invalid float literal: '%s'" % _shown(text))
+    value = float(text.strip())
+    if not math.isfinite(value):
+        raise HostError("conversion error", 'float() overflow: "%s" is out of range for f64' % _shown(text))
+    return value
+
+
+# ------------------------------------------------------------------ input
+def read_line(machine, prompt: bytes | None) -> bytes:
+    if prompt is not None:
+        machine.write_now(prompt)
+    else:
+        stdin = machine.stdin
+        if getattr(stdin, "isatty", lambda: False)() and sys.stderr.isatty():
+            sys.stderr.write("input> ")
+            sys.stderr.flush()
+    line = machine.stdin.readline()
+    if not line:
+        raise HostError("eof error", "input() reached end of file")
+    if line.endswith(b"\r\n"):
+        return line[:-2]
+    if line.endswith((b"\n", b"\r")):
+        return line[:-1]
+    return line
+
+
+# ------------------------------------------------------------------ dispatch
+def _sorted(machine, h: int, sort_kind: int) -> int:
+    slots = machine.array_slots(h).copy()
+    handles = int(machine.hobj[h, P.H_KIND]) == P.HK_ARR_H
+    if sort_kind == SORT_I64:
+        out = np.sort(slots, kind="stable")
+    elif sort_kind == SORT_U64:
+        out = np.sort(slots.view(np.uint64), kind="stable").view(np.int64)
+    elif sort_kind == SORT_F64:
+        out = np.sort(slots.view(np.float64), kind="stable").view(np.int64)
+    else:
+        keyed = sorted(slots.tolist(), key=machine.string_bytes)
+        out = np.array(keyed, dtype=np.int64)
+    return machine.new_array(out, handles)
+
+
+def call(machine, hc: int, r: int):
+    """Run host function `hc` on registers r, r+1, ...; returns the result bits
+    (or None).  Raises HostError for an Orus runtime error."""
+    regs = machine.regs
+    if hc == HC_INPUT:
+        return machine.new_string(read_line(machine, None))
+    if hc == HC_INPUT_PROMPT:
+        return machine.new_string(read_line(machine, machine.string_bytes(int(regs[r]))))
+    if hc == HC_INT_STR:
+        return int_of_text(machine.string_bytes(int(regs[r])))
+    if hc == HC_INT_I64:
+        return int_of_number(int(regs[r]))
+    if hc == HC_INT_U64:
+        return int_of_number(int(regs[r]) & (2**64 - 1))
+    if hc == HC_INT_F64:
+        return int_of_number(_f64(int(regs[r])))
+    if hc == HC_FLOAT_STR:
+        return fmt.f64_to_bits(float_of_text(machine.string_bytes(int(regs[r]))))
+    if hc == HC_SORTED:
+        return _sorted(machine, int(regs[r]), int(regs[r + 1]))
+    if hc == HC_EQUAL:
+        return 1 if equal(machine, int(regs[r]), int(regs[r + 1]), int(regs[r + 2])) else 0
+    if hc == HC_ASSERT_EQ:
+        label = machine.string_bytes(int(regs[r])).decode("utf-8", "replace")
+        actual, expected = int(regs[r + 1]), int(regs[r + 2])
+        ta, te = int(regs[r + 3]), int(regs[r + 4])
+        if ta == te and equal(machine, actual, expected, ta):
+            return 1
+        raise HostError("runtime error", "assert_eq failed (%s)\n  expected: %s\n  actual:   %s" % (
+            label, repr_text(machine, expected, te), repr_text(machine, actual, ta)))
+    raise RuntimeError("unknown host function %d" % hc)
