@@ -50,8 +50,8 @@ def _parse_err(path: Path):
 def test_program(path: Path):
     source = path.read_bytes()
     stdin_file = path.with_suffix(".stdin")
-    assert not stdin_file.exists(), "programs reading stdin are run by test_cli"
-    result = orus.run_source(source, filename=str(path))
+    stdin = stdin_file.read_bytes() if stdin_file.exists() else b""
+    result = orus.run_source(source, filename=str(path), stdin=stdin)
     assert "Traceback" not in result.stderr
     err_file = path.with_suffix(".err")
     if err_file.exists():

@@ -15,7 +15,16 @@ Hot opcodes are inline in ``run``; bulky or rare ones live in helpers below.
 
 
 import numpy as np
-from numba import njit
+
+# Point Numba's cache at the fingerprinted folder before numba is imported,
+# even when this module is imported directly: otherwise Numba would cache
+# into __pycache__, keyed by this file alone, and run stale code after a
+# change to opcodes.py (see orus/jit/cache.py).
+from . import _point_numba_cache
+
+_point_numba_cache()
+
+from numba import njit  # noqa: E402
 
 from .. import opcodes as op
 from .. import protocol as P
