@@ -4,7 +4,10 @@ Encoding (every array is C-contiguous; no Python objects anywhere):
 
     array      dtype    shape        meaning
     code       int32    (n, 4)       op, a, b, c            (opcodes.py)
-    lines      int32    (n, 2)       source line, column of each instruction
+    lines      int32    (n, 3)       source line, column and file (index into files) of each
+                                     instruction
+    files      int64    (nfiles,)    string constant index of each source file's name
+                                     (file 0 is the main program)
     kint       int64    (ki,)        integer constant pool
     kflt       float64  (kf,)        float constant pool
     str_blob   uint8    (bytes,)     all string constants, back to back
@@ -35,7 +38,7 @@ import numpy as np
 
 from . import opcodes
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME, FN_KINDS = range(7)
 FN_COLS = 7
@@ -46,11 +49,14 @@ TY_I32, TY_I64, TY_U32, TY_U64, TY_F64, TY_BOOL, TY_STR, TY_FN = range(8)
 TY_ARRAY = 8      # TY_A = element type id
 TY_RANGE = 9      # a range() iterator
 TY_ANY = 10       # statically untyped (range values): an i64 at run time
+TY_ERROR = 11     # the error object of `catch e` (a record [error code, message])
+# 12 and up: structs and enums (records; see REC_NEW: TY_A = field count,
+# TY_B = handle mask), defined by the compiler of issue 6.
 
 ARRAYS = {
     # name: (dtype, number of dimensions, column count or None)
     "code": (np.int32, 2, 4),
-    "lines": (np.int32, 2, 2),
+    "lines": (np.int32, 2, 3),
     "kint": (np.int64, 1, None),
     "kflt": (np.float64, 1, None),
     "str_blob": (np.uint8, 1, None),
@@ -58,6 +64,7 @@ ARRAYS = {
     "funcs": (np.int64, 2, FN_COLS),
     "regkinds": (np.uint8, 1, None),
     "types": (np.int32, 2, 4),
+    "files": (np.int64, 1, None),
 }
 
 
@@ -69,7 +76,7 @@ class Program:
     """The arrays of one compiled program plus where it came from."""
 
     def __init__(self, code, lines, kint, kflt, str_blob, str_offs, funcs, regkinds=None,
-                 types=None, filename="<input>", source=b""):
+                 types=None, files=None, filename="<input>", source=b"", sources=None):
         self.code = code
         self.lines = lines
         self.kint = kint
@@ -83,7 +90,10 @@ class Program:
                 funcs[:, FN_KINDS] = np.concatenate(([0], np.cumsum(funcs[:-1, FN_NREGS])))
         self.regkinds = regkinds
         self.types = np.zeros((0, 4), dtype=np.int32) if types is None else types
+        self.files = np.zeros(0, dtype=np.int64) if files is None else files
         self.filename = filename
+        # bytes of every source file by file index (for error display), when known
+        self.sources = {} if sources is None else sources
         self.source = source          # bytes of the main file, for error display
 
     # -- convenience ----------------------------------------------------------
@@ -93,6 +103,19 @@ class Program:
 
     def string(self, i: int) -> bytes:
         return bytes(self.str_blob[self.str_offs[i]:self.str_offs[i + 1]])
+
+    def file_name(self, index: int) -> str:
+        """Name of source file `index` (0 = the main program)."""
+        if 0 <= index < len(self.files):
+            return self.string(int(self.files[index])).decode("utf-8", "replace")
+        return self.filename
+
+    def location(self, pc: int):
+        """(filename, line, col, file index) of instruction pc."""
+        if not 0 <= pc < len(self.lines):
+            return self.filename, 0, 0, 0
+        line, col, f = (int(x) for x in self.lines[pc])
+        return (self.filename if f == 0 else self.file_name(f)), line, col, f
 
     def function_name(self, f: int) -> str:
         return self.string(int(self.funcs[f, FN_NAME])).decode("utf-8", "replace")
@@ -112,13 +135,15 @@ class ProgramBuilder:
     def __init__(self, filename="<input>"):
         self.filename = filename
         self.code: list[tuple[int, int, int, int]] = []
-        self.lines: list[tuple[int, int]] = []
+        self.lines: list[tuple[int, int, int]] = []
+        self.file_index = 0              # file of the instructions being emitted
         self._kint: dict[int, int] = {}
         self._kflt: dict[bytes, int] = {}
         self._kflt_values: list[float] = []
         self._strs: dict[bytes, int] = {}
         self.funcs: list[list[int]] = []
         self._kinds: dict[int, list[int]] = {}
+        self._files: list[int] = [self.const_str(filename)]
         self._types: dict[tuple, int] = {}
 
     # -- constants --------------------------------------------------------------
@@ -174,8 +199,13 @@ class ProgramBuilder:
     def emit(self, op: int, a: int = 0, b: int = 0, c: int = 0, line: int = 0, col: int = 0) -> int:
         """Append one instruction; return its pc (for patching jumps)."""
         self.code.append((op, a, b, c))
-        self.lines.append((line, col))
+        self.lines.append((line, col, self.file_index))
         return len(self.code) - 1
+
+    def add_file(self, filename: str) -> int:
+        """Register a source file (a module); returns its index for file_index."""
+        self._files.append(self.const_str(filename))
+        return len(self._files) - 1
 
     def patch(self, pc: int, a=None, b=None, c=None) -> None:
         op, a0, b0, c0 = self.code[pc]
@@ -197,7 +227,7 @@ class ProgramBuilder:
         types = sorted(self._types.items(), key=lambda kv: kv[1])
         return Program(
             code=np.array(self.code, dtype=np.int32).reshape(-1, 4),
-            lines=np.array(self.lines, dtype=np.int32).reshape(-1, 2),
+            lines=np.array(self.lines, dtype=np.int32).reshape(-1, 3),
             kint=np.array([v for v, _ in kint], dtype=np.int64),
             kflt=np.array(self._kflt_values, dtype=np.float64),
             str_blob=blob,
@@ -205,6 +235,7 @@ class ProgramBuilder:
             funcs=np.array(self.funcs, dtype=np.int64).reshape(-1, FN_COLS),
             regkinds=np.array(kinds, dtype=np.uint8),
             types=np.array([t for t, _ in types], dtype=np.int32).reshape(-1, 4),
+            files=np.array(self._files, dtype=np.int64),
             filename=self.filename,
             source=source,
         )

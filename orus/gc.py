@@ -66,7 +66,8 @@ def _compact_slots(machine, live_slots: np.ndarray) -> int:
     off = hobj[rows, P.H_OFF]
     order = np.argsort(off, kind="stable")
     rows, off = rows[order], off[order]
-    cap = hobj[rows, P.H_AUX]
+    # a record's H_AUX is its handle mask; its size is its length
+    cap = np.where(hobj[rows, P.H_KIND] == P.HK_REC, hobj[rows, P.H_LEN], hobj[rows, P.H_AUX])
     new_start, src, total = _slide(off, cap)
     machine.hslots[:total] = machine.hslots[src]
     hobj[rows, P.H_OFF] = new_start
@@ -83,7 +84,8 @@ def sweep_and_compact(machine) -> None:
     live &= kind != P.HK_FREE
 
     st[P.S_NBYTES] = _compact_bytes(machine, live & (kind == P.HK_STR))
-    slot_kinds = (kind == P.HK_FN) | (kind == P.HK_ARR) | (kind == P.HK_ARR_H) | (kind == P.HK_RANGE)
+    slot_kinds = ((kind == P.HK_FN) | (kind == P.HK_ARR) | (kind == P.HK_ARR_H)
+                  | (kind == P.HK_RANGE) | (kind == P.HK_REC))
     st[P.S_NSLOTS] = _compact_slots(machine, live & slot_kinds)
 
     # Trailing free rows shrink the table; the others form the free list.

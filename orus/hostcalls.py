@@ -55,8 +55,9 @@ import numpy as np
 
 from . import fmt
 from . import protocol as P
-from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_F64, TY_FN, TY_I32, TY_I64, TY_KIND,
-                       TY_RANGE, TY_STR, TY_U32, TY_U64)
+from . import runtime_errors as E
+from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_ERROR, TY_F64, TY_FN, TY_I32, TY_I64,
+                       TY_KIND, TY_RANGE, TY_STR, TY_U32, TY_U64)
 
 I32_MIN, I32_MAX = -2**31, 2**31 - 1
 
@@ -98,6 +99,8 @@ def print_text(machine, bits: int, tid: int) -> bytes:
         if step == 1:
             return b"range(%d..%d)" % (start, stop)
         return b"range(%d..%d step=%d)" % (start, stop, step)
+    if kind == TY_ERROR:
+        return b"Error: " + error_message(machine, bits)
     if kind == TY_ARRAY:
         slots = machine.array_slots(bits).copy()
         ekind, _ = _type(machine, a)
@@ -111,6 +114,21 @@ def print_text(machine, bits: int, tid: int) -> bytes:
     raise RuntimeError("cannot print type kind %d" % kind)
 
 
+def error_fields(machine, h: int):
+    """(code, message bytes) of an error object."""
+    machine.check_handle(h, (P.HK_REC,))
+    off = int(machine.hobj[h, P.H_OFF])
+    return int(machine.hslots[off]), machine.string_bytes(int(machine.hslots[off + 1]))
+
+
+def error_message(machine, h: int) -> bytes:
+    return error_fields(machine, h)[1]
+
+
+def error_kind(machine, h: int) -> str:
+    return E.message(error_fields(machine, h)[0])[0]
+
+
 def repr_text(machine, bits: int, tid: int) -> str:
     """A value as assert_eq reports it: arrays in brackets, strings quoted."""
     kind, a = _type(machine, tid)
@@ -121,6 +139,8 @@ def repr_text(machine, bits: int, tid: int) -> str:
     if kind == TY_ARRAY:
         slots = machine.array_slots(bits).copy()
         return "[%s]" % ", ".join(repr_text(machine, int(v), a) for v in slots)
+    if kind == TY_ERROR:
+        return "Error(%s)" % error_message(machine, bits).decode("utf-8", "replace")
     return print_text(machine, bits, tid).decode("utf-8", "replace")
 
 

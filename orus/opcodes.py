@@ -194,6 +194,23 @@ RANGE_NEXT = _op("RANGE_NEXT", "r r j", "if iterator R[B] is exhausted: pc := C,
 HOSTCALL = _op("HOSTCALL", "r r hc", "R[A] := host function C applied to R[B], R[B+1], ...")
 OUTV = _op("OUTV", "r ty -", "append the print text of compound value R[A] of type B (host formats it)")
 
+# ---- records: struct values, enum values, error objects (DATA.md §4, §5, §7) ------------
+# A record is a heap object of n 64-bit fields.  REC_NEW takes n and the
+# collector's handle mask from type descriptor C (TY_A = n, TY_B = mask: bit i
+# set if field i may hold a handle; bit 31 set: fields >= 31 are scanned too).
+# An enum value is a record whose field 0 is the variant's tag.
+REC_NEW = _op("REC_NEW", "r r ty", "R[A] := new record of type C with fields R[B..B+n-1]")
+REC_GET = _op("REC_GET", "r r n", "R[A] := field C of record R[B]")
+REC_SET = _op("REC_SET", "r n r", "field B of record R[A] := R[C]")
+JMPTAB = _op("JMPTAB", "r n -", "if 0 <= R[A] < B: pc := pc + 1 + R[A], else pc := pc + 1 + B  (B JMPs follow)")
+
+# ---- try / catch (DATA.md §7) ----------------------------------------------------------
+# A runtime error inside an active try block unwinds the frames to the handler's
+# and jumps to its catch code with R[A] = the error object (a record
+# [error code, message string]).  Leaving the try block by any route runs TRY_END.
+TRY_BEGIN = _op("TRY_BEGIN", "r j -", "push a handler: on error, R[A] := error object, pc := B")
+TRY_END = _op("TRY_END", "- - -", "pop the innermost handler")
+
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}

@@ -48,17 +48,25 @@ S_GC_LIMIT = 18  # collect when S_ALLOC exceeds this
 S_EPOCH = 19    # mark value of the current/last collection
 S_NPERM = 20    # object rows below this are permanent (constants, plain functions)
 S_BYTE0 = 21    # handle of the one-byte string "\x00"; byte v is S_BYTE0 + v
-S_SIZE = 24
+S_NHANDLERS = 22  # active try handlers (rows of `handlers`)
+S_ERRMSG0 = 23  # handle of the message string of error code 0; code c is S_ERRMSG0 + c
+S_RAISE = 24    # set by the host: on resume, raise error S_ERR with message S_ERRARG
+S_SIZE = 32
 
 # ---- frames: one row per active call (below the current one) --------------------
 F_RET_PC, F_BASE, F_FN = range(3)
 F_COLS = 3
+
+# ---- try handlers: one row per active try block ---------------------------------------
+T_CATCH_PC, T_DEPTH, T_BASE, T_FN, T_REG = range(5)
+T_COLS = 5
 MAX_DEPTH = 100_000        # "stack overflow" beyond this many nested calls
+MAX_HANDLERS = MAX_DEPTH + 1000
 
 # ---- heap objects: one row per object ----------------------------------------------
 H_KIND, H_OFF, H_LEN, H_AUX, H_MARK = range(5)
 H_COLS = 5
-HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE = range(6)
+HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC = range(7)
 # HK_STR:    bytes hbytes[off:off+len] (several strings may share bytes: a
 #            concatenation extends its left operand in place when that ends
 #            at the top of the arena, so building a string is linear)
@@ -66,6 +74,8 @@ HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE = range(6)
 # HK_ARR:    elements hslots[off:off+len], room for H_AUX; scalar elements
 # HK_ARR_H:  the same with handle elements (traced by the collector)
 # HK_RANGE:  slots [start, stop, step, next]
+# HK_REC:    fields hslots[off:off+len]; H_AUX is the handle mask (see REC_NEW),
+#            not a capacity (a record never grows)
 # HK_FREE:   a free row; H_OFF links to the next free row
 OBJ_COST = 48              # bytes an object row "costs" for the GC trigger
 GC_MIN_LIMIT = 8 << 20     # collect after this many bytes allocated (at least)

@@ -51,6 +51,7 @@ class Machine:
 
         self.regs = np.zeros(max(256, main_regs * 2), dtype=np.int64)
         self.frames = np.zeros((P.MAX_DEPTH, P.F_COLS), dtype=np.int64)
+        self.handlers = np.zeros((P.MAX_HANDLERS, P.T_COLS), dtype=np.int64)
         self.state = np.zeros(P.S_SIZE, dtype=np.int64)
         self.ginit = np.zeros(main_regs, dtype=np.uint8)
         self.out_rec = np.zeros((OUT_RECORDS, P.REC_COLS), dtype=np.int64)
@@ -93,6 +94,13 @@ class Machine:
         st[P.S_FREE] = -1
         st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
         st[P.S_BUDGET] = P.YIELD_EVERY
+        # The message of every VM error code, for error objects made by `catch`.
+        st[P.S_ERRMSG0] = st[P.S_NOBJ]
+        for code in range(E.NUM_ERRORS):
+            _, text = E.message(code, "?")
+            self.new_string(text.encode())
+        st[P.S_NPERM] = st[P.S_NOBJ]
+        st[P.S_ALLOC] = 0
         self._strings = {}
         self._pending = []
         self._pending_size = 0
@@ -290,12 +298,23 @@ class Machine:
         try:
             self._host_call_inner()
         except hostcalls.HostError as exc:
-            raise self._located(exc.message, exc.kind) from None
+            if self.state[P.S_NHANDLERS] == 0:
+                raise self._located(exc.message, exc.kind) from None
+            self._raise_in_vm(exc)
+
+    def _raise_in_vm(self, exc) -> None:
+        """Hand a host function's error to the VM, which unwinds to the
+        innermost try handler (the heap has room for the error object)."""
+        st = self.state
+        st[P.S_ERRARG] = self.new_string(exc.message.encode())
+        st[P.S_ERR] = E.HOST_CODE_OF_KIND.get(exc.kind, E.HOST_ERROR)
+        self._room(0, 2)
+        st[P.S_RAISE] = 1
 
     def _located(self, message: str, kind: str) -> OrusRuntimeError:
         pc = int(self.state[P.S_PC])
-        line, col = (int(x) for x in self.program.lines[pc]) if 0 <= pc < len(self.program.lines) else (0, 0)
-        return OrusRuntimeError(message, self.program.filename, line, col, kind=kind)
+        filename, line, col, _ = self.program.location(pc)
+        return OrusRuntimeError(message, filename, line, col, kind=kind)
 
     def _host_call_inner(self) -> None:
         st = self.state
@@ -328,6 +347,11 @@ class Machine:
         st = self.state
         pc = int(st[P.S_PC])
         code, arg = int(st[P.S_ERR]), int(st[P.S_ERRARG])
-        detail = self._string_const(arg).decode("utf-8", "replace") if 0 <= arg < self.program.num_strings else ""
-        kind, message = E.message(code, detail)
+        if code >= E.HOST_ERROR:        # a host error re-raised by the VM: message is a handle
+            kind, _ = E.message(code)
+            message = self.string_bytes(arg).decode("utf-8", "replace")
+        else:
+            detail = (self._string_const(arg).decode("utf-8", "replace")
+                      if 0 <= arg < self.program.num_strings else "")
+            kind, message = E.message(code, detail)
         return self._located(message, kind)

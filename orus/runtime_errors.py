@@ -37,6 +37,19 @@ REPEAT_COUNT = _err(18, "runtime error",
 ITER_NEGATIVE = _err(19, "type error", "Cannot iterate negative integer")
 RANGE_ARGS = _err(20, "argument error", "Invalid arguments provided to range()")
 HOST_ERROR = _err(21, "runtime error", "{detail}")   # raised by a host call; text from the host
+TOO_MANY_HANDLERS = _err(22, "runtime error", "too many nested try blocks")
+# Errors raised by host functions, one code per kind (message made by the host).
+HOST_CONVERSION = _err(23, "conversion error", "{detail}")
+HOST_EOF = _err(24, "eof error", "{detail}")
+HOST_VALUE = _err(25, "value error", "{detail}")
+HOST_TYPE = _err(26, "type error", "{detail}")
+HOST_INDEX = _err(27, "index error", "{detail}")
+HOST_ARGUMENT = _err(28, "argument error", "{detail}")
+NUM_ERRORS = 29
+
+HOST_CODE_OF_KIND = {"runtime error": HOST_ERROR, "conversion error": HOST_CONVERSION,
+                     "eof error": HOST_EOF, "value error": HOST_VALUE, "type error": HOST_TYPE,
+                     "index error": HOST_INDEX, "argument error": HOST_ARGUMENT}
 
 
 def message(code, detail=""):

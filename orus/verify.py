@@ -49,7 +49,7 @@ def verify(program: Program) -> None:
     nk, nf_const, ns, nfun = len(program.kint), len(program.kflt), program.num_strings, len(funcs)
 
     # --- containers ---------------------------------------------------------------
-    if code.ndim != 2 or code.shape[1] != 4 or program.lines.shape != (n, 2):
+    if code.ndim != 2 or code.shape[1] != 4 or program.lines.shape != (n, 3):
         _fail("code/line table shape")
     if nfun == 0:
         _fail("no main function")
@@ -121,6 +121,9 @@ def verify(program: Program) -> None:
         m = ops == opcode
         if np.any(m & (a + extra >= regs_of)):
             _fail("%s register window out of range" % op.NAMES[opcode])
+    types = program.types
+    if types.ndim != 2 or (len(types) and types.shape[1] != 4):
+        _fail("type table shape")
     b_all = code[:, 2].astype(np.int64)
     c_all = code[:, 3].astype(np.int64)
     for opcode, extra in EXTRA_REGS_B.items():
@@ -129,14 +132,26 @@ def verify(program: Program) -> None:
     for opcode, extra in EXTRA_REGS_C.items():
         if np.any((ops == opcode) & (c_all + extra >= regs_of)):
             _fail("%s register window out of range" % op.NAMES[opcode])
+    m = ops == op.REC_NEW
+    if np.any(m):
+        tids = c_all[m]
+        if len(types) == 0 or np.any(b_all[m] + types[tids, 1] > regs_of[m]) or np.any(types[tids, 1] < 0):
+            _fail("REC_NEW fields out of range")
+    for pc in np.nonzero(ops == op.JMPTAB)[0]:
+        count = int(b_all[pc])
+        if count < 0 or pc + 1 + count >= hi[pc]:
+            _fail("pc %d: JMPTAB table outside its function" % pc)
+        if np.any(ops[pc + 1:pc + 1 + count] != op.JMP):
+            _fail("pc %d: JMPTAB must be followed by %d JMPs" % (pc, count))
     m = ops == op.HOSTCALL
     if np.any(m):
         arity = np.array([hostcalls.ARITY[int(h)] for h in c_all[m]], dtype=np.int64)
         if np.any(b_all[m] + arity > regs_of[m]):
             _fail("HOSTCALL arguments out of range")
-    types = program.types
-    if types.ndim != 2 or (len(types) and types.shape[1] != 4):
-        _fail("type table shape")
+    if np.any((program.files < 0) | (program.files >= ns)) or len(program.files) < 1:
+        _fail("file table")
+    if n and (np.any(program.lines[:, 2] < 0) or np.any(program.lines[:, 2] >= len(program.files))):
+        _fail("line table file index")
     m = ops == op.CLOSURE
     if np.any(m):
         b, c = code[m, 2].astype(np.int64), code[m, 3].astype(np.int64)

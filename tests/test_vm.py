@@ -408,3 +408,81 @@ def test_strings_index_slice_and_concat_share_bytes(vm):
     assert machine.string_bytes(int(machine.regs[6])) == b"ell"
     assert machine.string_bytes(int(machine.regs[7])) == b"ellee"
     assert int(machine.regs[0]) == 5
+
+
+def _try_program(catch=True):
+    """main: try: f(3) catch e: R0 := 1;  f(n) = n == 0 ? 1 / 0 : f(n - 1)."""
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    f = b.declare_function("f", 1)
+    b.begin_function(m)
+    b.emit(op.LOADI, 0, 0)
+    tb = b.emit(op.TRY_BEGIN, 1, 0) if catch else None
+    b.emit(op.LOADI, 2, 3)
+    b.emit(op.CALL, 2, f)
+    if catch:
+        b.emit(op.TRY_END)
+    b.emit(op.HALT)
+    if catch:
+        b.patch(tb, b=b.pc)
+        b.emit(op.LOADI, 0, 1)
+        b.emit(op.REC_GET, 3, 1, 0)           # the error code
+        b.emit(op.HALT)
+    b.end_function(m, 4)
+    b.begin_function(f)
+    b.emit(op.LOADI, 1, 0)
+    b.emit(op.EQ_I, 2, 0, 1)
+    j = b.emit(op.JMPF, 2, 0)
+    b.emit(op.LOADI, 3, 1)
+    b.emit(op.DIV_I32, 3, 3, 1, line=5)
+    b.emit(op.RET, 3)
+    b.patch(j, b=b.pc)
+    b.emit(op.LOADI, 3, 1)
+    b.emit(op.SUB_I32, 3, 0, 3)
+    b.emit(op.CALL, 3, f)
+    b.emit(op.RET, 3)
+    b.end_function(f, 4)
+    return b.finish()
+
+
+def test_try_unwinds_frames_inside_the_vm(vm):
+    machine, _ = _machine(vm, _try_program())
+    machine.run()
+    assert int(machine.regs[0]) == 1
+    assert int(machine.regs[3]) == E.DIV_ZERO
+    assert int(machine.state[P.S_DEPTH]) == 0 and int(machine.state[P.S_NHANDLERS]) == 0
+    from orus.hostcalls import error_message
+    assert error_message(machine, int(machine.regs[1])) == b"Division by zero"
+    machine, _ = _machine(vm, _try_program(catch=False))
+    with pytest.raises(OrusRuntimeError, match="Division by zero") as info:
+        machine.run()
+    assert info.value.line == 5
+
+
+def test_jump_table_and_records(vm):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    t = b.type_id(20, 2, 0b10)                # a 2-field record, field 1 a handle
+    b.emit(op.LOADI, 1, 7)
+    b.emit(op.LOADS, 2, b.const_str(b"s"))
+    b.emit(op.REC_NEW, 3, 1, t)
+    b.emit(op.LOADI, 4, 99)
+    b.emit(op.REC_SET, 3, 0, 4)
+    b.emit(op.REC_GET, 5, 3, 0)               # 99
+    b.emit(op.LOADI, 6, 1)
+    jt = b.emit(op.JMPTAB, 6, 2)
+    j0 = b.emit(op.JMP, 0)
+    j1 = b.emit(op.JMP, 0)
+    b.emit(op.LOADI, 0, 30)                   # default
+    b.emit(op.HALT)
+    b.patch(j0, a=b.pc)
+    b.emit(op.LOADI, 0, 10)
+    b.emit(op.HALT)
+    b.patch(j1, a=b.pc)
+    b.emit(op.LOADI, 0, 20)
+    b.emit(op.HALT)
+    b.end_function(m, 8)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    assert int(machine.regs[0]) == 20 and int(machine.regs[5]) == 99

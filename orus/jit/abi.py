@@ -30,9 +30,11 @@ ARGS = (
     ("kflt",     "float64", 1,    "program.kflt"),
     ("funcs",    "int64",   2,    "program.funcs"),
     ("regkinds", "uint8",   1,    "program.regkinds"),
+    ("types",    "int32",   2,    "program.types"),
     ("regs",     "int64",   1,    "regs"),
     ("fregs",    "float64", 1,    "regs"),          # the same memory, read as float64
     ("frames",   "int64",   2,    "frames"),
+    ("handlers", "int64",   2,    "handlers"),
     ("state",    "int64",   1,    "state"),
     ("ginit",    "uint8",   1,    "ginit"),
     ("hobj",     "int64",   2,    "hobj"),

@@ -335,6 +335,11 @@ def gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, f
         if k == P.HK_ARR_H:
             for i in range(hobj[h, P.H_LEN]):
                 sp = _mark_push(hobj, state, gcstack, sp, hslots[off + i], epoch)
+        elif k == P.HK_REC:
+            mask = hobj[h, P.H_AUX]
+            for i in range(hobj[h, P.H_LEN]):
+                if (i < 31 and (mask >> i) & 1) or (i >= 31 and (mask >> 31) & 1):
+                    sp = _mark_push(hobj, state, gcstack, sp, hslots[off + i], epoch)
         elif k == P.HK_FN:
             f = hslots[off]
             ko = funcs[f, 6] + funcs[f, 3]        # kinds of the captured registers
@@ -481,8 +486,61 @@ def out_bytes(out_rec, out_blob, state, kind, hobj, hbytes, h):
 
 # ------------------------------------------------------------------ the loop
 @njit(cache=True)
-def run(code, kint, kflt, funcs, regkinds, regs, fregs, frames, state, ginit,
+def run(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers, state, ginit,
         hobj, hbytes, hslots, gcstack, out_rec, out_blob):
+    """The VM entry point: dispatch until a status for the host.  A runtime
+    error inside an active try block is caught here, without returning to
+    the host: the frames unwind to the handler and dispatch resumes in its
+    catch code.  The host resumes a host-raised error with S_RAISE set."""
+    if state[P.S_RAISE] != 0:
+        state[P.S_RAISE] = 0
+        status = P.ERROR
+    else:
+        status = dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
+                          state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob)
+    while status == P.ERROR and state[P.S_NHANDLERS] > 0:
+        if not catch_error(hobj, hslots, regs, handlers, state):
+            return P.GROW_HEAP
+        status = dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
+                          state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob)
+    return status
+
+
+@njit(cache=True)
+def catch_error(hobj, hslots, regs, handlers, state):
+    """Unwind to the innermost handler: restore its frame, store the error
+    object (a record [code, message string]) in its register and continue at
+    its catch code.  False if the heap has no room for the error object (the
+    host grows it and the failing instruction runs again)."""
+    if not ((state[P.S_FREE] >= 0 or state[P.S_NOBJ] < hobj.shape[0])
+            and state[P.S_NSLOTS] + 2 <= hslots.shape[0]):
+        state[P.S_NEED] = 1
+        state[P.S_NEED2] = 0
+        state[P.S_NEED3] = 2
+        return False
+    code = state[P.S_ERR]
+    msg = state[P.S_ERRARG] if code >= E.HOST_ERROR else state[P.S_ERRMSG0] + code
+    t = state[P.S_NHANDLERS] - 1
+    state[P.S_NHANDLERS] = t
+    state[P.S_PC] = handlers[t, P.T_CATCH_PC]
+    state[P.S_DEPTH] = handlers[t, P.T_DEPTH]
+    base = handlers[t, P.T_BASE]
+    state[P.S_BASE] = base
+    state[P.S_FN] = handlers[t, P.T_FN]
+    soff = state[P.S_NSLOTS]
+    hslots[soff] = code
+    hslots[soff + 1] = msg
+    state[P.S_NSLOTS] = soff + 2
+    state[P.S_ALLOC] += 16 + P.OBJ_COST
+    h = new_object(hobj, state, P.HK_REC, soff, 2)
+    hobj[h, P.H_AUX] = 2                       # field 1 (the message) is a handle
+    regs[base + handlers[t, P.T_REG]] = h
+    return True
+
+
+@njit(cache=True)
+def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers, state, ginit,
+             hobj, hbytes, hslots, gcstack, out_rec, out_blob):
     pc = state[P.S_PC]
     base = state[P.S_BASE]
     fn = state[P.S_FN]
@@ -1031,6 +1089,51 @@ def run(code, kint, kflt, funcs, regkinds, regs, fregs, frames, state, ginit,
         elif o == op.HOSTCALL or o == op.OUTV:
             status = P.HOST
             break
+        elif o == op.REC_GET:
+            h = regs[base + b]
+            if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= c < hobj[h, P.H_LEN]):
+                err = E.BAD_VALUE
+                break
+            regs[base + a] = hslots[hobj[h, P.H_OFF] + c]
+        elif o == op.REC_SET:
+            h = regs[base + a]
+            if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= b < hobj[h, P.H_LEN]):
+                err = E.BAD_VALUE
+                break
+            hslots[hobj[h, P.H_OFF] + b] = regs[base + c]
+        elif o == op.REC_NEW:
+            n = types[c, 1]
+            rc = heap_room(hobj, hbytes, hslots, state, 0, n)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+            soff = state[P.S_NSLOTS]
+            for i in range(n):
+                hslots[soff + i] = regs[base + b + i]
+            state[P.S_NSLOTS] = soff + n
+            state[P.S_ALLOC] += 8 * n + P.OBJ_COST
+            h = new_object(hobj, state, P.HK_REC, soff, n)
+            hobj[h, P.H_AUX] = types[c, 2]
+            regs[base + a] = h
+        elif o == op.JMPTAB:
+            i = regs[base + a]
+            pc = pc + 1 + (i if 0 <= i < b else b)
+            continue
+        elif o == op.TRY_BEGIN:
+            t = state[P.S_NHANDLERS]
+            if t >= handlers.shape[0]:
+                err = E.TOO_MANY_HANDLERS
+                break
+            handlers[t, P.T_CATCH_PC] = b
+            handlers[t, P.T_DEPTH] = depth
+            handlers[t, P.T_BASE] = base
+            handlers[t, P.T_FN] = fn
+            handlers[t, P.T_REG] = a
+            state[P.S_NHANDLERS] = t + 1
+        elif o == op.TRY_END:
+            if state[P.S_NHANDLERS] > 0:
+                state[P.S_NHANDLERS] -= 1
         elif o == op.TIMESTAMP:
             status = P.HOST
             break
