@@ -54,12 +54,32 @@ def load_program(source: bytes, filename: str, use_cache: bool = True):
     return program
 
 
-def run_program(program, write, stdin=None) -> None:
+def run_program(program, write, stdin=None, profile=None) -> None:
     """Execute a compiled program; `write(bytes)` receives stdout text;
-    `stdin` (a binary stream) feeds input(), default sys.stdin."""
-    from .jit import get_vm
+    `stdin` (a binary stream) feeds input(), default sys.stdin.  With
+    `profile` (a callable taking the report text), the VM counts executed
+    instructions and the report is produced after the run (also after an error)."""
     from .runtime import Machine
-    Machine(program, get_vm(), write, stdin).run()
+    if profile is None:
+        from .jit import get_vm
+        Machine(program, get_vm(), write, stdin).run()
+        return
+    import time
+
+    import numpy as np
+
+    from .jit import get_profiling_vm
+    from .jit.warm import _tiny_program
+    from .profile import report
+    # compile (or load) the counting loop outside the timed run
+    Machine(_tiny_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
+    counts = np.zeros(len(program.code), dtype=np.int64)
+    machine = Machine(program, get_profiling_vm(counts), write, stdin)
+    t0 = time.perf_counter()
+    try:
+        machine.run()
+    finally:
+        profile(report(program, counts, time.perf_counter() - t0))
 
 
 class RunResult:

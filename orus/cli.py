@@ -36,6 +36,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an Orus program")
     run.add_argument("file", metavar="FILE", help="program to run ('-' reads standard input)")
     run.add_argument("--no-cache", action="store_true", help="do not reuse saved bytecode")
+    run.add_argument("--profile", action="store_true",
+                     help="after the run, print executed opcode counts and the hottest lines to stderr")
     run.add_argument("--dump-bytecode", action="store_true",
                      help="print the bytecode listing to stderr before running")
     dis = sub.add_parser("dis", help="show the bytecode of a program")
@@ -78,8 +80,13 @@ def _cmd_run(args) -> int:
         get_vm()        # native VM, else njit; a cold cache is built (and announced) here
         sys.stdout.flush()
         out = sys.stdout.buffer
+        profile = None
+        if args.profile:
+            def profile(text):
+                out.flush()
+                sys.stderr.write(text)
         try:
-            run_program(program, out.write)
+            run_program(program, out.write, profile=profile)
         finally:
             out.flush()
     except OrusError as err:

@@ -127,3 +127,15 @@ def test_hostile_input_through_the_cli(tmp_path):
     path = write(tmp_path, HOSTILE["deep parens"])
     proc = run_cli(["run", path])
     assert proc.returncode == 65 and b"Traceback" not in proc.stderr
+
+
+def test_profile_counts_opcodes_and_lines(tmp_path):
+    path = write(tmp_path, "mut t = 0\nfor i in 0..1000:\n    t = t + i\nprint(t)\n")
+    proc = run_cli(["run", "--profile", path])
+    assert proc.returncode == 0 and proc.stdout == b"499500\n"
+    err = proc.stderr.decode()
+    assert "-- profile:" in err
+    rows = {line.split()[0]: line.split()[1] for line in err.splitlines()
+            if line.startswith("  ") and len(line.split()) >= 2}
+    assert rows["FORLOOP"] == "1,000" and rows["ADD_I32"] == "1,000"
+    assert "prog.orus:3" in err and "t = t + i" in err

@@ -116,3 +116,15 @@ def get_vm():
     if _VM is None:
         _VM = _select_vm()
     return _VM
+
+
+def get_profiling_vm(prof):
+    """A VM callable that counts executed instructions per pc into `prof`
+    (an int64 array, one slot per instruction).  Always the njit loop: the
+    native artifact holds only the non-counting specialisation."""
+    get_njit_vm()
+    from . import vm
+
+    def run(*args):
+        return vm.run_with(*args, prof)
+    return run

@@ -488,7 +488,19 @@ def out_bytes(out_rec, out_blob, state, kind, hobj, hbytes, h):
 @njit(cache=True)
 def run(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers, state, ginit,
         hobj, hbytes, hslots, gcstack, out_rec, out_blob):
-    """The VM entry point: dispatch until a status for the host.  A runtime
+    """The VM entry point (arguments: orus/jit/abi.py); no profiling."""
+    return run_with(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
+                    state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob, None)
+
+
+@njit(cache=True)
+def run_with(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers, state, ginit,
+             hobj, hbytes, hslots, gcstack, out_rec, out_blob, prof):
+    """`run`, optionally counting executed instructions per pc into `prof`.
+    Numba compiles a separate specialisation for prof=None in which the
+    counting branch is pruned, so a normal run pays nothing for it.
+
+    Dispatch until a status for the host.  A runtime
     error inside an active try block is caught here, without returning to
     the host: the frames unwind to the handler and dispatch resumes in its
     catch code.  The host resumes a host-raised error with S_RAISE set."""
@@ -497,12 +509,12 @@ def run(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
         status = P.ERROR
     else:
         status = dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
-                          state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob)
+                          state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob, prof)
     while status == P.ERROR and state[P.S_NHANDLERS] > 0:
         if not catch_error(hobj, hslots, regs, handlers, state):
             return P.GROW_HEAP
         status = dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
-                          state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob)
+                          state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob, prof)
     return status
 
 
@@ -540,7 +552,7 @@ def catch_error(hobj, hslots, regs, handlers, state):
 
 @njit(cache=True)
 def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers, state, ginit,
-             hobj, hbytes, hslots, gcstack, out_rec, out_blob):
+             hobj, hbytes, hslots, gcstack, out_rec, out_blob, prof):
     pc = state[P.S_PC]
     base = state[P.S_BASE]
     fn = state[P.S_FN]
@@ -552,6 +564,8 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
     status = P.DONE
 
     while True:
+        if prof is not None:
+            prof[pc] += 1
         o = code[pc, 0]
         a = code[pc, 1]
         b = code[pc, 2]
