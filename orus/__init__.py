@@ -139,3 +139,32 @@ def run_file(path: str) -> None:
     finally:
         if getattr(sys.stdout, "buffer", None) is not None:
             sys.stdout.buffer.flush()
+
+
+def _preload() -> None:
+    """Import the run path and load the native VM at import time, so that the
+    first run in a process costs what later runs do (issue 4: no JIT, no
+    lazy loading inside a user's run).  Set ORUS_LAZY=1 to skip it."""
+    import os
+    if os.environ.get("ORUS_LAZY") == "1":
+        return
+    try:
+        from . import fmt, gc, hostcalls, program_cache, runtime, verify  # noqa: F401
+        from .jit import cache, preload_native_vm
+        if preload_native_vm():
+            # A dry run of a one-instruction program through the same path a
+            # run takes (load, verify, Machine, VM call, output) so that
+            # first-call costs inside Python and numpy are paid here.
+            from .bytecode import loads, dumps
+            from .jit import get_vm
+            from .jit.warm import _tiny_program
+            tiny = loads(dumps(_tiny_program(), program_cache.compiler_version()),
+                         program_cache.compiler_version())
+            verify.verify(tiny)
+            runtime.Machine(tiny, get_vm(), lambda data: None).run()
+        cache.bytecode_dir()
+    except Exception:           # never fail an import over an optimisation
+        pass
+
+
+_preload()

@@ -23,14 +23,15 @@ Function 0 is the program's top level ("main"); its registers hold the
 globals (G[x] is main's R[x]), so globals need no separate storage.  A
 function's code is code[FN_ENTRY:FN_END]; FN_NAME is a string constant index.
 
-The file format is numpy's .npz (no pickle) with a ``meta`` array holding
-the format version and the compiler fingerprint; anything that does not match
-is rejected by ``load`` (and then rebuilt by the caller, never trusted).
+The file format (``dumps``/``loads`` below) is one header plus the raw
+arrays, with the format version, the compiler fingerprint and a checksum;
+anything that does not match is rejected by ``load`` (and then rebuilt by the
+caller, never trusted).
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
 import os
 import tempfile
 
@@ -242,20 +243,80 @@ class ProgramBuilder:
 
 
 # ------------------------------------------------------------------ save / load
-def _meta(fingerprint: str) -> np.ndarray:
-    text = "orus-bytecode %d %s %s" % (FORMAT_VERSION, opcodes.fingerprint(), fingerprint)
-    return np.frombuffer(text.encode(), dtype=np.uint8)
+# File layout (one read, no zip, no pickle):
+#
+#   MAGIC (8 bytes) | header length (8, little-endian) | header (ASCII) | payload
+#
+# The header is "key=value" lines: the format version, the opcode-table and
+# compiler fingerprints, the payload's blake2b digest, then one line per array
+# "name dtype dim0 dim1 offset".  Every array starts 8-byte aligned in the
+# payload, so loading is np.frombuffer slices of one bytearray (writable, and
+# no copies).  Anything that does not match exactly is a BytecodeError.
+MAGIC = b"ORUSBC\x00\x01"
+
+
+def _identity(fingerprint: str) -> str:
+    return "orus-bytecode %d %s %s" % (FORMAT_VERSION, opcodes.fingerprint(), fingerprint)
+
+
+def dumps(program: Program, fingerprint: str = "") -> bytes:
+    parts, lines, offset = [], [], 0
+    for name, (dtype, ndim, cols) in ARRAYS.items():
+        arr = np.ascontiguousarray(getattr(program, name), dtype=dtype)
+        shape = arr.shape if ndim == 2 else (arr.shape[0], 1)
+        lines.append("%s %s %d %d %d" % (name, np.dtype(dtype).str, shape[0], shape[1], offset))
+        data = arr.tobytes()
+        pad = (-len(data)) % 8
+        parts.append(data + b"\0" * pad)
+        offset += len(data) + pad
+    payload = b"".join(parts)
+    digest = hashlib.blake2b(payload, digest_size=16).hexdigest()
+    header = "\n".join(["id=" + _identity(fingerprint), "digest=" + digest] + lines).encode()
+    header += b" " * ((-len(header)) % 8)
+    return MAGIC + len(header).to_bytes(8, "little") + header + payload
+
+
+def loads(data: bytes | bytearray, fingerprint: str = "", filename="<input>", source=b"") -> Program:
+    buf = data if isinstance(data, bytearray) else bytearray(data)
+    if len(buf) < 16 or bytes(buf[:8]) != MAGIC:
+        raise BytecodeError("not a saved Orus program")
+    hlen = int.from_bytes(buf[8:16], "little")
+    if hlen > len(buf) - 16 or hlen > 1 << 20:
+        raise BytecodeError("saved program is truncated")
+    try:
+        lines = bytes(buf[16:16 + hlen]).decode("ascii").rstrip(" ").split("\n")
+    except UnicodeDecodeError:
+        raise BytecodeError("saved program has a corrupt header") from None
+    if len(lines) != 2 + len(ARRAYS) or lines[0] != "id=" + _identity(fingerprint):
+        raise BytecodeError("saved program is from another version")
+    payload = memoryview(buf)[16 + hlen:]
+    if lines[1] != "digest=" + hashlib.blake2b(payload, digest_size=16).hexdigest():
+        raise BytecodeError("saved program is corrupt (checksum)")
+    arrays = {}
+    for line, (name, (dtype, ndim, cols)) in zip(lines[2:], ARRAYS.items()):
+        fields = line.split(" ")
+        if len(fields) != 5 or fields[0] != name or fields[1] != np.dtype(dtype).str:
+            raise BytecodeError("saved program has a malformed %s array" % name)
+        try:
+            d0, d1, off = (int(x) for x in fields[2:])
+        except ValueError:
+            raise BytecodeError("saved program has a malformed %s array" % name) from None
+        size = d0 * d1 * np.dtype(dtype).itemsize
+        if d0 < 0 or d1 < 0 or off < 0 or off % 8 or off + size > len(payload) or (cols and d1 != cols):
+            raise BytecodeError("saved program has a malformed %s array" % name)
+        arr = np.frombuffer(buf, dtype=dtype, count=d0 * d1, offset=16 + hlen + off)
+        arrays[name] = arr.reshape(d0, d1) if ndim == 2 else arr
+    return Program(filename=filename, source=source, **arrays)
 
 
 def save(program: Program, path: str, fingerprint: str = "") -> None:
     """Write atomically (temp file + rename) so readers never see half a file."""
-    buf = io.BytesIO()
-    np.savez(buf, meta=_meta(fingerprint), **program.arrays())
+    data = dumps(program, fingerprint)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".orusbc")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -269,18 +330,8 @@ def load(path: str, fingerprint: str = "", filename="<input>", source=b"") -> Pr
     """Read and check a saved program.  Raises BytecodeError for anything wrong;
     the caller must still run the verifier (orus.verify) before executing."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = data["meta"]
-            if meta.dtype != np.uint8 or bytes(meta) != bytes(_meta(fingerprint)):
-                raise BytecodeError("saved program is from another version")
-            arrays = {}
-            for name, (dtype, ndim, cols) in ARRAYS.items():
-                arr = data[name]
-                if arr.dtype != dtype or arr.ndim != ndim or (cols and arr.shape[1] != cols):
-                    raise BytecodeError("saved program has a malformed %s array" % name)
-                arrays[name] = np.ascontiguousarray(arr)
-    except BytecodeError:
-        raise
-    except Exception as exc:  # zip errors, truncation, missing keys, bad headers
+        with open(path, "rb") as fh:
+            data = bytearray(fh.read())
+    except OSError as exc:
         raise BytecodeError("saved program is unreadable: %s" % exc) from None
-    return Program(filename=filename, source=source, **arrays)
+    return loads(data, fingerprint, filename, source)

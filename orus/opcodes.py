@@ -246,13 +246,19 @@ def conv_id(from_code: int, to_code: int) -> int:
     return from_code * CONV_TYPES + to_code
 
 
+_FINGERPRINT = []
+
+
 def fingerprint() -> str:
     """Hash of the instruction set: part of every cache key."""
+    if _FINGERPRINT:
+        return _FINGERPRINT[0]
     h = hashlib.sha256()
     for info in TABLE:
         h.update(("%d %s %s\n" % (info.number, info.name, " ".join(info.operands))).encode())
     h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES)).encode())
-    return h.hexdigest()
+    _FINGERPRINT.append(h.hexdigest())
+    return _FINGERPRINT[0]
 
 
 def markdown_table() -> str:

@@ -1,6 +1,6 @@
 """Saved bytecode: `orus run` on an unchanged file skips the front end.
 
-A program is saved as cache/bytecode/<key>.npz, where key = sha256 of the
+A program is saved as cache/bytecode/<key>.orusbc, where key = sha256 of the
 source bytes and of the compiler's own sources (so editing the compiler
 invalidates every saved program).  A file that cannot be loaded or fails the
 verifier is ignored and rebuilt, never trusted.
@@ -42,7 +42,7 @@ def key_for(source: bytes) -> str:
 
 def load_cached(folder: Path, source: bytes, filename: str) -> Program | None:
     """The saved, verified program for `source`, or None (missing or bad)."""
-    path = folder / (key_for(source) + ".npz")
+    path = folder / (key_for(source) + ".orusbc")
     if not path.exists():
         return None
     try:
@@ -59,6 +59,6 @@ def load_cached(folder: Path, source: bytes, filename: str) -> Program | None:
 
 def save_cached(folder: Path, program: Program, source: bytes) -> None:
     try:
-        bytecode.save(program, str(folder / (key_for(source) + ".npz")), compiler_version())
+        bytecode.save(program, str(folder / (key_for(source) + ".orusbc")), compiler_version())
     except OSError:
         pass          # a read-only cache only costs speed

@@ -13,6 +13,8 @@ report an error) and calls the loop again, which resumes at ``state[S_PC]``.
     GROW_HEAP    heap full (S_NEED objs, S_NEED2 bytes)    enlarge, resume same pc
     HOST         instruction at S_PC is a host call       do it, resume at pc+1
     YIELD        instruction budget used up               check signals, resume
+    GROW_STACK   frames or try handlers full (below       enlarge, resume same pc
+                 MAX_DEPTH / MAX_HANDLERS)
     GC           the loop marked live objects (epoch       sweep + compact the heap,
                  S_EPOCH) because allocation passed        resume same pc
                  S_GC_LIMIT
@@ -22,8 +24,9 @@ re-executing them is safe.
 """
 
 # ---- statuses -----------------------------------------------------------------
-DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD, GC = range(8)
-STATUS_NAMES = ("DONE", "ERROR", "FLUSH", "GROW_REGS", "GROW_HEAP", "HOST", "YIELD", "GC")
+DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD, GC, GROW_STACK = range(9)
+STATUS_NAMES = ("DONE", "ERROR", "FLUSH", "GROW_REGS", "GROW_HEAP", "HOST", "YIELD", "GC",
+                "GROW_STACK")
 
 # ---- state array slots ---------------------------------------------------------
 S_PC = 0        # pc to resume at (or of the failing / host instruction)

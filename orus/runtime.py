@@ -27,6 +27,25 @@ HEAP_SLOTS = 1 << 12
 FLUSH_BYTES = 1 << 16         # pending text written to the stream in chunks this big
 
 
+_ERROR_TABLE = []
+
+
+def _error_message_table():
+    """(bytes, offsets) of every runtime error message, built once per process."""
+    if not _ERROR_TABLE:
+        texts = [E.message(code, "?")[1].encode() for code in range(E.NUM_ERRORS)]
+        offs = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in texts], out=offs[1:])
+        _ERROR_TABLE.append((np.frombuffer(b"".join(texts), dtype=np.uint8), offs))
+    return _ERROR_TABLE[0]
+
+
+def _resized(arr: np.ndarray, rows: int) -> np.ndarray:
+    new = np.zeros((rows,) + arr.shape[1:], dtype=arr.dtype)
+    new[:arr.shape[0]] = arr
+    return new
+
+
 def _grow(arr: np.ndarray, need: int) -> np.ndarray:
     """A copy of arr with at least `need` rows (doubling), zero-filled."""
     size = max(arr.shape[0], 16)
@@ -50,8 +69,10 @@ class Machine:
         main_regs = int(program.funcs[0, FN_NREGS])
 
         self.regs = np.zeros(max(256, main_regs * 2), dtype=np.int64)
-        self.frames = np.zeros((P.MAX_DEPTH, P.F_COLS), dtype=np.int64)
-        self.handlers = np.zeros((P.MAX_HANDLERS, P.T_COLS), dtype=np.int64)
+        # Frames and try handlers start small and grow on GROW_STACK up to
+        # MAX_DEPTH / MAX_HANDLERS (beyond: "stack overflow").
+        self.frames = np.zeros((256, P.F_COLS), dtype=np.int64)
+        self.handlers = np.zeros((16, P.T_COLS), dtype=np.int64)
         self.state = np.zeros(P.S_SIZE, dtype=np.int64)
         self.ginit = np.zeros(main_regs, dtype=np.uint8)
         self.out_rec = np.zeros((OUT_RECORDS, P.REC_COLS), dtype=np.int64)
@@ -95,15 +116,30 @@ class Machine:
         st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
         st[P.S_BUDGET] = P.YIELD_EVERY
         # The message of every VM error code, for error objects made by `catch`.
-        st[P.S_ERRMSG0] = st[P.S_NOBJ]
-        for code in range(E.NUM_ERRORS):
-            _, text = E.message(code, "?")
-            self.new_string(text.encode())
-        st[P.S_NPERM] = st[P.S_NOBJ]
-        st[P.S_ALLOC] = 0
+        self._add_error_messages()
         self._strings = {}
         self._pending = []
         self._pending_size = 0
+
+    def _add_error_messages(self) -> None:
+        """The message of every VM error code as a permanent string, for the
+        error objects `catch` makes (handle S_ERRMSG0 + code)."""
+        st = self.state
+        blob, offs = _error_message_table()
+        n, nb = len(offs) - 1, len(blob)
+        self._room(nb, 0)
+        if st[P.S_NOBJ] + n > self.hobj.shape[0]:
+            self._grow_heap(n, 0, 0)
+        h0, b0 = int(st[P.S_NOBJ]), int(st[P.S_NBYTES])
+        self.hbytes[b0:b0 + nb] = blob
+        rows = self.hobj[h0:h0 + n]
+        rows[:, P.H_KIND] = P.HK_STR
+        rows[:, P.H_OFF] = b0 + offs[:-1]
+        rows[:, P.H_LEN] = np.diff(offs)
+        rows[:, P.H_AUX] = rows[:, P.H_LEN]
+        st[P.S_ERRMSG0] = h0
+        st[P.S_NOBJ] = st[P.S_NPERM] = h0 + n
+        st[P.S_NBYTES] = b0 + nb
 
     # ------------------------------------------------------------------ running
     def run(self) -> None:
@@ -121,6 +157,8 @@ class Machine:
                     self._grow_heap(*(int(x) for x in self.state[P.S_NEED:P.S_NEED3 + 1]))
                 elif status == P.HOST:
                     self._host_call()
+                elif status == P.GROW_STACK:
+                    self._grow_stack()
                 elif status == P.GC:
                     gc.sweep_and_compact(self)
                 elif status == P.YIELD:
@@ -210,6 +248,14 @@ class Machine:
         st[P.S_NBLOB] = b + len(text)
 
     # ------------------------------------------------------------------ memory
+    def _grow_stack(self) -> None:
+        st = self.state
+        # Exact sizes: the VM reports overflow when an array is full at its limit.
+        if st[P.S_DEPTH] >= self.frames.shape[0]:
+            self.frames = _resized(self.frames, min(P.MAX_DEPTH, 4 * self.frames.shape[0]))
+        if st[P.S_NHANDLERS] >= self.handlers.shape[0]:
+            self.handlers = _resized(self.handlers, min(P.MAX_HANDLERS, 4 * self.handlers.shape[0]))
+
     def _grow_heap(self, nobj: int, nbytes: int, nslots: int) -> None:
         """Enlarge whichever heap array is short (doubling, so growth is amortised)."""
         st = self.state

@@ -38,6 +38,27 @@ EXTRA_REGS_C = {op.ARR_SLICE: 1, op.STR_SLICE: 1}
 
 MAX_REGS = 1 << 20
 
+# Operand kinds as small integers, per opcode and slot, computed once.
+_KIND_INDEX = np.array([[op.OPERAND_KINDS.index(k) for k in info.operands] for info in op.TABLE],
+                       dtype=np.int64)
+_K_REG = op.OPERAND_KINDS.index("r")
+_K_JUMP = op.OPERAND_KINDS.index("j")
+_K_UNUSED = op.OPERAND_KINDS.index("-")
+# Kinds checked elsewhere (immediates, error codes) or not at all.
+_UNBOUNDED = np.array([k in ("n", "e") for k in op.OPERAND_KINDS])
+# Upper bound of each pool-like kind, from the program.
+_LIMIT_OF = {
+    "ki": lambda p: len(p.kint),
+    "kf": lambda p: len(p.kflt),
+    "ks": lambda p: p.num_strings,
+    "fn": lambda p: len(p.funcs),
+    "g": lambda p: int(p.funcs[0, FN_NREGS]),
+    "cv": lambda p: op.NUM_CONVS,
+    "ok": lambda p: op.OUT_KINDS,
+    "hc": lambda p: hostcalls.NUM_HOSTCALLS,
+    "ty": lambda p: len(p.types),
+}
+
 
 def _fail(msg):
     raise BytecodeError("bytecode verification failed: " + msg)
@@ -89,31 +110,26 @@ def verify(program: Program) -> None:
     lo, hi, regs_of = entry[owner], end[owner], nregs[owner]
     main_regs = int(nregs[0])
 
-    # --- operands by kind -------------------------------------------------------------
-    kinds = np.empty((op.NUM_OPS, 3), dtype=object)
-    for info in op.TABLE:
-        kinds[info.number] = info.operands
-    for slot in range(3):
-        val = code[:, 1 + slot].astype(np.int64)
-        col_kinds = np.array([kinds[o][slot] for o in range(op.NUM_OPS)], dtype=object)[ops]
-        for kind, limit in (("ki", nk), ("kf", nf_const), ("ks", ns), ("fn", nfun),
-                            ("g", main_regs), ("cv", op.NUM_CONVS), ("ok", op.OUT_KINDS),
-                            ("hc", hostcalls.NUM_HOSTCALLS), ("ty", len(program.types))):
-            m = col_kinds == kind
-            if np.any(m & ((val < 0) | (val >= limit))):
-                bad = int(np.argmax(m & ((val < 0) | (val >= limit))))
-                _fail("pc %d: %s operand %d out of range" % (bad, op.NAMES[ops[bad]], val[bad]))
-        m = col_kinds == "r"
-        if np.any(m & ((val < 0) | (val >= regs_of))):
-            bad = int(np.argmax(m & ((val < 0) | (val >= regs_of))))
-            _fail("pc %d: register %d out of range" % (bad, val[bad]))
-        m = col_kinds == "j"
-        if np.any(m & ((val < lo) | (val >= hi))):
-            bad = int(np.argmax(m & ((val < lo) | (val >= hi))))
-            _fail("pc %d: jump target %d outside its function" % (bad, val[bad]))
-        m = col_kinds == "-"
-        if np.any(m & (val != 0)):
-            _fail("pc %d: unused operand is not 0" % int(np.argmax(m & (val != 0))))
+    # --- operands by kind: each operand must lie in [low, high) for its kind ----------
+    kind_of = _KIND_INDEX[ops]                               # (n, 3) kind codes
+    vals = code[:, 1:4].astype(np.int64)
+    limit = np.array([_LIMIT_OF[k](program) if k in _LIMIT_OF else 0 for k in op.OPERAND_KINDS],
+                     dtype=np.int64)
+    high = limit[kind_of]
+    low = np.zeros_like(high)
+    unbounded = _UNBOUNDED[kind_of]
+    is_reg = kind_of == _K_REG
+    high[is_reg] = np.broadcast_to(regs_of[:, None], high.shape)[is_reg]
+    is_jump = kind_of == _K_JUMP
+    low[is_jump] = np.broadcast_to(lo[:, None], low.shape)[is_jump]
+    high[is_jump] = np.broadcast_to(hi[:, None], high.shape)[is_jump]
+    is_unused = kind_of == _K_UNUSED
+    low[is_unused], high[is_unused] = 0, 1
+    bad = ~unbounded & ((vals < low) | (vals >= high))
+    if bad.any():
+        pc, slot = (int(x) for x in np.argwhere(bad)[0])
+        _fail("pc %d: %s operand %s = %d out of range" % (
+            pc, op.NAMES[ops[pc]], "ABC"[slot], vals[pc, slot]))
 
     # --- irregular operands ---------------------------------------------------------------
     a = code[:, 1].astype(np.int64)

@@ -33,7 +33,7 @@ def sample_program():
 def test_round_trip_gives_identical_arrays(tmp_path):
     program = sample_program()
     verify(program)
-    path = tmp_path / "p.npz"
+    path = tmp_path / "p.orusbc"
     bytecode.save(program, str(path), "fp1")
     loaded = bytecode.load(str(path), "fp1")
     verify(loaded)
@@ -43,7 +43,7 @@ def test_round_trip_gives_identical_arrays(tmp_path):
 
 
 def test_foreign_version_is_rejected(tmp_path):
-    path = tmp_path / "p.npz"
+    path = tmp_path / "p.orusbc"
     bytecode.save(sample_program(), str(path), "fp1")
     with pytest.raises(BytecodeError, match="another version"):
         bytecode.load(str(path), "fp2")
@@ -51,7 +51,7 @@ def test_foreign_version_is_rejected(tmp_path):
 
 @pytest.mark.parametrize("cut", [0, 10, 100, -20])
 def test_truncated_file_is_rejected(tmp_path, cut):
-    path = tmp_path / "p.npz"
+    path = tmp_path / "p.orusbc"
     bytecode.save(sample_program(), str(path), "")
     data = path.read_bytes()
     path.write_bytes(data[:cut] if cut >= 0 else data[:len(data) + cut])
@@ -60,7 +60,7 @@ def test_truncated_file_is_rejected(tmp_path, cut):
 
 
 def test_garbage_file_is_rejected(tmp_path):
-    path = tmp_path / "p.npz"
+    path = tmp_path / "p.orusbc"
     path.write_bytes(bytes(range(256)) * 10)
     with pytest.raises(BytecodeError):
         bytecode.load(str(path), "")
@@ -118,3 +118,23 @@ def test_random_corruption_never_passes_with_bad_operands():
             assert 0 <= value < len(program.kint)
         elif kind == "fn":
             assert 0 <= value < len(program.funcs)
+
+
+def test_flipped_payload_byte_is_detected(tmp_path):
+    path = tmp_path / "p.orusbc"
+    bytecode.save(sample_program(), str(path), "")
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x40
+    path.write_bytes(bytes(data))
+    with pytest.raises(BytecodeError, match="corrupt"):
+        bytecode.load(str(path), "")
+
+
+def test_loaded_arrays_are_writable_and_aligned(tmp_path):
+    path = tmp_path / "p.orusbc"
+    bytecode.save(sample_program(), str(path), "")
+    loaded = bytecode.load(str(path), "")
+    for name in bytecode.ARRAYS:
+        arr = getattr(loaded, name)
+        assert arr.flags.writeable and arr.flags.c_contiguous, name
+        assert arr.ctypes.data % 8 == 0, name

@@ -93,7 +93,7 @@ def test_saved_bytecode_is_reused_and_corruption_rebuilt(tmp_path):
     env = dict(os.environ, ORUS_CACHE_DIR=str(env_dir))
     first = subprocess.run(ORUS + ["run", path], capture_output=True, env=env, timeout=300)
     assert first.stdout == b"42\n"
-    saved = list((env_dir / "bytecode").glob("*.npz"))
+    saved = list((env_dir / "bytecode").glob("*.orusbc"))
     assert len(saved) == 1
     saved[0].write_bytes(saved[0].read_bytes()[:50])              # truncate it
     again = subprocess.run(ORUS + ["run", path], capture_output=True, env=env, timeout=300)

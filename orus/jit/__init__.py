@@ -118,6 +118,23 @@ def get_vm():
     return _VM
 
 
+def preload_native_vm() -> bool:
+    """Load the native VM now if the cache holds a valid one (never builds,
+    never prints, never imports numba).  True if it is loaded."""
+    global _VM
+    if _VM is not None:
+        return True
+    if os.environ.get("ORUS_NATIVE", "1") == "0":
+        return False
+    try:
+        vm = get_native_vm()
+    except Exception:
+        return False
+    if vm is not None:
+        _VM = vm
+    return vm is not None
+
+
 def get_profiling_vm(prof):
     """A VM callable that counts executed instructions per pc into `prof`
     (an int64 array, one slot per instruction).  Always the njit loop: the

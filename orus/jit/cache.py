@@ -112,7 +112,20 @@ def fingerprint(package_dir: Path | None = None) -> str:
     return result
 
 
+_WRITABLE: dict[str, bool] = {}
+
+
 def _writable(path: Path) -> bool:
+    """Can we create files in `path` (made if missing)?  Remembered per process
+    once true, so a run does not probe the file system again and again."""
+    key = str(path)
+    if _WRITABLE.get(key):
+        return True
+    _WRITABLE[key] = ok = _probe_writable(path)
+    return ok
+
+
+def _probe_writable(path: Path) -> bool:
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / (".probe-%d" % os.getpid())

@@ -707,7 +707,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
         elif o == op.CALL:
             nb = base + a
             if depth >= frames.shape[0]:
-                err = E.STACK_OVERFLOW
+                if depth >= P.MAX_DEPTH:
+                    err = E.STACK_OVERFLOW
+                else:
+                    status = P.GROW_STACK          # the host enlarges `frames`
                 break
             need = nb + funcs[b, 2]
             if need > nregs_total:
@@ -746,7 +749,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             ncap = hobj[h, P.H_LEN] - 1
             nb = base + a
             if depth >= frames.shape[0]:
-                err = E.STACK_OVERFLOW
+                if depth >= P.MAX_DEPTH:
+                    err = E.STACK_OVERFLOW
+                else:
+                    status = P.GROW_STACK          # the host enlarges `frames`
                 break
             need = nb + funcs[f, 2]
             if need > nregs_total:
@@ -1137,7 +1143,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
         elif o == op.TRY_BEGIN:
             t = state[P.S_NHANDLERS]
             if t >= handlers.shape[0]:
-                err = E.TOO_MANY_HANDLERS
+                if t >= P.MAX_HANDLERS:
+                    err = E.TOO_MANY_HANDLERS
+                else:
+                    status = P.GROW_STACK          # the host enlarges `handlers`
                 break
             handlers[t, P.T_CATCH_PC] = b
             handlers[t, P.T_DEPTH] = depth
