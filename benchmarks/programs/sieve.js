@@ -1,0 +1,27 @@
+// sieve: sieve of Eratosthenes up to 2,000,000; prints the number of primes.
+function main() {
+  const n = 2000000;
+  const flags = new Array(n + 1).fill(true);
+  flags[0] = false;
+  flags[1] = false;
+  let i = 2;
+  while (i * i <= n) {
+    if (flags[i]) {
+      for (let j = i * i; j <= n; j += i) {
+        flags[j] = false;
+      }
+    }
+    i += 1;
+  }
+  let count = 0;
+  for (let k = 0; k <= n; k++) {
+    if (flags[k]) {
+      count += 1;
+    }
+  }
+  console.log(count);
+}
+
+const start = performance.now();
+main();
+console.log("work_seconds=" + (performance.now() - start) / 1000);

@@ -1,0 +1,20 @@
+-- sort: 200,000 pseudo-random integers (Lehmer generator) sorted with table.sort
+-- (in place; the other languages' sorts return a new array or sort in place).
+local function main()
+  local xs = {}
+  local x = 42
+  for i = 1, 200000 do
+    x = x * 48271 % 2147483647
+    xs[#xs + 1] = x
+  end
+  table.sort(xs)
+  local check = 0
+  for i = 1, #xs do
+    check = (check * 31 + xs[i]) % 1000000007
+  end
+  print(string.format("%d %d %d %d %d", #xs, xs[1], xs[100001], xs[200000], check))
+end
+
+local start = os.clock()
+main()
+print("work_seconds=" .. (os.clock() - start))

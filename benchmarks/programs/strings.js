@@ -1,0 +1,19 @@
+// strings: builds one string from 100,000 pieces by repeated appending.
+function main() {
+  let s = "";
+  for (let i = 0; i < 100000; i++) {
+    s += i + ",";
+  }
+  const n = s.length;
+  let nines = 0;
+  for (let k = 0; k < n; k += 97) {
+    if (s[k] === "9") {
+      nines += 1;
+    }
+  }
+  console.log(n, nines, s.slice(n - 12));
+}
+
+const start = performance.now();
+main();
+console.log("work_seconds=" + (performance.now() - start) / 1000);
