@@ -35,7 +35,12 @@ from . import ast
 from . import types as T
 from .errors import CompileError
 
-BUILTINS = ("typeof",)
+# DATA §9 (print is a statement and timestamp() a parser intrinsic).
+BUILTINS = ("typeof", "len", "push", "pop", "sorted", "range", "input", "int", "float",
+            "istype", "assert_eq")
+_BUILTIN_ARITY = {"typeof": (1, 1), "len": (1, 1), "push": (2, 2), "pop": (1, 1),
+                  "sorted": (1, 1), "range": (1, 3), "input": (0, 1), "int": (1, 1),
+                  "float": (1, 1), "istype": (2, 2), "assert_eq": (3, 3)}
 
 _CONST_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _ARITH = ("+", "-", "*", "/", "%")
@@ -163,6 +168,8 @@ class FuncInfo:
         self.param_types = ()
         self.ret = None             # Type; None while being inferred
         self.ret_declared = False
+        self.param_hints = ()       # parameter types as written ([T, N] kept), for arguments
+        self.ret_hint = None        # declared return type as written, for return values
         self.body = []
         self.scope = None           # the function's outermost Scope
         self.captures = []          # Symbols of enclosing functions, in capture order
@@ -221,6 +228,7 @@ class Checked:
         self.funcs = []             # FuncInfo; funcs[0] is main
         self.scopes = {}            # id(body list) -> Scope of that block
         self.while_decls = {}       # id(While node) -> Symbols to zero before the loop
+        self.deferred = []          # (check, node, type): checks run once holes are filled
         self.keep = []              # keeps the keyed objects alive
 
     @property
@@ -334,6 +342,8 @@ class Checker:
             self.top_index = index
             module.body[index] = self.stmt(stmt, False)
         main.state = "done"
+        for check_fn, node, ty in out.deferred:
+            check_fn(node, ty)
         return out
 
     def hoist(self, node, index):
@@ -363,8 +373,11 @@ class Checker:
 
     def new_func(self, name, node, parent, ptypes, ret, body, outer_scope, global_limit):
         info = FuncInfo(name, node, parent)
+        info.param_hints = tuple(ptypes)
+        ptypes = [t.base for t in ptypes]
         info.param_types = tuple(ptypes)
-        info.ret = ret
+        info.ret_hint = ret
+        info.ret = ret.base if ret is not None else None
         info.ret_declared = ret is not None
         info.body = body
         info.global_limit = global_limit
@@ -470,13 +483,13 @@ class Checker:
         if tail and not info.is_main and (info.ret is None or not info.ret.is_void):
             # An implicit return (CORE §6).
             if info.ret is not None:
-                value = self.expect(s.expr, info.ret, "return value")
+                value = self.expect(s.expr, self.ret_expected(info), "return value")
             else:
                 value = self.rvalue(s.expr, allow_void=True)
                 if value.ty.is_void:
                     s.expr = value
                     return s
-                info.ret = value.ty
+                info.ret = self.inferred_type(value, "return type of '%s'" % info.name)
             self.ctx.da = None
             ret = ast.Return(value, line=s.line, col=s.col)
             return ret
@@ -502,8 +515,9 @@ class Checker:
         if type(s.value) is ast.Lambda:
             self.lambda_name = s.name
         if s.type is not None:
-            ty = self.resolve_type(s.type)
-            s.value = self.expect(s.value, ty, "initializer of '%s'" % s.name)
+            hint = self.resolve_type(s.type)
+            ty = hint.base
+            s.value = self.expect_declared(s.value, hint, "initializer of '%s'" % s.name)
         else:
             s.value = self.rvalue(s.value)
             ty = s.value.ty
@@ -535,6 +549,8 @@ class Checker:
     def stmt_Assign(self, s, tail):
         s.decl = None
         target = s.target
+        if type(target) is ast.Index:
+            return self.assign_index(s)
         if not isinstance(target, ast.Name):
             self.error(target, "assignment to %s is not supported yet" % type(target).__name__)
         ctx = self.ctx
@@ -575,17 +591,46 @@ class Checker:
         if s.op == "=":
             s.value = self.expect(s.value, sym.ty, "value assigned to '%s'" % sym.name)
         else:
-            op = s.op[0]
-            value = self.expr(s.value)
-            if isinstance(value, PendingLit):
-                value = self.adapt_operand(value, sym.ty, target, op)
-            result = self.arith_type(op, sym.ty, value.ty, s)
-            if result is not sym.ty:
-                self.error(s, "`%s` of %s and %s cannot be stored back in '%s' (%s)"
-                           % (s.op, sym.ty, value.ty, sym.name, sym.ty))
-            s.value = value
+            s.value = self.compound_value(s, T.resolve(sym.ty), target, "'%s'" % sym.name)
         if sym.da_tracked and ctx.da is not None and sym.func is ctx.func:
             ctx.da.add(sym)
+        return s
+
+    def compound_value(self, s, ty, target, what):
+        """The checked right side of `target op= value` (target of type `ty`)."""
+        op = s.op[0]
+        value = self.expr(s.value)
+        if ty.is_array:
+            if op != "*":
+                self.error(s, "`%s` is not defined for arrays (`*=` with an integer count is "
+                           "the only compound assignment on arrays)" % s.op)
+            return self.repeat_count(value)
+        if isinstance(value, PendingLit):
+            value = self.adapt_operand(value, ty, target, op)
+        result = self.arith_type(op, ty, value.ty, s)
+        if result is not ty:
+            self.error(s, "`%s` of %s and %s cannot be stored back in %s (%s)"
+                       % (s.op, ty, value.ty, what, ty))
+        return value
+
+    def assign_index(self, s):
+        """`a[i] = v` and `a[i] op= v` (DATA §3.2; DECISIONS D11.9)."""
+        s.decl = None
+        t = s.target
+        obj = self.rvalue(t.obj)
+        if obj.ty.is_string:
+            self.error(t, "strings are immutable: an element of a string cannot be assigned "
+                       "(build a new string instead)")
+        if not obj.ty.is_array:
+            self.error(t, "cannot assign to an element of a value of type %s" % obj.ty)
+        t.obj = obj
+        t.index = self.index_value(t.index, "an index")
+        if s.op == "=":
+            s.value = self.expect(s.value, obj.ty.elem, "value assigned to an element")
+            t.ty = T.resolve(obj.ty.elem)
+        else:
+            t.ty = self.elem_type(obj.ty, t)
+            s.value = self.compound_value(s, t.ty, t, "the element")
         return s
 
     def stmt_If(self, s, tail):
@@ -685,6 +730,31 @@ class Checker:
             if step.ty is not ty:
                 self.error(step, "the range step must be %s, found %s" % (ty, step.ty))
             s.step = step
+        self.loop_body(s, ty)
+        return s
+
+    def stmt_ForIn(self, s, tail):
+        """`for x in array | string | integer | range iterator` (DATA §3.4, §9;
+        DECISIONS data rows 7, 13, 14)."""
+        it = s.iterable = self.rvalue(s.iterable)
+        ty = it.ty
+        if ty.is_array:
+            var = self.elem_type(ty, it)
+        elif ty.is_string:
+            var = T.STRING              # one-byte strings
+        elif ty.is_int:
+            var = T.I64                 # `for x in n`: 0 .. n-1 as i64
+        elif ty is T.RANGE:
+            var = T.ANY
+        else:
+            self.error(it, "cannot iterate over a value of type %s (only arrays, strings, "
+                       "integers and range() iterators)" % ty)
+        self.loop_body(s, var)
+        return s
+
+    def loop_body(self, s, ty):
+        """The loop variable (type `ty`, immutable) and body of a for loop."""
+        ctx = self.ctx
         loop = _Loop(s.label, s, False)
         start_da = ctx.da
         scope = Scope("for", ctx.scope, ctx.func)
@@ -738,7 +808,7 @@ class Checker:
         elif s.value is not None:
             if info.ret is None:
                 v = self.rvalue(s.value)
-                info.ret = v.ty
+                info.ret = self.inferred_type(v, "return type of '%s'" % info.name)
                 s.value = v
             elif info.ret.is_void:
                 if info.ret_declared:
@@ -747,7 +817,7 @@ class Checker:
                 self.error(s, "function '%s' returns a value here but not elsewhere"
                            % info.name)
             else:
-                s.value = self.expect(s.value, info.ret, "return value")
+                s.value = self.expect(s.value, self.ret_expected(info), "return value")
         else:
             if info.ret is None:
                 info.ret = T.VOID
@@ -876,10 +946,45 @@ class Checker:
                 self.error(t, "unknown type '%s'" % name)
             return ty
         if isinstance(t, ast.FnType):
-            params = [self.resolve_type(p) for p in t.params]
-            ret = self.resolve_type(t.ret, allow_void=True) if t.ret is not None else T.VOID
+            params = [self.resolve_type(p).base for p in t.params]
+            ret = self.resolve_type(t.ret, allow_void=True).base if t.ret is not None else T.VOID
             return T.fn_type(params, ret)
+        if isinstance(t, ast.ArrayType):
+            elem = self.resolve_type(t.elem)
+            size = None if t.size is None else self.array_length(t.size)
+            return T.array_of(elem, size)
         self.error(t, "type %s is not supported yet" % type(t).__name__)
+
+    def array_length(self, e):
+        """The N of `[T, N]`: an integer literal or a `:=` integer constant."""
+        if isinstance(e, ast.IntLit):
+            value = e.value
+        else:
+            value = self.const_int(e)
+            if value is None:
+                # A hoisted signature is resolved before any top-level statement
+                # runs: accept a top-level constant declared with a literal.
+                for st in self.out.module.body:
+                    if isinstance(st, ast.VarDecl) and st.const and st.name == e.name \
+                            and isinstance(st.value, ast.IntLit):
+                        value = st.value.value
+                        break
+                else:
+                    self.error(e, "the length in [T, N] must be an integer literal or a `:=` "
+                               "integer constant; '%s' is not one" % e.name)
+        if value < 0:
+            self.error(e, "an array length cannot be negative (%d)" % value)
+        return value
+
+    def const_int(self, e):
+        """The value of the `:=` integer constant named by Name `e`, or None
+        (undefined, or not such a constant)."""
+        sym = self.lookup(e.name, e)
+        if sym is not None and sym.kind == "const" and sym.ty.is_int \
+                and type(sym.const_value) is int:
+            self.use_symbol(sym, e)
+            return sym.const_value
+        return None
 
     # -- literals ----------------------------------------------------------------------
     def lit_leaf(self, e):
@@ -990,7 +1095,16 @@ class Checker:
         return self.make_lit(lit, ty, v)
 
     def finalize(self, e, ty, what):
-        """`e` (checked) as a value of exactly type `ty`."""
+        """`e` (checked) as a value of exactly type `ty` (`[T, N]` stands for `[T]`;
+        unfilled holes of either side get filled)."""
+        if not ty.hole_free:
+            ty = T.prune(ty)
+            if ty.is_hole:                  # the element type of `[]`, decided here
+                v = self.natural(e) if isinstance(e, PendingLit) else e
+                self.check_value(v)
+                if not self.unify(ty, v.ty):
+                    self.error(v, "%s: an array cannot contain itself" % what)
+                return v
         if isinstance(e, PendingLit):
             node = self.try_adapt(e, ty)
             if node is None:
@@ -999,9 +1113,76 @@ class Checker:
                     self.error(e, "%s: the value %s does not fit %s" % (what, e.value, ty))
                 self.error(e, "%s: expected %s, found %s" % (what, ty, e.fixed or e.natural))
             return node
-        if e.ty is not ty:
-            self.error(e, "%s: expected %s, found %s" % (what, ty, e.ty))
+        et = e.ty
+        if et is not ty:
+            if et.is_any and ty is T.I64:
+                return e
+            if not ((et.is_array or et.is_hole) and self.unify(et, ty)):
+                if et.is_void:
+                    self.error(e, "%s: this expression has no value (the function returns "
+                               "void)" % what)
+                self.error(e, "%s: expected %s, found %s%s" % (what, ty, et, self.any_hint(et)))
         return e
+
+    def expect_declared(self, e, hint, what):
+        """The initializer of an annotated declaration: like `expect`, and a
+        `range()` value (static type any) takes the declared numeric type."""
+        v = self.expr(e, hint)
+        if not isinstance(v, PendingLit) and v.ty.is_any and hint.is_numeric \
+                and hint is not T.I64:
+            node = ast.Cast(v, None, line=v.line, col=v.col)
+            node.ty = hint
+            return node
+        return self.finalize(v, hint, what)
+
+    @staticmethod
+    def any_hint(ty):
+        if ty.is_any:
+            return " (a range() value has no static type: give it one first with an " \
+                   "annotated declaration such as `k: i64 = v`)"
+        return ""
+
+    def unify(self, a, b):
+        """Can a value of type `a` be used as `b`?  Fills unfilled holes (the
+        element types of empty literals) as needed; lengths are ignored."""
+        a, b = T.prune(a), T.prune(b)
+        if a is b:
+            return True
+        if a.is_hole:
+            a, b = b, a
+        if b.is_hole:
+            if a.is_void or T.occurs(b, a):
+                return False
+            b.ref = a.base
+            return True
+        if a.is_array and b.is_array:
+            return self.unify(a.elem, b.elem)
+        return a.base is b.base
+
+    def check_value(self, v):
+        if v.ty.is_void:
+            self.error(v, "this expression has no value (the function returns void)")
+
+    def inferred_type(self, v, what):
+        """The type of `v` as the inferred type of something that needs a
+        complete type (a return type, a generic argument)."""
+        ty = T.resolve(v.ty)
+        if not ty.hole_free:
+            self.error(v, "cannot infer the %s: the element type of this empty array is "
+                       "not known yet (annotate it, e.g. `xs: [i32] = []`)" % what)
+        return ty
+
+    @staticmethod
+    def ret_expected(info):
+        return info.ret_hint if info.ret_hint is not None else info.ret
+
+    def elem_type(self, ty, node):
+        """The element type of array type `ty`, which must be known by now."""
+        elem = T.resolve(ty.elem)
+        if elem.is_hole:
+            self.error(node, "the element type of this empty array is not known yet "
+                       "(annotate it, e.g. `xs: [i32] = []`, or push a value first)")
+        return elem
 
     def common_literal_type(self, a, b, node):
         if a.fixed is not None and b.fixed is not None and a.fixed is not b.fixed:
@@ -1062,6 +1243,144 @@ class Checker:
         e.ty = T.F64
         return e
 
+    # -- arrays and strings (DATA §2, §3) ----------------------------------------------------
+    @staticmethod
+    def elem_hint(hint):
+        """The expected element type inside an expected array type (or None)."""
+        if hint is None:
+            return None
+        hint = T.prune(hint)
+        if not hint.is_array:
+            return None
+        elem = T.prune(hint.elem)
+        return None if elem.is_hole else elem
+
+    def check_length(self, e, n, hint):
+        if hint is not None:
+            hint = T.prune(hint)
+            if hint.is_array and hint.size is not None and hint.size != n:
+                self.error(e, "this array literal has %d element%s, but its type %s says %d"
+                           % (n, "" if n == 1 else "s", hint, hint.size))
+
+    def expr_ArrayLit(self, e, hint):
+        ehint = self.elem_hint(hint)
+        elems = e.elems
+        for i, el in enumerate(elems):
+            v = self.expr(el, ehint)
+            if not isinstance(v, PendingLit):
+                self.check_value(v)
+            elems[i] = v
+        if ehint is not None:
+            # DECISIONS data row 6: literal elements adapt to the expected element type.
+            for i, v in enumerate(elems):
+                elems[i] = self.finalize(v, ehint, "array element %d" % (i + 1))
+            ty = ehint
+        else:
+            first = next((i for i, v in enumerate(elems) if not isinstance(v, PendingLit)), None)
+            if first is not None:
+                ty = elems[first].ty
+                for i, v in enumerate(elems):
+                    if isinstance(v, PendingLit):
+                        node = self.try_adapt(v, ty)
+                        if node is None:
+                            if ty.is_numeric and v.kind == ("float" if ty.is_float else "int") \
+                                    and v.fixed in (None, ty):
+                                self.finalize(v, ty, "array element %d" % (i + 1))
+                            self.mixed_elements(v, i, v.fixed or v.natural, first, ty)
+                        elems[i] = node
+                    elif v.ty is not ty and not self.unify(v.ty, ty):
+                        self.mixed_elements(v, i, v.ty, first, ty)
+            elif elems:
+                # Only literals: one suffix type if any, else f64 if any is a float
+                # literal, else i64 if one needs it, else i32.
+                fixed = {v.fixed for v in elems if v.fixed is not None}
+                if len(fixed) > 1:
+                    self.error(e, "mixed literal types %s in an array literal"
+                               % " and ".join(sorted(str(t) for t in fixed)))
+                if fixed:
+                    ty = fixed.pop()
+                elif any(v.kind == "float" for v in elems):
+                    ty = T.F64
+                elif any(v.natural is T.I64 for v in elems):
+                    ty = T.I64
+                else:
+                    ty = T.I32
+                for i, v in enumerate(elems):
+                    elems[i] = self.finalize(v, ty, "array element %d" % (i + 1))
+            else:
+                ty = T.Hole()
+        self.check_length(e, len(elems), hint)
+        e.ty = T.array_of(T.resolve(ty).base)
+        return e
+
+    def mixed_elements(self, v, i, ty, first, first_ty):
+        self.error(v, "the elements of an array literal must all have the same type: "
+                   "element %d is %s, element %d is %s" % (i + 1, ty, first + 1, first_ty))
+
+    def expr_ArrayFill(self, e, hint):
+        """`[value; N]` and `[value, N]`: N copies of value (DATA §3.1, DECISIONS
+        data row 4); N an integer literal or a `:=` integer constant."""
+        ehint = self.elem_hint(hint)
+        v = self.rvalue(e.value, ehint) if ehint is None else \
+            self.expect(e.value, ehint, "the fill value")
+        e.value = v
+        self.check_value(v)
+        count = e.count
+        n = None
+        if type(count) is int:
+            n = count                   # checked before
+        elif isinstance(count, ast.Name):
+            n = self.const_int(count)
+            if n is None:
+                if self.lookup(count.name, count) is None:
+                    self.undefined(count, "variable")
+                self.error(count, "the length of a fill literal must be an integer literal or a "
+                           "`:=` constant, not '%s' (write `[value] * %s`, or `[value, %s,]` "
+                           "for a two-element array)" % ((count.name,) * 3))
+        else:
+            c = self.expr(count)
+            if isinstance(c, PendingLit) and c.kind == "int":
+                n = c.value
+            else:
+                self.error(count, "the length of a fill literal must be an integer literal or "
+                           "a `:=` integer constant")
+        if n < 0:
+            self.error(e, "the length of a fill literal cannot be negative (%d)" % n)
+        e.count = n                 # the compiler reads the number
+        self.check_length(e, n, hint)
+        e.ty = T.array_of(T.resolve(v.ty).base)
+        return e
+
+    def index_value(self, e, what):
+        """An index or slice bound: any integer type (DATA §3.2)."""
+        v = self.rvalue(e)
+        if not v.ty.is_int:
+            self.error(v, "%s must be an integer, found %s" % (what, v.ty))
+        return v
+
+    def sequence(self, e, what):
+        """The array or string operand of an index, slice or builtin."""
+        v = self.rvalue(e)
+        ty = v.ty
+        if not (ty.is_array or ty.is_string):
+            self.error(v, "cannot %s a value of type %s (only arrays and strings)" % (what, ty))
+        return v
+
+    def expr_Index(self, e, hint):
+        obj = e.obj = self.sequence(e.obj, "index")
+        e.index = self.index_value(e.index, "an index")
+        e.ty = T.STRING if obj.ty.is_string else self.elem_type(obj.ty, e)
+        return e
+
+    def expr_Slice(self, e, hint):
+        obj = e.obj = self.sequence(e.obj, "slice")
+        if e.start is not None:
+            e.start = self.index_value(e.start, "a slice bound")
+        if e.end is not None:
+            e.end = self.index_value(e.end, "a slice bound")
+        e.ty = obj.ty
+        return e
+
     def expr_Name(self, e, hint):
         sym = self.lookup(e.name, e)
         if sym is None:
@@ -1073,7 +1392,7 @@ class Checker:
             e.ty = self.function_value_type(sym, e)
         else:
             self.use_symbol(sym, e)
-            e.ty = sym.ty
+            e.ty = sym.ty if sym.ty.hole_free else T.resolve(sym.ty)
         return e
 
     def function_value_type(self, sym, node):
@@ -1128,9 +1447,13 @@ class Checker:
 
     def arith(self, e, hint):
         op = e.op
+        if hint is not None and hint.is_array:
+            hint = hint.base            # `[T, N]` describes the result, not the operands
         a = self.expr(e.left, hint)
         b = self.expr(e.right, hint)
         pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
+        if (not pa and a.ty.is_array) or (not pb and b.ty.is_array):
+            return self.array_arith(e, a, b, pa)
         if pa and pb:
             return self.fold(op, a, b, e)
         if pa:
@@ -1140,6 +1463,42 @@ class Checker:
         e.left, e.right = a, b
         e.ty = self.arith_type(op, a.ty, b.ty, e)
         return e
+
+    def array_arith(self, e, a, b, pa):
+        """`arr * n` / `n * arr`: a new array repeating the elements (DATA §3.1)."""
+        op = e.op
+        left_array = not pa and a.ty.is_array
+        right_array = not isinstance(b, PendingLit) and b.ty.is_array
+        if op == "+" and left_array and right_array:
+            self.error(e, "`+` does not concatenate arrays (Orus has no array concatenation; "
+                       "push the elements onto a new array)")
+        if op != "*":
+            self.error(e, "`%s` is not defined for arrays" % op)
+        if left_array and right_array:
+            self.error(e, "`*` repeats an array a number of times: one operand must be an "
+                       "integer count, found %s and %s" % (a.ty, b.ty))
+        if left_array:
+            e.right = self.repeat_count(b)
+            e.left = a
+            e.ty = a.ty
+        else:
+            e.left = self.repeat_count(a)
+            e.right = b
+            e.ty = b.ty
+        return e
+
+    def repeat_count(self, v):
+        if isinstance(v, PendingLit):
+            if v.kind != "int":
+                self.error(v, "an array can only be repeated an integer number of times, "
+                           "found %s" % (v.fixed or v.natural))
+            return self.natural(v)
+        if not v.ty.is_int:
+            if v.ty.is_void:
+                self.check_value(v)
+            self.error(v, "an array can only be repeated an integer number of times, "
+                       "found %s" % v.ty)
+        return v
 
     def adapt_operand(self, lit, ty, node, op):
         """A literal operand next to a typed one takes its type (DECISIONS core row 5)."""
@@ -1172,8 +1531,17 @@ class Checker:
                            "convert with `as string`" % (ta, tb))
             self.error(node, "`%s` is not defined for strings" % op)
         if not (ta.is_numeric and tb.is_numeric):
+            if ta.is_array or tb.is_array:
+                self.error(node, "`%s` is not defined for %s and %s (`*` with an integer "
+                           "count is the only arithmetic on arrays)" % (op, ta, tb))
             self.error(node, "`%s` is not defined for %s and %s" % (op, ta, tb))
         if ta is not tb:
+            if ta.is_any or tb.is_any:
+                # a range() value is an i64 without a static type (DECISIONS data row 13)
+                if T.I64 in (ta, tb):
+                    return T.I64
+                self.error(node, "mismatched types %s and %s for `%s`%s" % (
+                    ta, tb, op, self.any_hint(T.ANY)))
             self.error(node, "mismatched types %s and %s for `%s`; convert one with `as`"
                        % (ta, tb, op))
         return ta
@@ -1205,6 +1573,10 @@ class Checker:
                 self.error(e, "bool values have no order (`%s`)" % op)
         elif ta is tb and ta.is_fn:
             self.error(e, "function values cannot be compared")
+        elif ta.is_array and tb.is_array and self.unify(ta, tb):
+            # DECISIONS data row 1: == and != compare contents (deeply)
+            if ordering:
+                self.error(e, "arrays have no order (`%s`); only == and != compare them" % op)
         else:
             self.error(e, "cannot compare %s with %s" % (ta, tb))
         e.ty = T.BOOL
@@ -1212,10 +1584,12 @@ class Checker:
 
     def expr_Cast(self, e, hint):
         v = self.rvalue(e.expr)
-        target = self.resolve_type(e.target)
+        target = self.resolve_type(e.target).base
         src = v.ty
         e.expr = v
         e.ty = target
+        if src.is_any:
+            self.error(e, "cannot cast a value of type any with `as`%s" % self.any_hint(src))
         if src is target:
             return e
         if target.is_string:
@@ -1244,7 +1618,7 @@ class Checker:
             a = self.try_adapt(a, b.ty) or self.natural(a)
         elif pb:
             b = self.try_adapt(b, a.ty) or self.natural(b)
-        if a.ty is not b.ty:
+        if a.ty is not b.ty and not (a.ty.is_array and self.unify(a.ty, b.ty)):
             self.error(e, "the branches of a conditional expression have different types: "
                        "%s and %s" % (a.ty, b.ty))
         if a.ty.is_void:
@@ -1278,7 +1652,7 @@ class Checker:
                 if info is func or func.is_inside(info) or not info.captures:
                     self.ensure_signature(info, e)
                     callee.ty = info.fn_type()
-                    return self.finish_call(e, info.param_types, info.ret, info, callee.name)
+                    return self.finish_call(e, info.param_hints, info.ret, info, callee.name)
         fv = self.rvalue(callee)
         e.callee = fv
         if not fv.ty.is_fn:
@@ -1294,16 +1668,18 @@ class Checker:
             info = decl.info
             self.ensure_signature(info, e)
             e.callee.ty = info.fn_type()
-            return self.finish_call(e, info.param_types, info.ret, info, decl.name)
+            return self.finish_call(e, info.param_hints, info.ret, info, decl.name)
         key = []
         for i, (a, t) in enumerate(zip(args, decl.param_types)):
             if t is None:
                 v = self.rvalue(a)
+                self.check_value(v)
                 args[i] = v
-                key.append(v.ty)
+                key.append(self.inferred_type(v, "type of argument %d of '%s'"
+                                              % (i + 1, decl.name)))
         info = self.specialise(decl, tuple(key), e)
         e.callee.ty = info.fn_type()
-        return self.finish_call(e, info.param_types, info.ret, info, decl.name,
+        return self.finish_call(e, info.param_hints, info.ret, info, decl.name,
                                 skip=[t is None for t in decl.param_types])
 
     def arity_error(self, e, name, n):
@@ -1322,15 +1698,126 @@ class Checker:
         e.ty = ret
         return e
 
+    # -- builtins (DATA §9) -------------------------------------------------------------------
     def builtin_call(self, e, name):
+        """Check a call of builtin `name`; `e.target` becomes the name (a str)."""
         e.target = name
-        if name == "typeof":
-            if len(e.args) != 1:
-                self.error(e, "typeof expects 1 argument but received %d" % len(e.args))
-            e.args[0] = self.rvalue(e.args[0])
-            e.ty = T.STRING
-            return e
-        self.error(e, "unknown builtin '%s'" % name)
+        lo, hi = _BUILTIN_ARITY[name]
+        n = len(e.args)
+        if not lo <= n <= hi:
+            if lo == hi:
+                self.arity_error(e, name, lo)
+            self.error(e, "function '%s' expects %d to %d arguments but received %d"
+                       % (name, lo, hi, n))
+        return getattr(self, "builtin_" + name)(e, e.args)
+
+    def builtin_typeof(self, e, args):
+        args[0] = self.rvalue(args[0])
+        e.ty = T.STRING
+        return e
+
+    def builtin_istype(self, e, args):
+        args[0] = self.rvalue(args[0])
+        args[1] = self.expect(args[1], T.STRING, "argument 2 of 'istype'")
+        e.ty = T.BOOL
+        return e
+
+    def builtin_len(self, e, args):
+        v = args[0] = self.rvalue(args[0])
+        if not (v.ty.is_array or v.ty.is_string):
+            self.error(v, "len() needs an array or a string, found %s" % v.ty)
+        e.ty = T.I32
+        return e
+
+    def array_arg(self, e, args, name):
+        v = args[0] = self.rvalue(args[0])
+        if not v.ty.is_array:
+            self.error(v, "%s() needs an array, found %s" % (name, v.ty))
+        return v
+
+    def builtin_push(self, e, args):
+        arr = self.array_arg(e, args, "push")
+        args[1] = self.expect(args[1], arr.ty.elem, "argument 2 of 'push'")
+        e.ty = T.resolve(arr.ty)
+        return e
+
+    def builtin_pop(self, e, args):
+        arr = self.array_arg(e, args, "pop")
+        e.ty = self.elem_type(arr.ty, e)
+        return e
+
+    def builtin_sorted(self, e, args):
+        arr = self.array_arg(e, args, "sorted")
+        e.ty = arr.ty
+        elem = T.resolve(arr.ty.elem)
+        if elem.is_hole:
+            self.out.deferred.append((self.check_sortable, e, arr.ty))
+        else:
+            self.check_sortable(e, arr.ty)
+        return e
+
+    def check_sortable(self, e, ty):
+        elem = T.resolve(ty.elem)
+        if not (elem.is_hole or elem.is_numeric or elem.is_bool or elem.is_string):
+            self.error(e, "sorted() orders numbers, bools and strings, not %s elements"
+                       % elem)
+
+    def builtin_range(self, e, args):
+        for i, a in enumerate(args):
+            v = self.expr(a, T.I64)
+            if isinstance(v, PendingLit):
+                if v.kind != "int":
+                    self.error(v, "range() needs integer arguments, found %s"
+                               % (v.fixed or v.natural))
+                if i == 2 and v.value == 0:
+                    self.error(v, "the range() step cannot be zero")
+                v = self.try_adapt(v, T.I64) or self.natural(v)
+            elif not v.ty.is_int:
+                self.check_value(v)
+                self.error(v, "range() needs integer arguments, found %s" % v.ty)
+            args[i] = v
+        e.ty = T.RANGE
+        return e
+
+    def builtin_input(self, e, args):
+        if args:
+            args[0] = self.expect(args[0], T.STRING, "the prompt of 'input'")
+        e.ty = T.STRING
+        return e
+
+    def builtin_int(self, e, args):
+        v = args[0] = self.rvalue(args[0])
+        if not (v.ty.is_numeric or v.ty.is_string):
+            self.error(e, "int() needs a string or a number, found %s" % v.ty)
+        e.ty = T.I32
+        return e
+
+    def builtin_float(self, e, args):
+        v = args[0] = self.rvalue(args[0])
+        if not (v.ty.is_numeric or v.ty.is_string):
+            self.error(e, "float() needs a string or a number, found %s" % v.ty)
+        e.ty = T.F64
+        return e
+
+    def builtin_assert_eq(self, e, args):
+        args[0] = self.expect(args[0], T.STRING, "the label of 'assert_eq'")
+        a = self.expr(args[1])
+        b = self.expr(args[2])
+        pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
+        # A literal compared with a typed value takes its type when it fits.
+        if pa and not pb:
+            a = self.try_adapt(a, b.ty) or self.natural(a)
+        elif pb and not pa:
+            b = self.try_adapt(b, a.ty) or self.natural(b)
+        elif pa and pb:
+            a, b = self.natural(a), self.natural(b)
+        for v in (a, b):
+            self.check_value(v)
+        if a.ty.is_array and b.ty.is_array:
+            self.unify(a.ty, b.ty)
+        args[1], args[2] = a, b
+        e.ty = T.BOOL
+        return e
 
 
 def check(module, filename="<input>") -> Checked:

@@ -25,16 +25,18 @@ back in R[A].
 from __future__ import annotations
 
 from . import ast
+from . import hostcalls as H
 from . import opcodes as O
 from . import types as T
-from .bytecode import ProgramBuilder
+from .bytecode import TY_ANY, TY_ARRAY, TY_FN, TY_RANGE, ProgramBuilder
 from .checker import Checked, check
 from .errors import CompileError
 
+# A range() value (static type any) is an i64 at run time.
 OUT_KIND = {T.I32: O.OUT_I32, T.I64: O.OUT_I64, T.U32: O.OUT_U32, T.U64: O.OUT_U64,
-            T.F64: O.OUT_F64, T.BOOL: O.OUT_BOOL, T.STRING: O.OUT_STR}
+            T.F64: O.OUT_F64, T.BOOL: O.OUT_BOOL, T.STRING: O.OUT_STR, T.ANY: O.OUT_I64}
 CONV_CODE = {T.I32: O.T_I32, T.I64: O.T_I64, T.U32: O.T_U32, T.U64: O.T_U64,
-             T.F64: O.T_F64, T.BOOL: O.T_BOOL}
+             T.F64: O.T_F64, T.BOOL: O.T_BOOL, T.ANY: O.T_I64}
 
 ARITH = {
     T.I32: {"+": O.ADD_I32, "-": O.SUB_I32, "*": O.MUL_I32, "/": O.DIV_I32, "%": O.MOD_I32},
@@ -44,7 +46,15 @@ ARITH = {
     T.F64: {"+": O.ADD_F64, "-": O.SUB_F64, "*": O.MUL_F64, "/": O.DIV_F64, "%": O.MOD_F64},
     T.STRING: {"+": O.CONCAT},
 }
-NEG = {T.I32: O.NEG_I32, T.I64: O.NEG_I64, T.F64: O.NEG_F64}
+ARITH[T.ANY] = ARITH[T.I64]
+NEG = {T.I32: O.NEG_I32, T.I64: O.NEG_I64, T.F64: O.NEG_F64, T.ANY: O.NEG_I64}
+
+# sorted(): the host's sort kind per element type (bool sorts as 0/1).
+SORT_KIND = {T.I32: H.SORT_I64, T.I64: H.SORT_I64, T.U32: H.SORT_I64, T.ANY: H.SORT_I64,
+             T.BOOL: H.SORT_I64, T.U64: H.SORT_U64, T.F64: H.SORT_F64, T.STRING: H.SORT_STR}
+# int(x) by the type of x (i32 is itself).
+INT_CALL = {T.STRING: H.HC_INT_STR, T.I64: H.HC_INT_I64, T.U32: H.HC_INT_I64,
+            T.ANY: H.HC_INT_I64, T.U64: H.HC_INT_U64, T.F64: H.HC_INT_F64}
 
 # (equality, inequality, less, less-or-equal) opcodes per comparison family
 CMP_INT = (O.EQ_I, O.NE_I, O.LT_I, O.LE_I)
@@ -69,18 +79,38 @@ class _Loop:
 
 
 def _contains_call(node) -> bool:
-    """Does executing `node` (a statement or expression) possibly call a function?"""
+    """Does executing `node` (a statement or expression) possibly call a function?
+    (Builtins are not functions; their arguments may contain calls.)"""
     if isinstance(node, list):
         return any(_contains_call(n) for n in node)
     if not isinstance(node, ast.Node) or isinstance(node, (ast.FnDef, ast.Lambda)):
         return False
-    if isinstance(node, ast.Call) and node.target != "typeof":
+    if isinstance(node, ast.Call) and type(node.target) is not str:
         return True
     for f in node._fields:
         v = getattr(node, f, None)
         if isinstance(v, (ast.Node, list)) and _contains_call(v):
             return True
     return False
+
+
+_PURE = (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit, ast.Name, ast.Lambda,
+         ast.Timestamp)
+
+
+def _pure(e) -> bool:
+    """Can evaluating `e` neither fail nor have an effect?  (typeof/istype skip
+    evaluating such arguments: their result is static.)"""
+    t = type(e)
+    if t in _PURE:
+        return True
+    if t is ast.Cast or (t is ast.Unary and e.op == "not"):
+        return _pure(e.expr if t is ast.Cast else e.operand)
+    return False
+
+
+def _is_builtin(e) -> bool:
+    return type(e) is ast.Call and type(e.target) is str
 
 
 class Compiler:
@@ -90,6 +120,7 @@ class Compiler:
         self.b = ProgramBuilder(filename)
         self.info = None
         self.reg_cats = {}          # function index -> list of register categories
+        self._tids = {}             # Type -> type descriptor index
 
     def error(self, node, message):
         raise CompileError(message, self.filename, getattr(node, "line", 0),
@@ -211,8 +242,9 @@ class Compiler:
         b = self.b
         pc = b.pc
         for i in range(b.funcs[info.index][0], pc):
-            op, a, bb, _ = b.code[i]
-            if (op == O.JMP and a == pc) or (op in (O.JMPF, O.JMPT, O.FORPREP) and bb == pc):
+            op, a, bb, c = b.code[i]
+            if (op == O.JMP and a == pc) or (op in (O.JMPF, O.JMPT, O.FORPREP) and bb == pc) \
+                    or (op == O.RANGE_NEXT and c == pc):
                 return True
         return False
 
@@ -276,7 +308,7 @@ class Compiler:
         """Register holding the value of `e` (a variable's own register when
         possible; the caller must not write to it)."""
         te = type(e)
-        if te is ast.Call and e.target != "typeof":
+        if te is ast.Call and type(e.target) is not str:
             return self.call(e)
         if te is ast.Cast and e.expr.ty is e.ty:
             return self.exp_to_reg(e.expr)
@@ -296,7 +328,10 @@ class Compiler:
         getattr(self, "x_" + type(e).__name__)(e, dst)
 
     def exp_into_var(self, e, r):
-        if type(e) is ast.Ternary or (type(e) is ast.Binary and e.op in ("and", "or")):
+        # These write their destination before they have read every operand
+        # (`xs = [xs[0], 1]` must read the old xs).
+        if type(e) in (ast.Ternary, ast.ArrayLit) \
+                or (type(e) is ast.Binary and e.op in ("and", "or")):
             mark = self.free
             t = self.alloc(e.ty.category)
             self.exp_to(e, t)
@@ -360,7 +395,15 @@ class Compiler:
             rb = self.exp_to_reg(e.left)
             rc = self.exp_to_reg(e.right)
             self.free = mark
+            if e.ty.is_array:           # `arr * n` or `n * arr`
+                if not e.left.ty.is_array:
+                    rb, rc = rc, rb
+                self.emit(O.ARR_REPEAT, dst, rb, rc, e)
+                return
             self.emit(ARITH[e.ty][op], dst, rb, rc, e)
+            return
+        if e.left.ty.is_array:
+            self.array_equal(e, dst)
             return
         self.compare(e, dst)
 
@@ -442,8 +485,8 @@ class Compiler:
         self.patch_here([end])
 
     def x_Call(self, e, dst):
-        if e.target == "typeof":
-            self.typeof(e, dst)
+        if type(e.target) is str:
+            getattr(self, "bi_" + e.target)(e, dst)
             return
         mark = self.free
         a = self.call(e)
@@ -451,13 +494,221 @@ class Compiler:
         if a != dst:
             self.emit(O.MOVE, dst, a, 0, e)
 
-    def typeof(self, e, dst):
-        arg = e.args[0]
-        if _contains_call(arg):
+    # -- types at run time ------------------------------------------------------------------
+    def type_id(self, ty):
+        """The type descriptor index of `ty` (Program.types) for the host.
+        An element type never fixed (an array that stays empty) counts as i32."""
+        ty = T.resolve(ty, T.I32)
+        tid = self._tids.get(ty)
+        if tid is None:
+            b = self.b
+            if ty.is_array:
+                tid = b.type_id(TY_ARRAY, self.type_id(ty.elem))
+            elif ty is T.RANGE:
+                tid = b.type_id(TY_RANGE)
+            elif ty.is_any:
+                tid = b.type_id(TY_ANY)
+            elif ty.is_fn:
+                tid = b.type_id(TY_FN)
+            else:
+                tid = b.type_id(OUT_KIND[ty])       # scalar kinds equal the OUT_* codes
+            self._tids[ty] = tid
+        return tid
+
+    @staticmethod
+    def handle_elems(ty):
+        """ARR_NEW's C: 1 if the elements of array type `ty` are heap handles."""
+        return 1 if T.resolve(ty.elem, T.I32).category == T.CAT_HANDLE else 0
+
+    @staticmethod
+    def arith_op(ty, op):
+        if ty.is_array:
+            return O.ARR_REPEAT         # `xs *= n`
+        return ARITH[ty][op]
+
+    # -- arrays and strings ---------------------------------------------------------------------
+    def x_ArrayLit(self, e, dst):
+        elems = e.elems
+        self.emit(O.ARR_NEW, dst, len(elems), self.handle_elems(e.ty), e)
+        for el in elems:
             mark = self.free
-            self.exp_to_reg(arg)
+            r = self.exp_to_reg(el)
             self.free = mark
-        self.emit(O.LOADS, dst, self.b.const_str(arg.ty.name), 0, e)
+            self.emit(O.ARR_PUSH, dst, r, 0, el)
+
+    def x_ArrayFill(self, e, dst):
+        mark = self.free
+        t = self.alloc(T.CAT_HANDLE)
+        self.emit(O.ARR_NEW, t, 1, self.handle_elems(e.ty), e)
+        r = self.exp_to_reg(e.value)
+        self.emit(O.ARR_PUSH, t, r, 0, e.value)
+        n = self.alloc(T.CAT_INT)
+        self.load_const(T.I64, e.count, n, e)
+        self.free = mark
+        self.emit(O.ARR_REPEAT, dst, t, n, e)
+
+    def x_Index(self, e, dst):
+        mark = self.free
+        ro = self.exp_to_reg(e.obj)
+        ri = self.exp_to_reg(e.index)
+        self.free = mark
+        self.emit(O.STR_GET if e.obj.ty.is_string else O.ARR_GET, dst, ro, ri, e.index)
+
+    def x_Slice(self, e, dst):
+        mark = self.free
+        ro = self.exp_to_reg(e.obj)
+        string = e.obj.ty.is_string
+        blk = self.alloc_block([T.CAT_INT, T.CAT_INT])
+        if e.start is None:
+            self.emit(O.LOADI, blk, 0, 0, e)
+        else:
+            self.exp_to(e.start, blk)
+        if e.end is None:
+            self.emit(O.STR_LEN if string else O.ARR_LEN, blk + 1, ro, 0, e)
+        else:
+            self.exp_to(e.end, blk + 1)
+        self.free = mark
+        where = e.end or e.start or e
+        self.emit(O.STR_SLICE if string else O.ARR_SLICE, dst, ro, blk, where)
+
+    def array_equal(self, e, dst):
+        """`==` / `!=` on arrays: deep comparison by the host (DECISIONS data row 1)."""
+        mark = self.free
+        blk = self.alloc_block([T.CAT_HANDLE, T.CAT_HANDLE, T.CAT_INT])
+        self.exp_to(e.left, blk)
+        self.exp_to(e.right, blk + 1)
+        self.emit(O.LOADI, blk + 2, self.type_id(e.left.ty), 0, e)
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, blk, H.HC_EQUAL, e)
+        if e.op == "!=":
+            self.emit(O.NOT, dst, dst, 0, e)
+
+    # -- builtins (DATA §9); `dst` None: the value is not used -------------------------------
+    def builtin_stmt(self, e):
+        mark = self.free
+        if e.target == "push":
+            self.bi_push(e, None)
+        else:
+            getattr(self, "bi_" + e.target)(e, self.alloc(e.ty.category))
+        self.free = mark
+
+    def evaluate_for_effect(self, e):
+        if not _pure(e):
+            mark = self.free
+            self.exp_to_reg(e)
+            self.free = mark
+
+    def bi_typeof(self, e, dst):
+        arg = e.args[0]
+        self.evaluate_for_effect(arg)
+        self.emit(O.LOADS, dst, self.b.const_str(T.resolve(arg.ty).name), 0, e)
+
+    def bi_istype(self, e, dst):
+        arg, name = e.args
+        self.evaluate_for_effect(arg)
+        tname = T.resolve(arg.ty).name.encode()
+        if type(name) is ast.StrLit:
+            self.emit(O.LOADI, dst, 1 if name.value == tname else 0, 0, e)
+            return
+        mark = self.free
+        rn = self.exp_to_reg(name)
+        t = self.alloc(T.CAT_HANDLE)
+        self.emit(O.LOADS, t, self.b.const_str(tname), 0, e)
+        self.free = mark
+        self.emit(O.EQ_S, dst, t, rn, e)
+
+    def bi_len(self, e, dst):
+        arg = e.args[0]
+        mark = self.free
+        r = self.exp_to_reg(arg)
+        self.free = mark
+        self.emit(O.STR_LEN if arg.ty.is_string else O.ARR_LEN, dst, r, 0, e)
+
+    def bi_push(self, e, dst):
+        mark = self.free
+        ra = self.exp_to_reg(e.args[0])
+        rv = self.exp_to_reg(e.args[1])
+        self.free = mark
+        self.emit(O.ARR_PUSH, ra, rv, 0, e)
+        if dst is not None and dst != ra:
+            self.emit(O.MOVE, dst, ra, 0, e)
+
+    def bi_pop(self, e, dst):
+        mark = self.free
+        ra = self.exp_to_reg(e.args[0])
+        self.free = mark
+        self.emit(O.ARR_POP, dst, ra, 0, e)
+
+    def bi_sorted(self, e, dst):
+        mark = self.free
+        blk = self.alloc_block([T.CAT_HANDLE, T.CAT_INT])
+        self.exp_to(e.args[0], blk)
+        elem = T.resolve(e.ty.elem, T.I32)
+        self.emit(O.LOADI, blk + 1, SORT_KIND[elem], 0, e)
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, blk, H.HC_SORTED, e)
+
+    def bi_range(self, e, dst):
+        args = e.args
+        mark = self.free
+        blk = self.alloc_block([T.CAT_INT] * 3)
+        if len(args) == 1:
+            self.emit(O.LOADI, blk, 0, 0, e)
+            self.exp_to(args[0], blk + 1)
+        else:
+            self.exp_to(args[0], blk)
+            self.exp_to(args[1], blk + 1)
+        if len(args) == 3:
+            self.exp_to(args[2], blk + 2)
+        else:
+            self.emit(O.LOADI, blk + 2, 1, 0, e)
+        self.free = mark
+        self.emit(O.RANGE_NEW, dst, blk, 0, e)
+
+    def bi_input(self, e, dst):
+        if not e.args:
+            self.emit(O.HOSTCALL, dst, 0, H.HC_INPUT, e)
+            return
+        mark = self.free
+        r = self.exp_to_reg(e.args[0])
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, r, H.HC_INPUT_PROMPT, e)
+
+    def bi_int(self, e, dst):
+        arg = e.args[0]
+        if arg.ty is T.I32:
+            self.exp_to(arg, dst)
+            return
+        mark = self.free
+        r = self.exp_to_reg(arg)
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, r, INT_CALL[arg.ty], e)
+
+    def bi_float(self, e, dst):
+        arg = e.args[0]
+        if arg.ty is T.F64:
+            self.exp_to(arg, dst)
+            return
+        mark = self.free
+        r = self.exp_to_reg(arg)
+        self.free = mark
+        if arg.ty.is_string:
+            self.emit(O.HOSTCALL, dst, r, H.HC_FLOAT_STR, e)
+        else:
+            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[arg.ty], O.T_F64), e)
+
+    def bi_assert_eq(self, e, dst):
+        label, actual, expected = e.args
+        mark = self.free
+        blk = self.alloc_block([T.CAT_HANDLE, actual.ty.category, expected.ty.category,
+                                T.CAT_INT, T.CAT_INT])
+        self.exp_to(label, blk)
+        self.exp_to(actual, blk + 1)
+        self.exp_to(expected, blk + 2)
+        self.emit(O.LOADI, blk + 3, self.type_id(actual.ty), 0, e)
+        self.emit(O.LOADI, blk + 4, self.type_id(expected.ty), 0, e)
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, blk, H.HC_ASSERT_EQ, e)
 
     def call(self, e):
         """Compile a call; returns the register A holding its result (the block
@@ -538,7 +789,9 @@ class Compiler:
     def s_ExprStmt(self, s):
         mark = self.free
         e = s.expr
-        if type(e) is ast.Call and e.target != "typeof":
+        if _is_builtin(e):
+            self.builtin_stmt(e)
+        elif type(e) is ast.Call:
             self.call(e)
         else:
             self.exp_to_reg(e)
@@ -551,7 +804,11 @@ class Compiler:
         values = args[1:] if template else args
         regs = [self.exp_to_reg(a) for a in values]
         for r, a in zip(regs, values):
-            kind = O.OUT_FN if a.ty.is_fn else OUT_KIND[a.ty]
+            ty = a.ty
+            if ty.is_array or ty is T.RANGE:
+                self.emit(O.OUTV, r, self.type_id(ty), 0, a)
+                continue
+            kind = O.OUT_FN if ty.is_fn else OUT_KIND[ty]
             self.emit(O.OUT, r, kind, 0, a)
         tmpl = self.b.const_str(args[0].value) if template else -1
         self.emit(O.OUTEND, tmpl, len(values), 0, s)
@@ -574,11 +831,14 @@ class Compiler:
         self.store(s.sym, s.value, s, True)
 
     def s_Assign(self, s):
+        if type(s.target) is ast.Index:
+            self.assign_index(s)
+            return
         sym = s.target.sym
         if s.op == "=":
             self.store(sym, s.value, s, s.decl is not None)
             return
-        opcode = ARITH[sym.ty][s.op[0]]
+        opcode = self.arith_op(sym.ty, s.op[0])
         mark = self.free
         r = self.sym_reg(sym)
         if r is None:
@@ -590,6 +850,23 @@ class Compiler:
         else:
             rc = self.exp_to_reg(s.value)
             self.emit(opcode, r, r, rc, s)
+        self.free = mark
+
+    def assign_index(self, s):
+        """`a[i] = v`, `a[i] op= v` (a and i evaluated once)."""
+        t = s.target
+        mark = self.free
+        ro = self.exp_to_reg(t.obj)
+        ri = self.exp_to_reg(t.index)
+        if s.op == "=":
+            rv = self.exp_to_reg(s.value)
+            self.emit(O.ARR_SET, ro, ri, rv, t.index)
+        else:
+            v = self.alloc(t.ty.category)
+            self.emit(O.ARR_GET, v, ro, ri, t.index)
+            rc = self.exp_to_reg(s.value)
+            self.emit(self.arith_op(t.ty, s.op[0]), v, v, rc, s)
+            self.emit(O.ARR_SET, ro, ri, v, t.index)
         self.free = mark
 
     def s_If(self, s):
@@ -614,7 +891,7 @@ class Compiler:
 
     def zero(self, sym, node):
         ty = sym.ty
-        if ty.is_fn:
+        if ty.is_fn or ty.is_array or ty is T.RANGE:
             return
         r = self.sym_reg(sym)
         if r is None:
@@ -676,6 +953,68 @@ class Compiler:
         self.patch_here(loop.breaks)
         self.free = mark
 
+    def s_ForIn(self, s):
+        """`for x in ...` over an array (index loop re-reading the length, DATA
+        §3.4), a string (its bytes), an integer n (i64 0..n-1) or a range()
+        iterator."""
+        it = s.iterable
+        ty = it.ty
+        sym = s.sym
+        mark = self.free
+        loop = _Loop(s.label)
+        scope = self.checked.scopes.get(id(s.body))
+        if ty.is_array or ty.is_string:
+            string = ty.is_string
+            blk = self.alloc_block([T.CAT_HANDLE, T.CAT_INT, T.CAT_INT, T.CAT_INT])
+            self.exp_to(it, blk)
+            self.emit(O.LOADI, blk + 1, 0, 0, s)
+            self.emit(O.LOADI, blk + 2, 1, 0, s)
+            sym.reg = self.alloc(sym.ty.category)
+            top = self.b.pc
+            self.emit(O.STR_LEN if string else O.ARR_LEN, blk + 3, blk, 0, it)
+            self.emit(O.LT_I, blk + 3, blk + 1, blk + 3, it)
+            exit_jump = self.emit(O.JMPF, blk + 3, 0, 0, it)
+            self.emit(O.STR_GET if string else O.ARR_GET, sym.reg, blk, blk + 1, it)
+            self.loop_body(loop, scope, s.body)
+            self.patch_here(loop.continues)
+            self.emit(O.ADD_I64, blk + 1, blk + 1, blk + 2, s)
+            self.emit(O.JMP, top, 0, 0, s)
+            self.patch_here([exit_jump] + loop.breaks)
+        elif ty is T.RANGE:
+            r = self.alloc(T.CAT_HANDLE)
+            self.exp_to(it, r)
+            sym.reg = self.alloc(T.CAT_INT)
+            top = self.b.pc
+            loop.cont_pc = top
+            nxt = self.emit(O.RANGE_NEXT, sym.reg, r, 0, s)
+            self.loop_body(loop, scope, s.body)
+            self.emit(O.JMP, top, 0, 0, s)
+            self.b.patch(nxt, c=self.b.pc)
+            self.patch_here(loop.breaks)
+        else:
+            # `for x in n`: i64 0 .. n-1 (DECISIONS data row 14)
+            a = self.alloc_block([T.CAT_INT] * 4)
+            sym.reg = a
+            self.emit(O.LOADI, a, 0, 0, s)
+            self.exp_to(it, a + 1)
+            self.emit(O.ITER_INT, a + 1, 0, 0, it)
+            self.emit(O.LOADI, a + 2, 1, 0, s)
+            prep = self.emit(O.FORPREP, a, 0, 0, s)
+            body_start = self.b.pc
+            self.loop_body(loop, scope, s.body)
+            self.patch_here(loop.continues)
+            self.emit(O.FORLOOP, a, body_start, 0, s)
+            self.b.patch(prep, b=self.b.pc)
+            self.patch_here(loop.breaks)
+        self.free = mark
+
+    def loop_body(self, loop, scope, body):
+        self.loops.append(loop)
+        if scope is not None:
+            self.alloc_scope(scope)
+        self.block(body)
+        self.loops.pop()
+
     def find_loop(self, label):
         if label is None:
             return self.loops[-1]
@@ -698,7 +1037,7 @@ class Compiler:
         mark = self.free
         if self.info.is_main:
             if s.value is not None:
-                if type(s.value) is ast.Call:
+                if type(s.value) is ast.Call and not _is_builtin(s.value):
                     self.call(s.value)
                 else:
                     self.exp_to_reg(s.value)

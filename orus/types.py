@@ -11,8 +11,19 @@ DECISIONS core row 33: a function value's typeof is ``"function"``), while
 ``str(t)`` spells the type as written in source, for error messages.
 
 Register categories (the compiler never mixes them in one register):
-``int`` (every integer type and bool), ``float`` (f64) and ``handle``
-(strings, function values and, later, arrays/structs/enums).
+``int`` (every integer type, bool and ``any``), ``float`` (f64) and ``handle``
+(every heap object: strings, function values, arrays, range iterators; later
+structs/enums).  The garbage collector scans exactly the ``handle`` registers,
+so every type whose values live on the heap must have category ``handle``.
+
+Arrays (DATA §3): ``array_of(T)`` is ``[T]``; ``array_of(T, N)`` is the
+annotation ``[T, N]``, used only as an expected type (a literal of known
+length must have N elements, DECISIONS data row 6): values, symbols and
+parameters always carry the unsized ``base``.  The element type of an empty
+literal ``[]`` without an expected type is a ``Hole`` that the first use fixing
+it fills in (``push(xs, 4)``); ``resolve`` replaces filled holes.  ``ANY`` is
+the static type of ``range()`` values (DECISIONS data row 13): an i64 at run
+time that has no static type; ``RANGE`` is the iterator itself.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ CAT_INT, CAT_FLOAT, CAT_HANDLE = "int", "float", "handle"
 
 
 class Type:
-    __slots__ = ("kind", "name", "bits", "signed", "category", "_str")
+    __slots__ = ("kind", "name", "bits", "signed", "category", "_str", "hole_free")
 
     # kind: "int" | "float" | "bool" | "string" | "void" | "fn" | "array" | "struct"
     #       | "enum" | "any"
@@ -32,6 +43,7 @@ class Type:
         self.signed = signed
         self.category = category
         self._str = spelled or name
+        self.hole_free = True       # contains no unfilled Hole (see resolve)
 
     # -- classification ----------------------------------------------------------
     @property
@@ -71,6 +83,23 @@ class Type:
         return self.kind == "fn"
 
     @property
+    def is_array(self):
+        return self.kind == "array"
+
+    @property
+    def is_hole(self):
+        return self.kind == "hole"
+
+    @property
+    def is_any(self):
+        return self is ANY
+
+    @property
+    def base(self):
+        """The type without `[T, N]` lengths (what values and symbols carry)."""
+        return self
+
+    @property
     def is_scalar(self):
         """Types that `as` converts between and `print` formats directly."""
         return self.kind in ("int", "float", "bool", "string")
@@ -102,6 +131,10 @@ F64 = Type("float", "f64", 64, True, CAT_FLOAT)
 BOOL = Type("bool", "bool")
 STRING = Type("string", "string", category=CAT_HANDLE)
 VOID = Type("void", "void")
+# range() values: an i64 at run time, statically untyped (`typeof` says "i64").
+ANY = Type("int", "i64", 64, True, CAT_INT, "any")
+# The iterator range() returns (one-shot).
+RANGE = Type("range", "range_iterator", category=CAT_HANDLE, spelled="range_iterator")
 
 INT_TYPES = (I32, I64, U32, U64)
 NUMERIC_TYPES = INT_TYPES + (F64,)
@@ -134,6 +167,94 @@ def fn_type(params, ret) -> FnType:
     if t is None:
         t = _FN_TYPES[key] = FnType(tuple(params), ret)
     return t
+
+
+class ArrayType(Type):
+    """``[elem]``, or ``[elem, size]`` as an expected type."""
+
+    __slots__ = ("elem", "size", "_base")
+
+    def __init__(self, elem, size):
+        super().__init__("array", "array", 64, False, CAT_HANDLE)
+        self.elem = elem
+        self.size = size
+        self.hole_free = elem.hole_free
+        self._base = self if size is None and elem.base is elem else None
+
+    @property
+    def base(self):
+        b = self._base
+        if b is None:
+            b = self._base = array_of(self.elem.base)
+        return b
+
+    def __str__(self):
+        elem = resolve(self.elem)
+        if self.size is None:
+            return "[%s]" % elem
+        return "[%s, %d]" % (elem, self.size)
+
+    def __repr__(self):
+        return "Type(%s)" % self
+
+
+_ARRAY_TYPES: dict = {}
+
+
+def array_of(elem, size=None) -> ArrayType:
+    """The interned array type ``[elem]`` (``[elem, size]`` when size is given)."""
+    key = (elem, size)
+    t = _ARRAY_TYPES.get(key)
+    if t is None:
+        t = _ARRAY_TYPES[key] = ArrayType(elem, size)
+    return t
+
+
+class Hole(Type):
+    """The unknown element type of an empty literal; ``ref`` is set once a use
+    fixes it.  Each hole is its own type (holes are never shared by accident)."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self):
+        super().__init__("hole", "array", 0, False, CAT_INT, "?")
+        self.ref = None
+        self.hole_free = False
+
+    def __str__(self):
+        return str(self.ref) if self.ref is not None else "unknown"
+
+
+def prune(t):
+    """`t` with filled holes at the top followed (one level)."""
+    while t.kind == "hole" and t.ref is not None:
+        t = t.ref
+    return t
+
+
+def resolve(t, default=None):
+    """`t` with every filled hole replaced (an interned type when all are filled).
+    Unfilled holes stay, or become `default` when one is given."""
+    if t.hole_free:
+        return t
+    if t.kind == "hole":
+        if t.ref is not None:
+            return resolve(t.ref, default)
+        return t if default is None else default
+    if t.kind == "array":
+        elem = resolve(t.elem, default)
+        return t if elem is t.elem else array_of(elem, t.size)
+    return t
+
+
+def occurs(hole, t) -> bool:
+    """Does the unfilled `hole` appear inside `t`?"""
+    t = prune(t)
+    if t is hole:
+        return True
+    if t.kind == "array":
+        return occurs(hole, t.elem)
+    return False
 
 
 def int_type_for(value: int):

@@ -366,3 +366,222 @@ def test_capture_of_branch_variable_must_be_assigned():
 
 def test_pub_only_at_top_level():
     checked("pub LIMIT: i32 = 9\n")
+
+
+# ------------------------------------------------------------------------ data (issue 5)
+# Strings, arrays and builtins: DATA.md §2, §3, §9 with the DECISIONS data rows.
+DATA = ("strings", "arrays", "builtins")
+# Programs of those folders that also need structs, enums or try/catch (issue 6).
+NEEDS_ISSUE_6 = {"strings/byte_length", "strings/caesar", "strings/enum_tokenizer",
+                 "strings/reverse_palindrome", "strings/tokenizer", "strings/word_frequency",
+                 "arrays/bfs_routes", "arrays/slicing", "builtins/assert_eq_builtin",
+                 "builtins/input_eof", "builtins/int_float_parsing", "builtins/typeof_istype",
+                 "failing_data/string_plus_error"}
+FAILING_DATA = [p for p in corpus(["failing_data"]) if os.path.exists(p[:-5] + ".err")
+                and _id(p)[:-5] not in NEEDS_ISSUE_6 and not any(
+                    w in open(p).read() for w in ("struct ", "enum ", "match ", "try:", "use "))]
+POSITIVE_DATA = [p for p in corpus(DATA) if _id(p)[:-5] not in NEEDS_ISSUE_6]
+
+
+@pytest.mark.skipif(not FAILING_DATA, reason="spec corpus not found")
+@pytest.mark.parametrize("path", FAILING_DATA, ids=_id)
+def test_failing_data_corpus(path):
+    test_failing_corpus(path)
+
+
+@pytest.mark.skipif(not POSITIVE_DATA, reason="spec corpus not found")
+@pytest.mark.parametrize("path", POSITIVE_DATA, ids=_id)
+def test_positive_data_corpus_compiles(path):
+    test_positive_corpus_compiles(path)
+
+
+def test_issue_6_programs_fail_with_located_not_supported_errors():
+    for name in sorted(NEEDS_ISSUE_6):
+        path = os.path.join(SPEC, name + ".orus")
+        if not os.path.exists(path):
+            continue
+        with open(path, "rb") as fh:
+            src = fh.read()
+        with pytest.raises(CompileError) as info:
+            compile_program(src, path)
+        assert info.value.line >= 1 and info.value.col >= 1
+
+
+ARR = T.array_of
+
+
+@pytest.mark.parametrize("src, ty", [
+    ("x = [1, 2, 3]", ARR(T.I32)),
+    ("x = [1, 3000000000, 2]", ARR(T.I64)),
+    ("x = [1, 2.5]", ARR(T.F64)),
+    ("x = [1u64, 2u64]", ARR(T.U64)),                    # a fill: 2 copies of 1u64
+    ("x = [\"a\", \"b\", \"c\"]", ARR(T.STRING)),
+    ("x = [[1, 2, 3], [4]]", ARR(ARR(T.I32))),
+    ("x = [[], [1]]", ARR(ARR(T.I32))),                  # the hole is filled by [1]
+    ("x: [u64] = [1, 2, 3]", ARR(T.U64)),                # DECISIONS data row 6
+    ("x: [[u64]] = [[1, 2, 3], [4]]", ARR(ARR(T.U64))),
+    ("x: [f64] = [0; 3]", ARR(T.F64)),
+    ("x: [i32, 3] = [1, 2, 3]", ARR(T.I32)),              # the length only checks literals
+    ("K: i32 := 4\nx: [i32, K] = [9, K]", ARR(T.I32)),
+    ("w: i64 = 5\nx = [w, 1, 2]", ARR(T.I64)),            # literals adapt to the first typed element
+    ("mut x = []\npush(x, 4)", ARR(T.I32)),               # the first use fixes `[]`
+    ("mut x = []\npush(x, 4u64)", ARR(T.U64)),
+    ("mut x = []\nx = [\"s\"]", ARR(T.STRING)),
+    ("mut x = []\nx[0] = 2.5", ARR(T.F64)),
+    ("fn f(a: [string]) -> i32:\n    return len(a)\nmut x = []\nn = f(x)", ARR(T.STRING)),
+    ("mut a = []\nmut x = []\npush(x, a)\npush(a, true)", ARR(ARR(T.BOOL))),
+    ("x = [0] * 4", ARR(T.I32)),
+    ("x = 3 * [\"a\"]", ARR(T.STRING)),
+    ("x = sorted([3, 1])", ARR(T.I32)),
+    ("x = push([1.5], 2)", ARR(T.F64)),
+    ("x = [1, 2, 3][1..]", ARR(T.I32)),
+    ("x = \"abc\"[0]", T.STRING),
+    ("x = \"abc\"[..1]", T.STRING),
+    ("x = len(\"abc\")", T.I32),
+    ("x = pop([[1, 2,]])", ARR(T.I32)),
+    ("x = range(3)", T.RANGE),
+    ("x = input(\"? \")", T.STRING),
+    ("x = int(\"3\")", T.I32),
+    ("x = float(\"2.5\")", T.F64),
+    ("x = istype(1, \"i32\")", T.BOOL),
+    ("x = assert_eq(\"a\", [1], [1])", T.BOOL),
+    ("x = [1] == [1, 2, 3]", T.BOOL),
+    ("x = \"a\" < \"b\"", T.BOOL),
+])
+def test_data_types(src, ty):
+    assert T.resolve(global_type(src, "x")) is ty
+
+
+def test_range_values_are_any_and_take_a_type_from_a_declaration():
+    c = checked("mut t: i64 = 0\nfor v in range(3):\n    a: i64 = v\n    b: i32 = v\n"
+                "    f: f64 = v\n    t = t + v\n    w = v * 2\n    c = v\n")
+    loop = c.module.body[1]
+    assert loop.sym.ty is T.ANY
+    names = c.scopes[id(loop.body)].names
+    assert (names["a"].ty, names["b"].ty, names["f"].ty) == (T.I64, T.I32, T.F64)
+    assert names["w"].ty is T.ANY and names["c"].ty is T.ANY
+    assert T.ANY.name == "i64"                  # typeof(v)
+
+
+@pytest.mark.parametrize("src, ty", [
+    ("for x in [1, 2]:\n    pass", T.I32),
+    ("for x in [[\"a\"]]:\n    pass", ARR(T.STRING)),
+    ("for x in \"abc\":\n    pass", T.STRING),
+    ("for x in 5:\n    pass", T.I64),                   # DECISIONS data row 14
+    ("n: u32 = 3\nfor x in n:\n    pass", T.I64),
+    ("for x in range(1, 5, 2):\n    pass", T.ANY),
+    ("r = range(2)\nfor x in r:\n    pass", T.ANY),
+])
+def test_for_in_variable_types(src, ty):
+    c = checked(src)
+    loop = [s for s in c.module.body if type(s).__name__ == "ForIn"][0]
+    assert loop.sym.ty is ty and not loop.sym.mutable
+
+
+@pytest.mark.parametrize("src, line, fragment", [
+    # DATA §3.1 and DECISIONS data rows 4 and 6
+    ("row = [1, 2, \"three\"]", 1, "element 1 is i32, element 3 is string"),
+    ("ok: [u32] = [1, 2]\nbad: [u32] = [1, -2, 3]", 2, "-2 does not fit u32"),
+    ("codes: [i32, 3] = [1, 2, 3, 4]", 1, "has 4 elements, but its type [i32, 3] says 3"),
+    ("z: [i32, 2] = [0; 3]", 1, "has 3 elements"),
+    ("fn f(a: [i32, 2]) -> i32:\n    return len(a)\nprint(f([1, 2, 3]))", 3, "[i32, 2]"),
+    ("fn f() -> [i32, 2]:\n    return [1, 2, 3]", 2, "has 3 elements"),
+    ("n = 3\nrow = [0, n]", 2, "not 'n'"),
+    ("row = [0, m]", 1, "undefined variable 'm'"),
+    ("row = [0; 2.5]", 1, "fill literal"),
+    ("row = [0; -1]", 1, "cannot be negative"),
+    ("x: [i32, n] = []", 1, "'n' is not one"),
+    ("mut e = []\npush(e, e)", 2, "cannot contain itself"),
+    ("x = []\nprint(x[0])", 2, "not known yet"),
+    ("fn g(v):\n    return v\nprint(g([]))", 3, "not known yet"),
+    ("fn g():\n    return []", 2, "not known yet"),
+    # indexing, slicing, assignment (DATA §3.2, §3.3; DECISIONS data row 7)
+    ("xs = [1, 2]\nprint(xs[1.5])", 2, "an index must be an integer, found f64"),
+    ("xs = [1, 2]\nprint(xs[\"a\"..])", 2, "slice bound must be an integer"),
+    ("x = 5\nprint(x[0])", 2, "cannot index a value of type i32"),
+    ("print(range(3)[..1])", 1, "cannot slice"),
+    ("mut s = \"cat\"\ns[0] = \"b\"", 2, "strings are immutable"),
+    ("x = 1\nx[0] = 2", 2, "cannot assign to an element of a value of type i32"),
+    ("xs = [1, 2,]\nxs[0] = \"a\"", 2, "expected i32, found string"),
+    ("xs = [1, 2,]\nxs[0] += 1.5", 2, "cannot combine i32 and a f64 literal"),
+    ("xs = [[1], [2]]\nxs[0] += [1]", 2, "`+=` is not defined for arrays"),
+    # operators
+    ("a = [1, 2, 3]\nb = [4, 5, 6]\nc = a + b", 3, "does not concatenate arrays"),
+    ("a = [1, 2, 3]\nc = a - 1", 2, "not defined for arrays"),
+    ("a = [1, 2, 3]\nc = a * 1.5", 2, "integer number of times, found f64"),
+    ("a = [1, 2, 3]\nc = a * a", 2, "one operand must be an integer count"),
+    ("word = \"ab\"\nprint(word * 3)", 2, "cannot use `*` on string"),
+    ("a = [1, 2, 3]\nprint(a < a)", 2, "arrays have no order"),
+    ("a = [1, 2, 3]\nprint(a == [\"x\"])", 2, "cannot compare [i32] with [string]"),
+    ("a = [1, 2, 3]\nprint(a == 1)", 2, "cannot compare [i32] with i32"),
+    ("answer = \"42\"\nprint(answer == 42)", 2, "cannot compare string with i32"),
+    ("count = 5\nprint(\"n=\" + count)", 2, "needs two strings"),
+    ("print(\"total \" + 5)", 1, "convert the number with `as string`"),
+    ("a = [1, 2, 3]\nprint(a as string)", 2, "cannot cast [i32] to string"),
+    ("for v in range(3):\n    print(v as string)", 2, "annotated declaration"),
+    ("for v in range(3):\n    x: i32 = 1\n    print(x + v)", 3, "mismatched types i32 and any"),
+    ("for v in range(3):\n    s: string = v", 2, "expected string, found any"),
+    # loops
+    ("for x in 2.5:\n    pass", 1, "cannot iterate over a value of type f64"),
+    ("for x in true:\n    pass", 1, "cannot iterate"),
+    # builtins (DATA §9)
+    ("print(len(5))", 1, "len() needs an array or a string, found i32"),
+    ("print(len(range(3)))", 1, "found range_iterator"),
+    ("print(len([1], [2]))", 1, "function 'len' expects 1 argument but received 2"),
+    ("mut names: [string] = []\npush(names, 42)", 2, "argument 2 of 'push': expected string"),
+    ("push(\"abc\", \"d\")", 1, "push() needs an array"),
+    ("print(pop(3))", 1, "pop() needs an array"),
+    ("grid = [[3, 4, 5], [1, 2, 3]]\nprint(sorted(grid))", 2, "sorted() orders numbers"),
+    ("mut g = []\ns = sorted(g)\npush(g, [1])", 2, "sorted() orders numbers"),
+    ("for i in range():\n    pass", 1, "expects 1 to 3 arguments but received 0"),
+    ("r = range(1, 2, 3, 4)", 1, "expects 1 to 3 arguments"),
+    ("r = range(1.5)", 1, "range() needs integer arguments, found f64"),
+    ("r = range(\"a\", 3)", 1, "range() needs integer arguments, found string"),
+    ("r = range(1, 5, 0)", 1, "step cannot be zero"),
+    ("x = input(5)", 1, "the prompt of 'input': expected string"),
+    ("x = input(\"a\", \"b\")", 1, "expects 0 to 1 arguments"),
+    ("flag = true\nprint(int(flag))", 2, "int() needs a string or a number, found bool"),
+    ("print(int([1]))", 1, "found [i32]"),
+    ("print(float(true))", 1, "float() needs a string or a number, found bool"),
+    ("print(istype(1, 2))", 1, "argument 2 of 'istype': expected string"),
+    ("print(assert_eq(1, 2, 3))", 1, "the label of 'assert_eq'"),
+    ("f = len", 1, "builtin 'len' can only be called"),
+    ("print(min(1, 2))", 1, "undefined function 'min'"),
+])
+def test_data_errors(src, line, fragment):
+    err = error_of(src)
+    assert fragment in err.message, err.message
+    assert err.line == line and err.col >= 1
+
+
+def test_builtins_can_be_shadowed_by_functions():
+    c = checked("fn len(x: i32) -> i32:\n    return x\nn = len(3)\n")
+    assert c.main.scope.names["n"].ty is T.I32
+
+
+def test_fill_literal_keeps_its_count():
+    c = checked("N: i32 := 3\nx = [7, N]\ny = [0.5; 2]\n")
+    fill = c.module.body[1].value
+    assert type(fill).__name__ == "ArrayFill" and fill.count == 3
+    assert c.module.body[2].value.count == 2
+
+
+def test_implicit_return_of_a_builtin_result():
+    c = checked("fn add(xs: [i32]):\n    push(xs, 1)\nfn top(xs: [i32]):\n    pop(xs)\n")
+    add, top = [f for f in c.funcs if f.name in ("add", "top")]
+    assert add.ret is ARR(T.I32) and top.ret is T.I32
+
+
+def test_array_types_are_interned_and_sized_types_share_a_base():
+    assert ARR(T.I32) is ARR(T.I32)
+    assert ARR(T.I32, 3).base is ARR(T.I32)
+    assert ARR(ARR(T.I32, 2)).base is ARR(ARR(T.I32))
+    assert str(ARR(T.U64, 3)) == "[u64, 3]" and str(ARR(ARR(T.STRING))) == "[[string]]"
+    assert ARR(T.I32).category == T.CAT_HANDLE and T.RANGE.category == T.CAT_HANDLE
+    assert T.ANY.category == T.CAT_INT
+    hole = T.Hole()
+    pending = ARR(hole)
+    assert not pending.hole_free and T.resolve(pending) is pending
+    hole.ref = T.STRING
+    assert T.resolve(pending) is ARR(T.STRING) and str(pending) == "[string]"
+    assert T.resolve(ARR(T.Hole()), T.I32) is ARR(T.I32)

@@ -326,3 +326,277 @@ def test_compile_speed_5000_lines():
     elapsed = time.perf_counter() - t0
     verify(p)
     assert elapsed < 2.0, "5,000 lines took %.2f s to compile" % elapsed
+
+
+# ------------------------------------------------------------------------ data (issue 5)
+from orus import hostcalls as hc                                    # noqa: E402
+from orus.bytecode import FN_KINDS, TY_A, TY_ANY, TY_ARRAY, TY_KIND, TY_RANGE  # noqa: E402
+
+DATA = ("strings", "arrays", "builtins")
+
+
+def data_sources():
+    out = []
+    for d in DATA:
+        for path in sorted(glob.glob(os.path.join(SPEC, d, "*.orus"))):
+            with open(path) as fh:
+                text = fh.read()
+            if not any(w in text for w in ("try:", "struct ", "enum ")):
+                out.append(path)
+    return out
+
+
+def rows(program, name, opname):
+    return [r for r in code_of(program, name) if r[0] == getattr(op, opname)]
+
+
+def handle_regs(program, name="main"):
+    f = fn_index(program, name)
+    k0, n = program.funcs[f, FN_KINDS], program.funcs[f, FN_NREGS]
+    return [bool(x) for x in program.regkinds[k0:k0 + n]]
+
+
+def type_of(program, tid):
+    kind, a = int(program.types[tid, TY_KIND]), int(program.types[tid, TY_A])
+    if kind == TY_ARRAY:
+        return [type_of(program, a)]
+    return kind
+
+
+@pytest.mark.parametrize("src, fname, expected", [
+    ("fn f(a: [i32], i: i32) -> i32:\n    return a[i]\n", "f", ["ARR_GET", "RET"]),
+    ("fn f(a: [i32], i: u64) -> i32:\n    return a[i]\n", "f", ["ARR_GET", "RET"]),
+    ("fn f(s: string, i: i64) -> string:\n    return s[i]\n", "f", ["STR_GET", "RET"]),
+    ("fn f(a: [i32], i: i32, v: i32):\n    a[i] = v\n", "f", ["ARR_SET", "RET0"]),
+    ("fn f(a: [i32], i: i32):\n    a[i] += 2\n", "f", ["ARR_GET", "LOADI", "ADD_I32", "ARR_SET", "RET0"]),
+    ("fn f(a: [string]):\n    a[0] += \"!\"\n", "f",
+     ["LOADI", "ARR_GET", "LOADS", "CONCAT", "ARR_SET", "RET0"]),
+    ("fn f(a: [i32]) -> i32:\n    return len(a)\n", "f", ["ARR_LEN", "RET"]),
+    ("fn f(s: string) -> i32:\n    return len(s)\n", "f", ["STR_LEN", "RET"]),
+    ("fn f(a: [f64], v: f64) -> void:\n    push(a, v)\n", "f", ["ARR_PUSH", "RET0"]),
+    ("fn f(a: [f64], v: f64):\n    push(a, v)\n", "f", ["ARR_PUSH", "MOVE", "RET"]),
+    ("fn f(a: [f64]) -> f64:\n    return pop(a)\n", "f", ["ARR_POP", "RET"]),
+    ("fn f(a: [i32], n: i32) -> [i32]:\n    return a * n\n", "f", ["ARR_REPEAT", "RET"]),
+    ("fn f(a: [i32], n: u32) -> [i32]:\n    return n * a\n", "f", ["ARR_REPEAT", "RET"]),
+    ("fn f(a: [i32]) -> [i32]:\n    return a[1..2]\n", "f",
+     ["LOADI", "LOADI", "ARR_SLICE", "RET"]),
+    ("fn f(a: [i32]) -> [i32]:\n    return a[..]\n", "f", ["LOADI", "ARR_LEN", "ARR_SLICE", "RET"]),
+    ("fn f(s: string) -> string:\n    return s[2..]\n", "f", ["LOADI", "STR_LEN", "STR_SLICE", "RET"]),
+    ("fn f() -> [i32]:\n    return [1, 2, 3]\n", "f",
+     ["ARR_NEW", "LOADI", "ARR_PUSH", "LOADI", "ARR_PUSH", "LOADI", "ARR_PUSH", "RET"]),
+    ("fn f() -> [i32]:\n    return [7; 4]\n", "f",
+     ["ARR_NEW", "LOADI", "ARR_PUSH", "LOADI", "ARR_REPEAT", "RET"]),
+    ("fn f(a: [i32], b: [i32]) -> bool:\n    return a == b\n", "f",
+     ["MOVE", "MOVE", "LOADI", "HOSTCALL", "RET"]),
+    ("fn f(a: [i32], b: [i32]) -> bool:\n    return a != b\n", "f",
+     ["MOVE", "MOVE", "LOADI", "HOSTCALL", "NOT", "RET"]),
+    ("fn f(a: string, b: string) -> bool:\n    return a >= b\n", "f", ["LE_S", "RET"]),
+    ("fn f(s: string) -> i32:\n    return int(s)\n", "f", ["HOSTCALL", "RET"]),
+    ("fn f(x: i32) -> i32:\n    return int(x)\n", "f", ["MOVE", "RET"]),
+    ("fn f(x: i64) -> f64:\n    return float(x)\n", "f", ["CAST", "RET"]),
+    ("fn f(s: string) -> f64:\n    return float(s)\n", "f", ["HOSTCALL", "RET"]),
+    ("fn f() -> string:\n    return input()\n", "f", ["HOSTCALL", "RET"]),
+    ("fn f(a: [u64]) -> [u64]:\n    return sorted(a)\n", "f", ["MOVE", "LOADI", "HOSTCALL", "RET"]),
+    ("fn f(n: i32):\n    r = range(n)\n", "f", ["LOADI", "MOVE", "LOADI", "RANGE_NEW", "RET0"]),
+    ("fn f(a: [i32]) -> string:\n    return typeof(a)\n", "f", ["LOADS", "RET"]),
+    ("fn f(a: [i32]) -> bool:\n    return istype(a, \"array\")\n", "f", ["LOADI", "RET"]),
+    ("fn f(a: [i32], t: string) -> bool:\n    return istype(a, t)\n", "f", ["LOADS", "EQ_S", "RET"]),
+    ("fn f(a: [i32]) -> string:\n    return typeof(pop(a))\n", "f", ["ARR_POP", "LOADS", "RET"]),
+    ("fn f(a: [i32]):\n    print(a)\n", "f", ["OUTV", "OUTEND", "RET0"]),
+])
+def test_data_goldens(src, fname, expected):
+    assert ops(compiled(src), fname) == expected
+
+
+def test_hostcall_conventions():
+    p = compiled("fn f(s: string, a: i64, b: u64, c: f64, d: u32) -> i32:\n"
+                 "    return int(s) + int(a) + int(b) + int(c) + int(d)\n")
+    ids = [r[3] for r in rows(p, "f", "HOSTCALL")]
+    assert ids == [hc.HC_INT_STR, hc.HC_INT_I64, hc.HC_INT_U64, hc.HC_INT_F64, hc.HC_INT_I64]
+    p = compiled("fn f(p: string) -> f64:\n    return float(input(p))\n")
+    assert [r[3] for r in rows(p, "f", "HOSTCALL")] == [hc.HC_INPUT_PROMPT, hc.HC_FLOAT_STR]
+    for elem, kind in (("i32", hc.SORT_I64), ("bool", hc.SORT_I64), ("u64", hc.SORT_U64),
+                       ("f64", hc.SORT_F64), ("string", hc.SORT_STR)):
+        p = compiled("fn f(a: [%s]) -> [%s]:\n    return sorted(a)\n" % (elem, elem))
+        call = rows(p, "f", "HOSTCALL")[0]
+        assert call[3] == hc.HC_SORTED
+        load = [r for r in code_of(p, "f") if r[0] == op.LOADI and r[1] == call[2] + 1]
+        assert load[-1][2] == kind
+
+
+def test_assert_eq_and_equality_pass_type_ids():
+    p = compiled("a = [[1, 2], [3]]\nb: i64 = 1\nok = assert_eq(\"x\", a, b)\nprint(a == a)\n")
+    call = [r for r in code_of(p) if r[0] == op.HOSTCALL and r[3] == hc.HC_ASSERT_EQ][0]
+    blk = call[2]
+    loads = {r[1]: r[2] for r in code_of(p) if r[0] == op.LOADI}
+    assert type_of(p, loads[blk + 3]) == [[op.OUT_I32]]
+    assert type_of(p, loads[blk + 4]) == op.OUT_I64
+    eq = [r for r in code_of(p) if r[0] == op.HOSTCALL and r[3] == hc.HC_EQUAL][0]
+    assert type_of(p, loads[eq[2] + 2]) == [[op.OUT_I32]]
+
+
+def test_print_compound_values_uses_outv_with_type_ids():
+    p = compiled("print([\"a\"], [[1.5]], range(3), 7, \"s\")\nfor v in range(2):\n    print(v)\n")
+    outv = rows(p, "main", "OUTV")
+    assert [type_of(p, r[2]) for r in outv] == [[op.OUT_STR], [[op.OUT_F64]], TY_RANGE]
+    outs = rows(p, "main", "OUT")
+    assert [r[2] for r in outs] == [op.OUT_I32, op.OUT_STR, op.OUT_I64]   # any prints as i64
+    p = compiled("mut ys = []\nfor v in range(2):\n    push(ys, v)\nprint(ys)\n")
+    assert type_of(p, rows(p, "main", "OUTV")[0][2]) == [TY_ANY]
+
+
+def test_never_fixed_empty_array_prints_as_i32():
+    p = compiled("print([])\nx = []\nprint(x == x)\n")
+    assert type_of(p, rows(p, "main", "OUTV")[0][2]) == [op.OUT_I32]
+
+
+def test_arr_new_flags_handle_elements():
+    p = compiled("a = [1, 2, 3]\nb = [\"x\", \"y\", \"z\"]\nc = [[1], [2], [3]]\nmut d = []\n"
+                 "push(d, \"s\")\nfn g(x: i32) -> i32:\n    return x\ne = [g, g, g]\n")
+    news = rows(p, "main", "ARR_NEW")
+    assert [(r[2], r[3]) for r in news][:3] == [(3, 0), (3, 1), (3, 1)]
+    # the inner [1], [2], [3] hold integers; `mut d = []` became [string]
+    assert [r[3] for r in news] == [0, 1, 1, 0, 0, 0, 1, 1]
+
+
+def test_index_errors_are_located_at_the_index():
+    p = compiled("scores = [90, 85, 77]\nprint(\"x\",\n      scores[\n        3])\n")
+    f = fn_index(p, "main")
+    lo = p.funcs[f, FN_ENTRY]
+    pc = [i for i, r in enumerate(code_of(p)) if r[0] == op.ARR_GET][0]
+    assert tuple(p.lines[lo + pc][:2]) == (4, 9)
+
+
+def test_for_in_array_rereads_the_length_every_step():
+    p = compiled("fn f(xs: [i32]) -> i32:\n    mut t = 0\n    for x in xs:\n"
+                 "        if x == 2:\n            continue\n        t += x\n    return t\n")
+    code = code_of(p, "f")
+    base = p.funcs[fn_index(p, "f"), FN_ENTRY]
+    names = [op.NAMES[r[0]] for r in code]
+    top = names.index("ARR_LEN")
+    assert names[top:top + 4] == ["ARR_LEN", "LT_I", "JMPF", "ARR_GET"]
+    back = [r for r in code if r[0] == op.JMP and r[1] == base + top]
+    assert back, "the loop jumps back to ARR_LEN"
+    inc = names.index("ADD_I64")
+    cont = [r for r in code if r[0] == op.JMP and r[1] == base + inc]
+    assert cont, "`continue` goes to the increment"
+    exit_jump = code[top + 2]
+    assert exit_jump[2] == base + names.index("RET")        # the loop exits past the back jump
+
+
+def test_for_in_string_and_integer_and_range():
+    p = compiled("fn f(s: string):\n    for c in s:\n        print(c)\n")
+    assert ["STR_LEN", "LT_I", "JMPF", "STR_GET"] == [n for n in ops(p, "f")
+                                                     if n in ("STR_LEN", "LT_I", "JMPF", "STR_GET")]
+    p = compiled("fn f(n: i32):\n    for x in n:\n        print(x)\n")
+    names = ops(p, "f")
+    assert names[:5] == ["LOADI", "MOVE", "ITER_INT", "LOADI", "FORPREP"]
+    prep = rows(p, "f", "FORPREP")[0]
+    assert prep[3] == 0                                      # i64, exclusive
+    p = compiled("fn f(n: i32) -> i32:\n    mut t = 0\n    for v in range(n):\n"
+                 "        if v == 3:\n            break\n        k: i64 = v\n"
+                 "        t += k as i32\n    return t\n")
+    code = code_of(p, "f")
+    base = p.funcs[fn_index(p, "f"), FN_ENTRY]
+    nxt_pc = [i for i, r in enumerate(code) if r[0] == op.RANGE_NEXT][0]
+    exit_pc = code[nxt_pc][3] - base
+    assert op.NAMES[code[exit_pc][0]] == "MOVE" or op.NAMES[code[exit_pc][0]] == "RET"
+    assert code[exit_pc - 1] == (op.JMP, base + nxt_pc, 0, 0)
+
+
+def test_function_ending_in_a_range_loop_returns():
+    p = compiled("fn f(n: i32):\n    for v in range(n):\n        print(v)\n")
+    assert ops(p, "f")[-1] == "RET0"
+    verify(p)
+
+
+def test_array_literal_assigned_to_its_own_variable_reads_the_old_value():
+    p = compiled("mut xs = [1, 2, 3]\nxs = [xs[2], xs[0], 5]\n")
+    code = code_of(p)
+    news = [i for i, r in enumerate(code) if r[0] == op.ARR_NEW]
+    assert code[news[1]][1] != 0          # built in a temporary, then moved into xs
+    assert code[-2] == (op.MOVE, 0, code[news[1]][1], 0)
+
+
+def test_handle_registers_are_flagged_for_the_collector():
+    p = compiled("fn f(a: [string], n: i32) -> string:\n    s = a[n]\n    k = n + 1\n"
+                 "    r = range(k)\n    for c in s:\n        print(c)\n    return s\n")
+    kinds = handle_regs(p, "f")
+    cats = p.reg_cats[fn_index(p, "f")]
+    assert kinds[0] and not kinds[1]
+    for i, c in enumerate(cats):
+        if c == "handle":
+            assert kinds[i]
+    # every register an allocating/handle-producing instruction writes is flagged
+    for r in code_of(p, "f"):
+        if r[0] in (op.ARR_GET, op.STR_GET, op.RANGE_NEW, op.ARR_NEW, op.LOADS):
+            assert kinds[r[1]], op.NAMES[r[0]]
+
+
+# Registers each data opcode reads/writes, by category: A, B, C (None: not a register
+# or not checked).  RANGE_NEXT's A is an i64, ARR_GET/ARR_POP's A the element.
+_DATA_CATS = {
+    op.ARR_NEW: ("handle", None, None), op.ARR_PUSH: ("handle", None, None),
+    op.ARR_GET: (None, "handle", "int"), op.ARR_SET: ("handle", "int", None),
+    op.ARR_LEN: ("int", "handle", None), op.ARR_POP: (None, "handle", None),
+    op.ARR_SLICE: ("handle", "handle", "int"), op.ARR_REPEAT: ("handle", "handle", "int"),
+    op.STR_LEN: ("int", "handle", None), op.STR_GET: ("handle", "handle", "int"),
+    op.STR_SLICE: ("handle", "handle", "int"), op.ITER_INT: ("int", None, None),
+    op.RANGE_NEW: ("handle", "int", None), op.RANGE_NEXT: ("int", "handle", None),
+    op.OUTV: ("handle", None, None),
+}
+
+
+@pytest.mark.parametrize("path", data_sources(), ids=lambda p: os.path.relpath(p, SPEC))
+def test_data_corpus_verifies_and_keeps_register_categories(path):
+    test_corpus_verifies_and_keeps_register_categories(path)
+    with open(path, "rb") as fh:
+        p = compile_program(fh.read(), path)
+    for f in range(len(p.funcs)):
+        cats = p.reg_cats[f]
+        k0 = p.funcs[f, FN_KINDS]
+        lo, hi = p.funcs[f, FN_ENTRY], p.funcs[f, FN_END]
+        bases = {int(r[1]) for r in p.code[lo:hi] if r[0] in (op.CALL, op.CALLV)}
+        for row in p.code[lo:hi]:
+            o = int(row[0])
+            want = _DATA_CATS.get(o)
+            if want is None:
+                continue
+            for reg, cat in zip(row[1:], want):
+                if cat is not None and int(reg) not in bases:
+                    assert cats[int(reg)] == cat, (op.NAMES[o], int(reg))
+                if cat == "handle":
+                    assert p.regkinds[k0 + int(reg)] == 1
+
+
+def data_program(lines):
+    rnd = random.Random(3)
+    out = []
+    i = 0
+    while len(out) < lines:
+        i += 1
+        k = rnd.randrange(3)
+        if k == 0:
+            out += ["fn h%d(xs: [i32], s: string) -> i32:" % i, "    mut t = 0",
+                    "    for x in xs:", "        t += x * len(s)", "    for c in s[1..]:",
+                    "        if c == \"a\":", "            t -= 1",
+                    "    return t + len(sorted(xs))",
+                    "a%d = [%d, 2, 3, 4,]" % (i, i), "print(h%d(a%d * 2, \"banana\"))" % (i, i)]
+        elif k == 1:
+            out += ["mut b%d: [string] = []" % i, "for v in range(%d):" % (i % 7),
+                    "    k: i64 = v", "    push(b%d, (k as string) + \"!\")" % i,
+                    "print(b%d, len(b%d) == %d)" % (i, i, i % 7)]
+        else:
+            out += ["g%d = [[1, 2, 3], [4, 5, 6]]" % i, "g%d[1][2] += %d" % (i, i),
+                    "print(g%d == [[1, 2, 3], [4, 5, 6 + %d]], typeof(g%d[0]))" % (i, i, i)]
+    return "\n".join(out) + "\n"
+
+
+def test_compile_speed_5000_data_lines():
+    src = data_program(5000)
+    compile_program(src)
+    t0 = time.perf_counter()
+    p = compile_program(src)
+    elapsed = time.perf_counter() - t0
+    verify(p)
+    assert elapsed < 2.0, "5,000 lines took %.2f s to compile" % elapsed
