@@ -3,6 +3,7 @@
     .venv/bin/python -m pytest benchmarks/ --benchmark-only --benchmark-autosave
 
 Each benchmark compiles its program once and times only the VM run.
+Groups: dispatch, calls, arrays (element access), strings (building, indexing).
 """
 
 import numpy as np
@@ -41,6 +42,51 @@ while i < N:
 print(acc)
 """
 
+SIEVE = """
+flags = [true] * (N + 1)
+mut i = 2
+while i * i <= N:
+    if flags[i]:
+        for j in i * i..=N..i:
+            flags[j] = false
+    i += 1
+mut count = 0
+for k in 2..=N:
+    if flags[k]:
+        count += 1
+print(count)
+"""
+
+MATRIX_ROWS = """
+mut m: [[f64]] = []
+for i in 0..N:
+    push(m, [1.0] * N)
+mut s = 0.0
+for i in 0..N:
+    for j in 0..N:
+        s += m[i][j] * m[j][i]
+print(s)
+"""
+
+STRING_BUILD = """
+mut s = ""
+for i in 0..N:
+    s += (i as string) + ","
+print(len(s))
+"""
+
+STRING_SCAN = """
+mut s = ""
+for i in 0..1000:
+    s += "0123456789"
+mut nines = 0
+for r in 0..N:
+    for k in 0..len(s):
+        if s[k] == "9":
+            nines += 1
+print(nines)
+"""
+
 
 def _runner(source):
     program = orus.compile_source(source)
@@ -71,3 +117,27 @@ def test_branchy_while_1M(benchmark):
 def test_fib_25(benchmark):
     run = _runner(FIB.replace("N", "25"))
     assert benchmark(run) == b"75025\n"
+
+
+@pytest.mark.benchmark(group="arrays")
+def test_sieve_200k(benchmark):
+    run = _runner(SIEVE.replace("N", "200000"))
+    assert benchmark(run) == b"17984\n"
+
+
+@pytest.mark.benchmark(group="arrays")
+def test_matrix_rows_200(benchmark):
+    run = _runner(MATRIX_ROWS.replace("N", "200"))
+    assert benchmark(run) == b"40000\n"
+
+
+@pytest.mark.benchmark(group="strings")
+def test_string_build_5k(benchmark):
+    run = _runner(STRING_BUILD.replace("N", "5000"))
+    assert benchmark(run) == b"23890\n"
+
+
+@pytest.mark.benchmark(group="strings")
+def test_string_index_scan_1M(benchmark):
+    run = _runner(STRING_SCAN.replace("N", "100"))
+    assert benchmark(run) == b"100000\n"
