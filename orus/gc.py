@@ -83,7 +83,12 @@ def sweep_and_compact(machine) -> None:
     live[:int(st[P.S_NPERM])] = True
     live &= kind != P.HK_FREE
 
-    st[P.S_NBYTES] = _compact_bytes(machine, live & (kind == P.HK_STR))
+    # Growable string regions are dissolved: their slack is dropped by the
+    # compaction, and strings forget them (the next append copies once).
+    live &= kind != P.HK_SREGION
+    strings = live & (kind == P.HK_STR)
+    hobj[:n, P.H_AUX][strings] = -1
+    st[P.S_NBYTES] = _compact_bytes(machine, strings)
     slot_kinds = ((kind == P.HK_FN) | (kind == P.HK_ARR) | (kind == P.HK_ARR_H)
                   | (kind == P.HK_RANGE) | (kind == P.HK_REC))
     st[P.S_NSLOTS] = _compact_slots(machine, live & slot_kinds)

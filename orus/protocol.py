@@ -69,10 +69,12 @@ MAX_HANDLERS = MAX_DEPTH + 1000
 # ---- heap objects: one row per object ----------------------------------------------
 H_KIND, H_OFF, H_LEN, H_AUX, H_MARK = range(5)
 H_COLS = 5
-HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC = range(7)
-# HK_STR:    bytes hbytes[off:off+len] (several strings may share bytes: a
-#            concatenation extends its left operand in place when that ends
-#            at the top of the arena, so building a string is linear)
+HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION = range(8)
+# HK_STR:    bytes hbytes[off:off+len]; H_AUX: its growable region or -1.
+#            Several strings may share bytes (concatenation appends in place
+#            when it can, substrings point into their original; see vm.concat)
+# HK_SREGION: a growable byte region: H_OFF start, H_LEN used end, H_AUX
+#            capacity end (absolute offsets); dissolved by every collection
 # HK_FN:     slots hslots[off:off+len] = [function index, captured values...]
 # HK_ARR:    elements hslots[off:off+len], room for H_AUX; scalar elements
 # HK_ARR_H:  the same with handle elements (traced by the collector)

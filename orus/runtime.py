@@ -103,6 +103,8 @@ class Machine:
         self.hobj[byte_rows, P.H_OFF] = len(blob) + np.arange(256)
         self.hobj[byte_rows, P.H_LEN] = 1
         self.hobj[:nperm, P.H_AUX] = self.hobj[:nperm, P.H_LEN]
+        self.hobj[:nstr, P.H_AUX] = -1              # strings: no growable region
+        self.hobj[byte_rows, P.H_AUX] = -1
 
         st = self.state
         st[P.S_PC] = program.funcs[0, 0]
@@ -136,7 +138,7 @@ class Machine:
         rows[:, P.H_KIND] = P.HK_STR
         rows[:, P.H_OFF] = b0 + offs[:-1]
         rows[:, P.H_LEN] = np.diff(offs)
-        rows[:, P.H_AUX] = rows[:, P.H_LEN]
+        rows[:, P.H_AUX] = -1
         st[P.S_ERRMSG0] = h0
         st[P.S_NOBJ] = st[P.S_NPERM] = h0 + n
         st[P.S_NBYTES] = b0 + nb
@@ -293,7 +295,7 @@ class Machine:
         self.hbytes[off:off + len(data)] = np.frombuffer(data, dtype=np.uint8)
         st[P.S_NBYTES] = off + len(data)
         st[P.S_ALLOC] += len(data) + P.OBJ_COST
-        return self._new_row(P.HK_STR, off, len(data), len(data))
+        return self._new_row(P.HK_STR, off, len(data), -1)
 
     def new_array(self, values: np.ndarray, handles: bool) -> int:
         """Allocate an array whose elements are the int64 `values`."""

@@ -414,26 +414,67 @@ def slice_bounds(length, start, end):
 
 
 @njit(cache=True)
+def new_string_object(hobj, state, off, length, region):
+    h = new_object(hobj, state, P.HK_STR, off, length)
+    hobj[h, P.H_AUX] = region
+    return h
+
+
+@njit(cache=True)
+def concat_room(hobj, state, x, y):
+    """Bytes CONCAT needs in the arena for x ++ y (see concat)."""
+    lx = hobj[x, P.H_LEN]
+    ly = hobj[y, P.H_LEN]
+    end = hobj[x, P.H_OFF] + lx
+    r = hobj[x, P.H_AUX]
+    if r >= 0 and hobj[r, P.H_LEN] == end and end + ly <= hobj[r, P.H_AUX]:
+        return 0
+    if end == state[P.S_NBYTES]:
+        return ly
+    return max(2 * (lx + ly), 32)
+
+
+@njit(cache=True)
 def concat(hobj, hbytes, state, x, y):
-    """New string x ++ y; the caller checked room and the handles.  When x's
-    bytes end at the top of the arena the result shares them and only y is
-    copied, so `s = s + piece` in a loop is linear, not quadratic (x itself is
-    unchanged: its object still has its own length)."""
+    """New string x ++ y; the caller checked room (concat_room, 2 objects)
+    and the handles.  Building a string by repeated `s = s + piece` is linear:
+
+      * x ends exactly where the bytes used in its growable region end, and
+        the region has room: y is appended in place (x itself is unchanged:
+        its object keeps its length; the region's used-end moves, so no other
+        string can append over these bytes);
+      * x ends at the top of the arena: y is appended there;
+      * otherwise x and y are copied into a new region with twice the room,
+        so the next appends to the result are in place.
+
+    A region is an object (HK_SREGION: H_OFF start, H_LEN used end, H_AUX
+    capacity end, absolute byte offsets); a string's H_AUX names its region
+    or is -1.  The collector dissolves regions (orus/gc.py)."""
     lx = hobj[x, P.H_LEN]
     ly = hobj[y, P.H_LEN]
     ox = hobj[x, P.H_OFF]
     oy = hobj[y, P.H_OFF]
+    end = ox + lx
+    r = hobj[x, P.H_AUX]
+    if r >= 0 and hobj[r, P.H_LEN] == end and end + ly <= hobj[r, P.H_AUX]:
+        hbytes[end:end + ly] = hbytes[oy:oy + ly]
+        hobj[r, P.H_LEN] = end + ly
+        state[P.S_ALLOC] += P.OBJ_COST
+        return new_string_object(hobj, state, ox, lx + ly, r)
     top = state[P.S_NBYTES]
-    if ox + lx == top:
+    if end == top:
         hbytes[top:top + ly] = hbytes[oy:oy + ly]
         state[P.S_NBYTES] = top + ly
         state[P.S_ALLOC] += ly + P.OBJ_COST
-        return new_object(hobj, state, P.HK_STR, ox, lx + ly)
+        return new_string_object(hobj, state, ox, lx + ly, -1)
+    cap = max(2 * (lx + ly), 32)
     hbytes[top:top + lx] = hbytes[ox:ox + lx]
     hbytes[top + lx:top + lx + ly] = hbytes[oy:oy + ly]
-    state[P.S_NBYTES] = top + lx + ly
-    state[P.S_ALLOC] += lx + ly + P.OBJ_COST
-    return new_object(hobj, state, P.HK_STR, top, lx + ly)
+    state[P.S_NBYTES] = top + cap
+    state[P.S_ALLOC] += cap + 2 * P.OBJ_COST
+    region = new_object(hobj, state, P.HK_SREGION, top, top + lx + ly)
+    hobj[region, P.H_AUX] = top + cap
+    return new_string_object(hobj, state, top, lx + ly, region)
 
 
 @njit(cache=True)
@@ -461,7 +502,7 @@ def int_to_string(hobj, hbytes, state, v, unsigned):
         hbytes[off] = 45   # '-'
     state[P.S_NBYTES] = off + n
     state[P.S_ALLOC] += n + P.OBJ_COST
-    return new_object(hobj, state, P.HK_STR, off, n)
+    return new_string_object(hobj, state, off, n, -1)
 
 
 # ------------------------------------------------------------------ output
@@ -906,7 +947,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
                 err = E.BAD_VALUE
                 break
-            rc = heap_room(hobj, hbytes, hslots, state, hobj[x, P.H_LEN] + hobj[y, P.H_LEN], 0)
+            rc = heap_room(hobj, hbytes, hslots, state, concat_room(hobj, state, x, y), 0)
+            if rc == ROOM_OK and state[P.S_NOBJ] + 2 > hobj.shape[0]:
+                rc = ROOM_GROW                 # a new region needs a second row
+                state[P.S_NEED] = 2
             if rc != ROOM_OK:
                 status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
                                      gcstack, base, fn, depth)
@@ -1066,7 +1110,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 break
             # the substring shares the bytes of the original (strings are immutable)
             state[P.S_ALLOC] += P.OBJ_COST
-            regs[base + a] = new_object(hobj, state, P.HK_STR, hobj[h, P.H_OFF] + first, count)
+            regs[base + a] = new_string_object(hobj, state, hobj[h, P.H_OFF] + first, count, -1)
         elif o == op.ITER_INT:
             if regs[base + a] < 0:
                 err = E.ITER_NEGATIVE
