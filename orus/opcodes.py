@@ -211,6 +211,27 @@ JMPTAB = _op("JMPTAB", "r n -", "if 0 <= R[A] < B: pc := pc + 1 + R[A], else pc 
 TRY_BEGIN = _op("TRY_BEGIN", "r j -", "push a handler: on error, R[A] := error object, pc := B")
 TRY_END = _op("TRY_END", "- - -", "pop the innermost handler")
 
+# ---- fused and immediate forms (superinstructions chosen by the compiler) ----------------
+# A condition that only steers a branch never materialises its bool: "JN<rel>"
+# jumps when the relation does NOT hold (right for NaN too).  Immediates are
+# int32 values in the instruction word.
+ADDI_I32 = _op("ADDI_I32", "r r n", "R[A] := R[B] + C  (i32; overflow -> error)")
+SUBI_I32 = _op("SUBI_I32", "r r n", "R[A] := R[B] - C  (i32; overflow -> error)")
+ADDI_I64 = _op("ADDI_I64", "r r n", "R[A] := R[B] + C  (i64; overflow -> error)")
+SUBI_I64 = _op("SUBI_I64", "r r n", "R[A] := R[B] - C  (i64; overflow -> error)")
+JNLT_I = _op("JNLT_I", "r r j", "if not (R[A] < R[B]): pc := C  (i32, i64, u32)")
+JNLE_I = _op("JNLE_I", "r r j", "if not (R[A] <= R[B]): pc := C  (i32, i64, u32)")
+JNEQ_I = _op("JNEQ_I", "r r j", "if R[A] != R[B]: pc := C  (integers, bool)")
+JNNE_I = _op("JNNE_I", "r r j", "if R[A] == R[B]: pc := C  (integers, bool)")
+JNLT_F = _op("JNLT_F", "r r j", "if not (R[A].f < R[B].f): pc := C")
+JNLE_F = _op("JNLE_F", "r r j", "if not (R[A].f <= R[B].f): pc := C")
+JNLTI_I = _op("JNLTI_I", "r n j", "if not (R[A] < B): pc := C  (i32, i64, u32; B immediate)")
+JNLEI_I = _op("JNLEI_I", "r n j", "if not (R[A] <= B): pc := C")
+JNGTI_I = _op("JNGTI_I", "r n j", "if not (R[A] > B): pc := C")
+JNGEI_I = _op("JNGEI_I", "r n j", "if not (R[A] >= B): pc := C")
+JNEQI_I = _op("JNEQI_I", "r n j", "if R[A] != B: pc := C")
+JNNEI_I = _op("JNNEI_I", "r n j", "if R[A] == B: pc := C")
+
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}

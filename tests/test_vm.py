@@ -486,3 +486,88 @@ def test_jump_table_and_records(vm):
     machine, _ = _machine(vm, b.finish())
     machine.run()
     assert int(machine.regs[0]) == 20 and int(machine.regs[5]) == 99
+
+
+@pytest.mark.parametrize("opcode,holds", [
+    (op.JNLT_I, lambda x, y: x < y), (op.JNLE_I, lambda x, y: x <= y),
+    (op.JNEQ_I, lambda x, y: x == y), (op.JNNE_I, lambda x, y: x != y)])
+def test_fused_compare_branches(vm, opcode, holds):
+    for x, y in ((1, 2), (2, 2), (3, 2), (-5, 7), (I64_MIN, I64_MAX)):
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(op.LOADK, 1, b.const_int(x))
+        b.emit(op.LOADK, 2, b.const_int(y))
+        j = b.emit(opcode, 1, 2, 0)
+        b.emit(op.LOADI, 0, 1)                 # fall through: the relation holds
+        b.emit(op.HALT)
+        b.patch(j, c=b.pc)
+        b.emit(op.LOADI, 0, 2)
+        b.emit(op.HALT)
+        b.end_function(m, 3)
+        machine, _ = _machine(vm, b.finish())
+        machine.run()
+        assert int(machine.regs[0]) == (1 if holds(x, y) else 2), (x, y)
+
+
+@pytest.mark.parametrize("opcode,holds", [
+    (op.JNLTI_I, lambda x, k: x < k), (op.JNLEI_I, lambda x, k: x <= k),
+    (op.JNGTI_I, lambda x, k: x > k), (op.JNGEI_I, lambda x, k: x >= k),
+    (op.JNEQI_I, lambda x, k: x == k), (op.JNNEI_I, lambda x, k: x != k)])
+def test_immediate_compare_branches(vm, opcode, holds):
+    for x in (-3, 1, 2, 3):
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(op.LOADK, 1, b.const_int(x))
+        j = b.emit(opcode, 1, 2, 0)
+        b.emit(op.LOADI, 0, 1)
+        b.emit(op.HALT)
+        b.patch(j, c=b.pc)
+        b.emit(op.LOADI, 0, 2)
+        b.emit(op.HALT)
+        b.end_function(m, 3)
+        machine, _ = _machine(vm, b.finish())
+        machine.run()
+        assert int(machine.regs[0]) == (1 if holds(x, 2) else 2), x
+
+
+def test_float_fused_branches_treat_nan_as_false(vm):
+    for opcode in (op.JNLT_F, op.JNLE_F):
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(op.LOADF, 1, b.const_float(float("nan")))
+        b.emit(op.LOADF, 2, b.const_float(1.0))
+        j = b.emit(opcode, 1, 2, 0)
+        b.emit(op.LOADI, 0, 1)
+        b.emit(op.HALT)
+        b.patch(j, c=b.pc)
+        b.emit(op.LOADI, 0, 2)
+        b.emit(op.HALT)
+        b.end_function(m, 3)
+        machine, _ = _machine(vm, b.finish())
+        machine.run()
+        assert int(machine.regs[0]) == 2
+
+
+@pytest.mark.parametrize("opcode,x,k,ref", [
+    (op.ADDI_I32, I32_MAX - 1, 1, I32_MAX), (op.ADDI_I32, I32_MAX, 1, None),
+    (op.SUBI_I32, I32_MIN + 1, 1, I32_MIN), (op.SUBI_I32, I32_MIN, 1, None),
+    (op.ADDI_I64, I64_MAX - 2, 2, I64_MAX), (op.ADDI_I64, I64_MAX, 1, None),
+    (op.SUBI_I64, I64_MIN, 1, None), (op.SUBI_I64, 5, -3, 8)])
+def test_immediate_arithmetic(vm, opcode, x, k, ref):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADK, 1, b.const_int(x))
+    b.emit(opcode, 0, 1, k)
+    b.emit(op.HALT)
+    b.end_function(m, 2)
+    machine, _ = _machine(vm, b.finish())
+    if ref is None:
+        with pytest.raises(OrusRuntimeError, match="Integer overflow"):
+            machine.run()
+    else:
+        machine.run()
+        assert int(machine.regs[0]) == ref

@@ -672,6 +672,67 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     break
             pc = a
             continue
+        elif o == op.JNLT_I:
+            if not (regs[base + a] < regs[base + b]):
+                pc = c
+                continue
+        elif o == op.JNLE_I:
+            if not (regs[base + a] <= regs[base + b]):
+                pc = c
+                continue
+        elif o == op.JNEQ_I:
+            if regs[base + a] != regs[base + b]:
+                pc = c
+                continue
+        elif o == op.JNNE_I:
+            if regs[base + a] == regs[base + b]:
+                pc = c
+                continue
+        elif o == op.JNLTI_I:
+            if not (regs[base + a] < b):
+                pc = c
+                continue
+        elif o == op.JNLEI_I:
+            if not (regs[base + a] <= b):
+                pc = c
+                continue
+        elif o == op.JNGTI_I:
+            if not (regs[base + a] > b):
+                pc = c
+                continue
+        elif o == op.JNGEI_I:
+            if not (regs[base + a] >= b):
+                pc = c
+                continue
+        elif o == op.JNEQI_I:
+            if regs[base + a] != b:
+                pc = c
+                continue
+        elif o == op.JNNEI_I:
+            if regs[base + a] == b:
+                pc = c
+                continue
+        elif o == op.JNLT_F:
+            if not (fregs[base + a] < fregs[base + b]):
+                pc = c
+                continue
+        elif o == op.JNLE_F:
+            if not (fregs[base + a] <= fregs[base + b]):
+                pc = c
+                continue
+        elif o == op.ADDI_I32 or o == op.SUBI_I32:
+            r = regs[base + b] + c if o == op.ADDI_I32 else regs[base + b] - c
+            if r < I32_MIN or r > I32_MAX:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = r
+        elif o == op.ADDI_I64 or o == op.SUBI_I64:
+            x = regs[base + b]
+            y = c if o == op.ADDI_I64 else -c
+            if (y > 0 and x > I64_MAX - y) or (y < 0 and x < I64_MIN - y):
+                err = E.OVERFLOW
+                break
+            regs[base + a] = x + y
         elif o == op.FORLOOP:
             cnt = regs[base + a + 3] - 1
             regs[base + a + 3] = cnt
