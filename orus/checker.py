@@ -21,6 +21,15 @@ Functions whose parameters are untyped are generic: each distinct tuple of
 argument types gets its own specialisation (a deep copy of the definition,
 checked with those types) and therefore its own ``FuncInfo``.
 
+Strings, arrays and builtins (DATA §2, §3, §9): builtin calls get
+``Call.target`` = the builtin's name; ``ArrayFill.count`` becomes the number of
+copies (an int); ``ForIn.sym`` is the loop variable (element, one-byte string,
+i64 or ``any``).  An empty literal without an expected type has a ``Hole`` as
+element type, filled by the first use that fixes it (``unify``); a hole may be
+filled after a node carrying it was checked, so the compiler reads array
+types through ``types.resolve``.  Checks that need a filled hole and meet an
+unfilled one are deferred to the end of the module (``Checked.deferred``).
+
 The checker knows nothing about opcodes or registers; ``orus.compiler`` reads
 the annotations and chooses instructions.
 """
@@ -1624,7 +1633,7 @@ class Checker:
         if a.ty.is_void:
             self.error(e, "this expression has no value (the function returns void)")
         e.then, e.other = a, b
-        e.ty = a.ty
+        e.ty = T.resolve(a.ty)
         return e
 
     def expr_Lambda(self, e, hint):

@@ -20,6 +20,15 @@ registers; other functions reach them with GETG/GETG_CHK/SETG.
 Calls: the arguments go into a block of consecutive registers starting at A,
 above everything live; the callee's frame starts there and its result comes
 back in R[A].
+
+Strings and arrays (DATA §2, §3): literals are ARR_NEW + ARR_PUSH per element,
+fills ARR_NEW + ARR_PUSH + ARR_REPEAT; `for x in array` is an index loop that
+re-reads the length every step; compound values print with OUTV and a type
+descriptor (``type_id``); builtins that Python does best (input, int/float of
+text, sorted, deep equality, assert_eq) are HOSTCALLs (orus.hostcalls);
+typeof/istype are static.  Heap values (strings, arrays, functions, range
+iterators) always live in registers of category ``handle``, the registers the
+garbage collector scans.
 """
 
 from __future__ import annotations
@@ -64,6 +73,34 @@ CMP_S = (O.EQ_S, O.NE_S, O.LT_S, O.LE_S)
 REL = {"==": O.REL_EQ, "!=": O.REL_NE, "<": O.REL_LT, "<=": O.REL_LE, ">": O.REL_GT,
        ">=": O.REL_GE}
 REL_SWAP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+# Fused compare-and-branch (superinstructions).  Each entry says how to emit
+# "jump when NOT (a OP b)" as (opcode, swap operands).  Integers (i32, i64,
+# u32, bool: signed order of the stored value) and f64 (NaN-correct: only the
+# "not" forms exist, so only branch-on-false can use them).
+JUMP_UNLESS_INT = {"<": (O.JNLT_I, False), "<=": (O.JNLE_I, False), ">": (O.JNLT_I, True),
+                   ">=": (O.JNLE_I, True), "==": (O.JNEQ_I, False), "!=": (O.JNNE_I, False)}
+JUMP_UNLESS_F = {"<": (O.JNLT_F, False), "<=": (O.JNLE_F, False), ">": (O.JNLT_F, True),
+                 ">=": (O.JNLE_F, True)}
+# ... with an int32 immediate on the right: "jump when NOT (a OP k)".
+JUMP_UNLESS_IMM = {"<": O.JNLTI_I, "<=": O.JNLEI_I, ">": O.JNGTI_I, ">=": O.JNGEI_I,
+                   "==": O.JNEQI_I, "!=": O.JNNEI_I}
+# The negation of each relation on integers (branch-on-true uses it).
+NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+ADD_IMM = {T.I32: (O.ADDI_I32, O.SUBI_I32), T.I64: (O.ADDI_I64, O.SUBI_I64)}
+I32_RANGE = range(-2**31, 2**31)
+
+
+def _int_immediate(e):
+    """The value of an int literal that fits an instruction word, else None."""
+    if type(e) is ast.IntLit and e.value in I32_RANGE:
+        return e.value
+    return None
+
+
+def _jump_slot(opcode):
+    """Operand slot (0, 1, 2) that holds the jump target of a branch opcode."""
+    return O.TABLE[opcode].operands.index("j")
 
 _JUMP_A = (O.JMP,)
 
@@ -194,10 +231,8 @@ class Compiler:
         target = self.b.pc
         code = self.b.code
         for pc in pcs:
-            if code[pc][0] == O.JMP:
-                self.b.patch(pc, a=target)
-            else:
-                self.b.patch(pc, b=target)
+            slot = _jump_slot(code[pc][0])
+            self.b.patch(pc, **{"abc"[slot]: target})
 
     # -- functions -------------------------------------------------------------------------
     def function(self, info):
@@ -242,9 +277,9 @@ class Compiler:
         b = self.b
         pc = b.pc
         for i in range(b.funcs[info.index][0], pc):
-            op, a, bb, c = b.code[i]
-            if (op == O.JMP and a == pc) or (op in (O.JMPF, O.JMPT, O.FORPREP) and bb == pc) \
-                    or (op == O.RANGE_NEXT and c == pc):
+            row = b.code[i]
+            kinds = O.TABLE[row[0]].operands
+            if any(k == "j" and row[1 + slot] == pc for slot, k in enumerate(kinds)):
                 return True
         return False
 
@@ -390,6 +425,8 @@ class Compiler:
             self.exp_to(e.right, dst)
             self.patch_here([j])
             return
+        if op in ("+", "-") and e.ty in ADD_IMM and self.add_immediate(e, dst):
+            return
         if op in ("+", "-", "*", "/", "%"):
             mark = self.free
             rb = self.exp_to_reg(e.left)
@@ -406,6 +443,21 @@ class Compiler:
             self.array_equal(e, dst)
             return
         self.compare(e, dst)
+
+    def add_immediate(self, e, dst):
+        """`x + k`, `k + x`, `x - k` with an int32 literal k: one instruction."""
+        k = _int_immediate(e.right)
+        other = e.left
+        if k is None and e.op == "+":
+            k, other = _int_immediate(e.left), e.right
+        if k is None:
+            return False
+        mark = self.free
+        r = self.exp_to_reg(other)
+        self.free = mark
+        add, sub = ADD_IMM[e.ty]
+        self.emit(add if e.op == "+" else sub, dst, r, k, e)
+        return True
 
     def compare(self, e, dst):
         op = e.op
@@ -765,10 +817,44 @@ class Compiler:
                 self.jump_if(e.right, sense, jumps)
                 self.patch_here(skip)
             return
+        if t is ast.Binary and self.fused_jump(e, sense, jumps):
+            return
         mark = self.free
         r = self.exp_to_reg(e)
         self.free = mark
         jumps.append(self.emit(O.JMPT if sense else O.JMPF, r, 0, 0, e))
+
+    def fused_jump(self, e, sense, jumps):
+        """A comparison that only steers a branch: one fused compare-and-branch
+        instruction instead of compare + JMPF.  False if `e` has no fused form."""
+        op = e.op
+        if op not in NEGATE:
+            return False
+        ta, tb = e.left.ty, e.right.ty
+        ints = lambda t: t is not None and (t.is_bool or (t.is_int and t is not T.U64))
+        if ints(ta) and ints(tb):
+            rel = op if not sense else NEGATE[op]        # jump when NOT rel
+            k = _int_immediate(e.right)
+            if k is not None:
+                mark = self.free
+                ra = self.exp_to_reg(e.left)
+                self.free = mark
+                jumps.append(self.emit(JUMP_UNLESS_IMM[rel], ra, k, 0, e))
+                return True
+            opcode, swap = JUMP_UNLESS_INT[rel]
+        elif ta is not None and ta.is_float and tb is not None and tb.is_float and not sense \
+                and op in JUMP_UNLESS_F:
+            opcode, swap = JUMP_UNLESS_F[op]
+        else:
+            return False
+        mark = self.free
+        ra = self.exp_to_reg(e.left)
+        rb = self.exp_to_reg(e.right)
+        self.free = mark
+        if swap:
+            ra, rb = rb, ra
+        jumps.append(self.emit(opcode, ra, rb, 0, e))
+        return True
 
     # -- statements ------------------------------------------------------------------------------
     def block(self, stmts):
@@ -890,13 +976,25 @@ class Compiler:
         return bool(body) and type(body[-1]) in (ast.Return, ast.Break, ast.Continue)
 
     def zero(self, sym, node):
+        """The value a variable declared in a while body has when the body never
+        ran: 0, 0.0, "", an empty array or an empty range."""
         ty = sym.ty
-        if ty.is_fn or ty.is_array or ty is T.RANGE:
+        if ty.is_fn:
             return
         r = self.sym_reg(sym)
         if r is None:
             return
-        if ty.is_float:
+        if ty.is_array:
+            self.emit(O.ARR_NEW, r, 0, self.handle_elems(ty), node)
+        elif ty is T.RANGE:
+            mark = self.free
+            blk = self.alloc_block([T.CAT_INT] * 3)
+            self.emit(O.LOADI, blk, 0, 0, node)
+            self.emit(O.LOADI, blk + 1, 0, 0, node)
+            self.emit(O.LOADI, blk + 2, 1, 0, node)
+            self.free = mark
+            self.emit(O.RANGE_NEW, r, blk, 0, node)
+        elif ty.is_float:
             self.emit(O.LOADF, r, self.b.const_float(0.0), 0, node)
         elif ty.is_string:
             self.emit(O.LOADS, r, self.b.const_str(b""), 0, node)

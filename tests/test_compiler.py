@@ -600,3 +600,11 @@ def test_compile_speed_5000_data_lines():
     elapsed = time.perf_counter() - t0
     verify(p)
     assert elapsed < 2.0, "5,000 lines took %.2f s to compile" % elapsed
+
+
+def test_while_declared_arrays_and_ranges_start_empty():
+    p = compiled("mut i = 0\nwhile i < 0:\n    row = [\"a\"]\n    r = range(3)\n    i += 1\n"
+                 "print(row, r)\n")
+    names = ops(p)
+    assert names[1:3] == ["ARR_NEW", "LOADI"] and "RANGE_NEW" in names[:8]
+    assert code_of(p)[1][2:] == (0, 1)              # no elements; string elements are handles
