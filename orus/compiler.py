@@ -934,8 +934,13 @@ class Compiler:
             self.emit(opcode, t, t, rc, s)
             self.emit(O.SETG, sym.reg, t, 0, s)
         else:
-            rc = self.exp_to_reg(s.value)
-            self.emit(opcode, r, r, rc, s)
+            k = _int_immediate(s.value) if s.op in ("+=", "-=") else None
+            if k is not None and sym.ty in ADD_IMM:      # `x += 1`: one instruction
+                add, sub = ADD_IMM[sym.ty]
+                self.emit(add if s.op == "+=" else sub, r, r, k, s)
+            else:
+                rc = self.exp_to_reg(s.value)
+                self.emit(opcode, r, r, rc, s)
         self.free = mark
 
     def assign_index(self, s):
