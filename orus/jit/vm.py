@@ -358,6 +358,14 @@ def out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack,
 
 
 @njit(cache=True)
+def _index_error(hobj, state, h, i):
+    """The error code for a failed array access (cold path)."""
+    if not _is_array(hobj, state, h):
+        return E.BAD_VALUE
+    return E.INDEX_NEGATIVE if i < 0 else E.INDEX_RANGE
+
+
+@njit(cache=True)
 def _is_array(hobj, state, h):
     if h < 0 or h >= state[P.S_NOBJ]:
         return False
@@ -720,8 +728,14 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if not (fregs[base + a] <= fregs[base + b]):
                 pc = c
                 continue
-        elif o == op.ADDI_I32 or o == op.SUBI_I32:
-            r = regs[base + b] + c if o == op.ADDI_I32 else regs[base + b] - c
+        elif o == op.ADDI_I32:
+            r = regs[base + b] + c
+            if r < I32_MIN or r > I32_MAX:
+                err = E.OVERFLOW
+                break
+            regs[base + a] = r
+        elif o == op.SUBI_I32:
+            r = regs[base + b] - c
             if r < I32_MIN or r > I32_MAX:
                 err = E.OVERFLOW
                 break
@@ -745,6 +759,20 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     break
                 pc = b
                 continue
+        elif o == op.ARR_GET:
+            h = regs[base + b]
+            i = regs[base + c]
+            if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
+                err = _index_error(hobj, state, h, i)
+                break
+            regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
+        elif o == op.ARR_SET:
+            h = regs[base + a]
+            i = regs[base + b]
+            if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
+                err = _index_error(hobj, state, h, i)
+                break
+            hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
         elif o == op.GETG:
             regs[base + a] = regs[b]
         elif o == op.LOADK:
@@ -792,20 +820,28 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.OVERFLOW
                 break
             regs[base + a] = x * y
-        elif o == op.DIV_I32 or o == op.DIV_I64 or o == op.MOD_I32 or o == op.MOD_I64:
+        elif o == op.DIV_I32:
             x = regs[base + b]
             y = regs[base + c]
-            if y == 0:
-                err = E.DIV_ZERO
+            if y == 0 or (y == -1 and x == I32_MIN):
+                err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
-            if y == -1 and x == (I32_MIN if (o == op.DIV_I32 or o == op.MOD_I32) else I64_MIN):
-                err = E.OVERFLOW
+            regs[base + a] = _div_trunc(x, y)
+        elif o == op.MOD_I32:
+            x = regs[base + b]
+            y = regs[base + c]
+            if y == 0 or (y == -1 and x == I32_MIN):
+                err = E.DIV_ZERO if y == 0 else E.OVERFLOW
+                break
+            regs[base + a] = x - _div_trunc(x, y) * y
+        elif o == op.DIV_I64 or o == op.MOD_I64:
+            x = regs[base + b]
+            y = regs[base + c]
+            if y == 0 or (y == -1 and x == I64_MIN):
+                err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
             q = _div_trunc(x, y)
-            if o == op.DIV_I32 or o == op.DIV_I64:
-                regs[base + a] = q
-            else:
-                regs[base + a] = x - q * y
+            regs[base + a] = q if o == op.DIV_I64 else x - q * y
         elif o == op.CALL:
             nb = base + a
             if depth >= frames.shape[0]:
@@ -831,11 +867,18 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = P.YIELD
                 break
             continue
-        elif o == op.RET or o == op.RET0:
+        elif o == op.RET:
             if depth == 0:
                 break                       # main returned: program done
-            if o == op.RET:
-                regs[base] = regs[base + a]
+            regs[base] = regs[base + a]
+            depth -= 1
+            pc = frames[depth, 0]
+            base = frames[depth, 1]
+            fn = frames[depth, 2]
+            continue
+        elif o == op.RET0:
+            if depth == 0:
+                break
             depth -= 1
             pc = frames[depth, 0]
             base = frames[depth, 1]
@@ -1044,22 +1087,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             state[P.S_NSLOTS] = soff + c + 1
             state[P.S_ALLOC] += 8 * (c + 1) + P.OBJ_COST
             regs[base + a] = new_object(hobj, state, P.HK_FN, soff, c + 1)
-        elif o == op.ARR_GET or o == op.ARR_SET:
-            h = regs[base + b] if o == op.ARR_GET else regs[base + a]
-            if not _is_array(hobj, state, h):
-                err = E.BAD_VALUE
-                break
-            i = regs[base + c] if o == op.ARR_GET else regs[base + b]
-            if i < 0:
-                err = E.INDEX_NEGATIVE
-                break
-            if i >= hobj[h, P.H_LEN]:
-                err = E.INDEX_RANGE
-                break
-            if o == op.ARR_GET:
-                regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
-            else:
-                hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
         elif o == op.ARR_LEN:
             h = regs[base + b]
             if not _is_array(hobj, state, h):
