@@ -25,37 +25,51 @@ import numpy as np
 from . import protocol as P
 
 
-def _slide(ranges_start: np.ndarray, ranges_len: np.ndarray):
-    """Gather indices that pack the given disjoint, sorted ranges from 0."""
-    total = int(ranges_len.sum())
-    new_start = np.zeros(len(ranges_start), dtype=np.int64)
-    if len(ranges_start) > 1:
-        np.cumsum(ranges_len[:-1], out=new_start[1:])
-    src = np.repeat(ranges_start - new_start, ranges_len) + np.arange(total, dtype=np.int64)
-    return new_start, src, total
+def _pack(arena: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Move the disjoint, sorted ranges (starts, lengths) of `arena` down so that
+    they are packed from 0, in order; returns their new starts.  Few ranges are
+    moved with slice copies (memmove); many with one vectorised gather."""
+    new_start = np.zeros(len(starts), dtype=np.int64)
+    if len(starts) > 1:
+        np.cumsum(lengths[:-1], out=new_start[1:])
+    if len(starts) <= 4096:
+        for old, new, n in zip(starts.tolist(), new_start.tolist(), lengths.tolist()):
+            if old != new:
+                arena[new:new + n] = arena[old:old + n]     # new <= old: safe overlap
+    else:
+        total = int(lengths.sum())
+        src = np.repeat(starts - new_start, lengths) + np.arange(total, dtype=np.int64)
+        arena[:total] = arena[src]
+    return new_start
 
 
-def _compact_bytes(machine, live_str: np.ndarray) -> int:
+def _compact_bytes(machine, live_str: np.ndarray, live_regions: np.ndarray) -> int:
+    """Pack the byte arena.  Live strings may share bytes and live growable
+    regions keep their whole capacity, so the byte ranges are merged into
+    intervals first and every offset is moved with its interval."""
     hobj = machine.hobj
-    rows = np.nonzero(live_str)[0]
-    off = hobj[rows, P.H_OFF]
-    end = off + hobj[rows, P.H_LEN]
-    order = np.argsort(off, kind="stable")
-    rows, off, end = rows[order], off[order], end[order]
+    srows = np.nonzero(live_str)[0]
+    rrows = np.nonzero(live_regions)[0]
+    rows = np.concatenate((srows, rrows))
     if len(rows) == 0:
         return 0
-    # Merge overlapping/shared ranges into intervals.
+    off = hobj[rows, P.H_OFF]
+    end = np.concatenate((off[:len(srows)] + hobj[srows, P.H_LEN], hobj[rrows, P.H_AUX]))
+    order = np.argsort(off, kind="stable")
+    rows, off, end = rows[order], off[order], end[order]
     run_end = np.maximum.accumulate(end)
     starts_here = np.ones(len(rows), dtype=bool)
     starts_here[1:] = off[1:] >= run_end[:-1]
     first = np.nonzero(starts_here)[0]
     iv_start = off[first]
     iv_end = np.maximum.reduceat(end, first)
-    iv_of_row = np.cumsum(starts_here) - 1
-    new_start, src, total = _slide(iv_start, iv_end - iv_start)
-    machine.hbytes[:total] = machine.hbytes[src]
-    hobj[rows, P.H_OFF] = new_start[iv_of_row] + (off - iv_start[iv_of_row])
-    return total
+    new_start = _pack(machine.hbytes, iv_start, iv_end - iv_start)
+    shift = (new_start - iv_start)[np.cumsum(starts_here) - 1]
+    hobj[rows, P.H_OFF] += shift
+    is_region = hobj[rows, P.H_KIND] == P.HK_SREGION
+    hobj[rows[is_region], P.H_LEN] += shift[is_region]       # used end
+    hobj[rows[is_region], P.H_AUX] += shift[is_region]       # capacity end
+    return int((iv_end - iv_start).sum())
 
 
 def _compact_slots(machine, live_slots: np.ndarray) -> int:
@@ -68,10 +82,8 @@ def _compact_slots(machine, live_slots: np.ndarray) -> int:
     rows, off = rows[order], off[order]
     # a record's H_AUX is its handle mask; its size is its length
     cap = np.where(hobj[rows, P.H_KIND] == P.HK_REC, hobj[rows, P.H_LEN], hobj[rows, P.H_AUX])
-    new_start, src, total = _slide(off, cap)
-    machine.hslots[:total] = machine.hslots[src]
-    hobj[rows, P.H_OFF] = new_start
-    return total
+    hobj[rows, P.H_OFF] = _pack(machine.hslots, off, cap)
+    return int(cap.sum())
 
 
 def sweep_and_compact(machine) -> None:
@@ -83,12 +95,10 @@ def sweep_and_compact(machine) -> None:
     live[:int(st[P.S_NPERM])] = True
     live &= kind != P.HK_FREE
 
-    # Growable string regions are dissolved: their slack is dropped by the
-    # compaction, and strings forget them (the next append copies once).
-    live &= kind != P.HK_SREGION
-    strings = live & (kind == P.HK_STR)
-    hobj[:n, P.H_AUX][strings] = -1
-    st[P.S_NBYTES] = _compact_bytes(machine, strings)
+    # A live string keeps its growable region alive (the VM marks it), so an
+    # append after a collection still lands in place.
+    st[P.S_NBYTES] = _compact_bytes(machine, live & (kind == P.HK_STR),
+                                    live & (kind == P.HK_SREGION))
     slot_kinds = ((kind == P.HK_FN) | (kind == P.HK_ARR) | (kind == P.HK_ARR_H)
                   | (kind == P.HK_RANGE) | (kind == P.HK_REC))
     st[P.S_NSLOTS] = _compact_slots(machine, live & slot_kinds)

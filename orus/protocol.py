@@ -74,7 +74,7 @@ HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION = range(8
 #            Several strings may share bytes (concatenation appends in place
 #            when it can, substrings point into their original; see vm.concat)
 # HK_SREGION: a growable byte region: H_OFF start, H_LEN used end, H_AUX
-#            capacity end (absolute offsets); dissolved by every collection
+#            capacity end (absolute offsets); alive while a string in it is
 # HK_FN:     slots hslots[off:off+len] = [function index, captured values...]
 # HK_ARR:    elements hslots[off:off+len], room for H_AUX; scalar elements
 # HK_ARR_H:  the same with handle elements (traced by the collector)

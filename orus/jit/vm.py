@@ -332,7 +332,10 @@ def gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, f
         h = gcstack[sp]
         k = hobj[h, P.H_KIND]
         off = hobj[h, P.H_OFF]
-        if k == P.HK_ARR_H:
+        if k == P.HK_STR:
+            if hobj[h, P.H_AUX] >= 0:           # its growable region
+                sp = _mark_push(hobj, state, gcstack, sp, hobj[h, P.H_AUX], epoch)
+        elif k == P.HK_ARR_H:
             for i in range(hobj[h, P.H_LEN]):
                 sp = _mark_push(hobj, state, gcstack, sp, hslots[off + i], epoch)
         elif k == P.HK_REC:
@@ -457,7 +460,8 @@ def concat(hobj, hbytes, state, x, y):
 
     A region is an object (HK_SREGION: H_OFF start, H_LEN used end, H_AUX
     capacity end, absolute byte offsets); a string's H_AUX names its region
-    or is -1.  The collector dissolves regions (orus/gc.py)."""
+    or is -1.  A live string keeps its region alive; the collector moves a
+    region with its whole capacity (orus/gc.py)."""
     lx = hobj[x, P.H_LEN]
     ly = hobj[y, P.H_LEN]
     ox = hobj[x, P.H_OFF]
@@ -479,7 +483,9 @@ def concat(hobj, hbytes, state, x, y):
     hbytes[top:top + lx] = hbytes[ox:ox + lx]
     hbytes[top + lx:top + lx + ly] = hbytes[oy:oy + ly]
     state[P.S_NBYTES] = top + cap
-    state[P.S_ALLOC] += cap + 2 * P.OBJ_COST
+    # count what is used, not the spare room: counting the room would make
+    # every region (re)allocation look like a collection's worth of garbage
+    state[P.S_ALLOC] += lx + ly + 2 * P.OBJ_COST
     region = new_object(hobj, state, P.HK_SREGION, top, top + lx + ly)
     hobj[region, P.H_AUX] = top + cap
     return new_string_object(hobj, state, top, lx + ly, region)
