@@ -29,7 +29,7 @@ def _as_bytes(text) -> bytes:
 
 def compile_source(text, filename: str = "<input>"):
     """Compile Orus source (str or bytes) to a verified Program."""
-    from .compiler import compile_program
+    from .modules import compile_program
     from .verify import verify
     source = _as_bytes(text)
     program = compile_program(source, filename)

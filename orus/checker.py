@@ -326,6 +326,12 @@ class Checker:
         self.module_scope = None
         self.lambda_name = None     # a lambda that initializes a variable takes its name
         self.hidden_global = None   # the last global lookup() hid (for error messages)
+        self.imports = None         # Scope of kind "imports" (orus.modules), parent of the module scope
+        self.type_names = {}        # struct/enum name -> StructType/EnumType declared in this file
+        self.imported_types = {}    # name -> StructType/EnumType brought in by `use` (orus.modules)
+        self.type_params = None     # while resolving a generic enum's payloads: its parameters
+        self.builtin_result = None  # the predeclared `Result` enum, made on first use
+        self.try_depth = 0
 
     # -- errors -----------------------------------------------------------------
     def error(self, node, message):
@@ -339,14 +345,17 @@ class Checker:
         main.ret = T.VOID
         main.body = module.body
         out.funcs.append(main)
-        scope = self.module_scope = Scope("module", None, main)
+        scope = self.module_scope = Scope("module", self.imports, main)
         main.scope = scope
         self.ctx = _Ctx(main, scope)
         main.state = "checking"
+        # Struct and enum declarations are visible in the whole file (DATA §4, §5).
+        self.hoist_types(module.body)
         # Hoist every top-level function (DECISIONS core row 13).
         for index, stmt in enumerate(module.body):
             if isinstance(stmt, ast.FnDef):
                 self.hoist(stmt, index)
+        self.hoist_methods(module.body)
         for index, stmt in enumerate(module.body):
             self.top_index = index
             module.body[index] = self.stmt(stmt, False)
@@ -430,6 +439,9 @@ class Checker:
                    "checked); declare it with `-> TYPE`" % info.name)
 
     def specialise(self, decl, key, node):
+        owner = getattr(decl, "owner", None)
+        if owner is not None and owner is not self:     # imported: specialise in its own file
+            return owner.specialise(decl, key, node)
         info = decl.specs.get(key)
         if info is None:
             saved, decl.node.info = decl.node.info, None
@@ -896,6 +908,8 @@ class Checker:
         while scope is not None:
             sym = scope.names.get(name)
             if sym is not None:
+                if scope.kind == "imports":      # another file's own Symbol
+                    return sym
                 if scope.kind == "module":
                     limit = func.global_limit
                     if limit is not None and sym.kind != "fn" and sym.decl_index >= limit:
