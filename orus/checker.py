@@ -327,11 +327,6 @@ class Checker:
         self.lambda_name = None     # a lambda that initializes a variable takes its name
         self.hidden_global = None   # the last global lookup() hid (for error messages)
         self.imports = None         # Scope of kind "imports" (orus.modules), parent of the module scope
-        self.type_names = {}        # struct/enum name -> StructType/EnumType declared in this file
-        self.imported_types = {}    # name -> StructType/EnumType brought in by `use` (orus.modules)
-        self.type_params = None     # while resolving a generic enum's payloads: its parameters
-        self.builtin_result = None  # the predeclared `Result` enum, made on first use
-        self.try_depth = 0
 
     # -- errors -----------------------------------------------------------------
     def error(self, node, message):
@@ -349,13 +344,10 @@ class Checker:
         main.scope = scope
         self.ctx = _Ctx(main, scope)
         main.state = "checking"
-        # Struct and enum declarations are visible in the whole file (DATA §4, §5).
-        self.hoist_types(module.body)
         # Hoist every top-level function (DECISIONS core row 13).
         for index, stmt in enumerate(module.body):
             if isinstance(stmt, ast.FnDef):
                 self.hoist(stmt, index)
-        self.hoist_methods(module.body)
         for index, stmt in enumerate(module.body):
             self.top_index = index
             module.body[index] = self.stmt(stmt, False)
