@@ -43,18 +43,22 @@ def _pack(arena: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndar
     return new_start
 
 
-def _compact_bytes(machine, live_str: np.ndarray, live_regions: np.ndarray) -> int:
+def _compact_bytes(machine, live_str: np.ndarray, live_regions: np.ndarray,
+                   live_byte_arrays: np.ndarray) -> int:
     """Pack the byte arena.  Live strings may share bytes and live growable
     regions keep their whole capacity, so the byte ranges are merged into
     intervals first and every offset is moved with its interval."""
     hobj = machine.hobj
     srows = np.nonzero(live_str)[0]
     rrows = np.nonzero(live_regions)[0]
-    rows = np.concatenate((srows, rrows))
+    brows = np.nonzero(live_byte_arrays)[0]
+    rows = np.concatenate((srows, rrows, brows))
     if len(rows) == 0:
         return 0
     off = hobj[rows, P.H_OFF]
-    end = np.concatenate((off[:len(srows)] + hobj[srows, P.H_LEN], hobj[rrows, P.H_AUX]))
+    end = np.concatenate((hobj[srows, P.H_OFF] + hobj[srows, P.H_LEN],   # string: its bytes
+                          hobj[rrows, P.H_AUX],                          # region: capacity end
+                          hobj[brows, P.H_OFF] + hobj[brows, P.H_AUX]))  # byte array: room
     order = np.argsort(off, kind="stable")
     rows, off, end = rows[order], off[order], end[order]
     run_end = np.maximum.accumulate(end)
@@ -98,7 +102,7 @@ def sweep_and_compact(machine) -> None:
     # A live string keeps its growable region alive (the VM marks it), so an
     # append after a collection still lands in place.
     st[P.S_NBYTES] = _compact_bytes(machine, live & (kind == P.HK_STR),
-                                    live & (kind == P.HK_SREGION))
+                                    live & (kind == P.HK_SREGION), live & (kind == P.HK_ARR_B))
     slot_kinds = ((kind == P.HK_FN) | (kind == P.HK_ARR) | (kind == P.HK_ARR_H)
                   | (kind == P.HK_RANGE) | (kind == P.HK_REC))
     st[P.S_NSLOTS] = _compact_slots(machine, live & slot_kinds)

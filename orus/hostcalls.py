@@ -239,7 +239,7 @@ def read_line(machine, prompt: bytes | None) -> bytes:
 # ------------------------------------------------------------------ dispatch
 def _sorted(machine, h: int, sort_kind: int) -> int:
     slots = machine.array_slots(h).copy()
-    handles = int(machine.hobj[h, P.H_KIND]) == P.HK_ARR_H
+    kind = int(machine.hobj[h, P.H_KIND])
     if sort_kind == SORT_I64:
         out = np.sort(slots, kind="stable")
     elif sort_kind == SORT_U64:
@@ -249,7 +249,7 @@ def _sorted(machine, h: int, sort_kind: int) -> int:
     else:
         keyed = sorted(slots.tolist(), key=machine.string_bytes)
         out = np.array(keyed, dtype=np.int64)
-    return machine.new_array(out, handles)
+    return machine.new_array(out, kind)
 
 
 def call(machine, hc: int, r: int):

@@ -173,7 +173,7 @@ STR_SLICE = _op("STR_SLICE", "r r r", "R[A] := string R[B][R[C]..R[C+1]]  (array
 # ---- arrays (DATA.md §3) ------------------------------------------------------------
 # An array is a heap object whose elements are 64-bit slots; C of ARR_NEW says
 # whether they are handles (traced by the collector) or scalars.
-ARR_NEW = _op("ARR_NEW", "r n n", "R[A] := new empty array with room for B elements; C = 1 if elements are handles")
+ARR_NEW = _op("ARR_NEW", "r n n", "R[A] := new empty array with room for B elements; C: 0 scalars, 1 handles, 2 bools (bytes)")
 ARR_PUSH = _op("ARR_PUSH", "r r -", "append R[B] to array R[A] (amortised O(1))")
 ARR_GET = _op("ARR_GET", "r r r", "R[A] := array R[B][R[C]]  (checked)")
 ARR_SET = _op("ARR_SET", "r r r", "array R[A][R[B]] := R[C]  (checked)")

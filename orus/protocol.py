@@ -69,7 +69,7 @@ MAX_HANDLERS = MAX_DEPTH + 1000
 # ---- heap objects: one row per object ----------------------------------------------
 H_KIND, H_OFF, H_LEN, H_AUX, H_MARK = range(5)
 H_COLS = 5
-HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION = range(8)
+HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION, HK_ARR_B = range(9)
 # HK_STR:    bytes hbytes[off:off+len]; H_AUX: its growable region or -1.
 #            Several strings may share bytes (concatenation appends in place
 #            when it can, substrings point into their original; see vm.concat)
@@ -78,6 +78,8 @@ HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION = range(8
 # HK_FN:     slots hslots[off:off+len] = [function index, captured values...]
 # HK_ARR:    elements hslots[off:off+len], room for H_AUX; scalar elements
 # HK_ARR_H:  the same with handle elements (traced by the collector)
+# HK_ARR_B:  an array of bool: one byte per element in hbytes[off:off+len],
+#            room for H_AUX (8x denser than slots: a sieve's flags fit in cache)
 # HK_RANGE:  slots [start, stop, step, next]
 # HK_REC:    fields hslots[off:off+len]; H_AUX is the handle mask (see REC_NEW),
 #            not a capacity (a record never grows)

@@ -147,30 +147,36 @@ class Machine:
     def run(self) -> None:
         """Run to completion; raises OrusRuntimeError after flushing output."""
         try:
-            while True:
-                status = self.vm(*vm_args(self))     # the arrays of orus/jit/abi.py
-                if status == P.DONE:
-                    return
-                if status == P.FLUSH:
-                    self._flush_records()
-                elif status == P.GROW_REGS:
-                    self.regs = _grow(self.regs, int(self.state[P.S_NEED]) + 64)
-                elif status == P.GROW_HEAP:
-                    self._grow_heap(*(int(x) for x in self.state[P.S_NEED:P.S_NEED3 + 1]))
-                elif status == P.HOST:
-                    self._host_call()
-                elif status == P.GROW_STACK:
-                    self._grow_stack()
-                elif status == P.GC:
-                    gc.sweep_and_compact(self)
-                elif status == P.YIELD:
-                    pass                 # lets Python run signal handlers (Ctrl-C)
-                elif status == P.ERROR:
-                    raise self._runtime_error()
-                else:
-                    raise RuntimeError("VM returned unknown status %d" % status)
+            self._loop()
+        except MemoryError:
+            raise self._located("out of memory", "runtime error") from None
         finally:
             self.flush()
+
+    def _loop(self) -> None:
+        """Call the VM and serve its requests until it is done."""
+        while True:
+            status = self.vm(*vm_args(self))     # the arrays of orus/jit/abi.py
+            if status == P.DONE:
+                return
+            if status == P.FLUSH:
+                self._flush_records()
+            elif status == P.GROW_REGS:
+                self.regs = _grow(self.regs, int(self.state[P.S_NEED]) + 64)
+            elif status == P.GROW_HEAP:
+                self._grow_heap(*(int(x) for x in self.state[P.S_NEED:P.S_NEED3 + 1]))
+            elif status == P.HOST:
+                self._host_call()
+            elif status == P.GROW_STACK:
+                self._grow_stack()
+            elif status == P.GC:
+                gc.sweep_and_compact(self)
+            elif status == P.YIELD:
+                pass                 # lets Python run signal handlers (Ctrl-C)
+            elif status == P.ERROR:
+                raise self._runtime_error()
+            else:
+                raise RuntimeError("VM returned unknown status %d" % status)
 
     # ------------------------------------------------------------------ output
     def _string_const(self, sid: int) -> bytes:
@@ -297,16 +303,24 @@ class Machine:
         st[P.S_ALLOC] += len(data) + P.OBJ_COST
         return self._new_row(P.HK_STR, off, len(data), -1)
 
-    def new_array(self, values: np.ndarray, handles: bool) -> int:
-        """Allocate an array whose elements are the int64 `values`."""
+    def new_array(self, values: np.ndarray, kind: int) -> int:
+        """Allocate an array of object kind `kind` (HK_ARR, HK_ARR_H or
+        HK_ARR_B) whose elements are the int64 `values`."""
         st = self.state
         n = len(values)
-        self._room(0, n)
-        off = int(st[P.S_NSLOTS])
-        self.hslots[off:off + n] = values
-        st[P.S_NSLOTS] = off + n
-        st[P.S_ALLOC] += 8 * n + P.OBJ_COST
-        return self._new_row(P.HK_ARR_H if handles else P.HK_ARR, off, n, n)
+        if kind == P.HK_ARR_B:
+            self._room(n, 0)
+            off = int(st[P.S_NBYTES])
+            self.hbytes[off:off + n] = values.astype(np.uint8)
+            st[P.S_NBYTES] = off + n
+            st[P.S_ALLOC] += n + P.OBJ_COST
+        else:
+            self._room(0, n)
+            off = int(st[P.S_NSLOTS])
+            self.hslots[off:off + n] = values
+            st[P.S_NSLOTS] = off + n
+            st[P.S_ALLOC] += 8 * n + P.OBJ_COST
+        return self._new_row(kind, off, n, n)
 
     def string_bytes(self, h: int) -> bytes:
         self.check_handle(h, (P.HK_STR,))
@@ -314,9 +328,12 @@ class Machine:
         return self.hbytes[off:off + n].tobytes()
 
     def array_slots(self, h: int) -> np.ndarray:
-        """The elements of array h (a view: copy before the heap can change)."""
-        self.check_handle(h, (P.HK_ARR, P.HK_ARR_H))
+        """The elements of array h as int64 (a view for slot arrays: copy it
+        before the heap can change; a fresh array for byte arrays)."""
+        self.check_handle(h, (P.HK_ARR, P.HK_ARR_H, P.HK_ARR_B))
         off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
+        if self.hobj[h, P.H_KIND] == P.HK_ARR_B:
+            return self.hbytes[off:off + n].astype(np.int64)
         return self.hslots[off:off + n]
 
     def check_handle(self, h: int, kinds) -> None:

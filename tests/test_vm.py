@@ -597,3 +597,43 @@ def test_orus_program_allocating_100x_its_live_data_stays_bounded(vm):
     assert getattr(machine, "collections", 0) >= 2
     heap_bytes = machine.hbytes.nbytes + machine.hslots.nbytes + machine.hobj.nbytes
     assert heap_bytes < 48 << 20, heap_bytes
+
+
+def test_bool_arrays_are_bytes_and_behave_like_slot_arrays(vm):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.ARR_NEW, 1, 0, 2)                  # [] of bool
+    for v in (1, 0, 1):
+        b.emit(op.LOADI, 2, v)
+        b.emit(op.ARR_PUSH, 1, 2)                # grows in the byte arena
+    b.emit(op.LOADI, 3, 1000)
+    b.emit(op.ARR_REPEAT, 4, 1, 3)               # 3000 bools
+    b.emit(op.LOADI, 5, 2999)
+    b.emit(op.LOADI, 2, 0)
+    b.emit(op.ARR_SET, 4, 5, 2)                  # last := false
+    b.emit(op.ARR_GET, 6, 4, 5)
+    b.emit(op.LOADI, 5, 2997)
+    b.emit(op.ARR_GET, 7, 4, 5)                  # true (index 2997 = 3 * 999)
+    b.emit(op.LOADI, 8, 1)
+    b.emit(op.LOADI, 9, 2)
+    b.emit(op.ARR_SLICE, 10, 1, 8)               # [false, true]
+    b.emit(op.ARR_POP, 11, 1)                    # true
+    b.emit(op.ARR_LEN, 12, 4)
+    b.emit(op.HALT)
+    b.end_function(m, 16)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    assert int(machine.hobj[int(machine.regs[4]), P.H_KIND]) == P.HK_ARR_B
+    assert (int(machine.regs[6]), int(machine.regs[7])) == (0, 1)
+    assert machine.array_slots(int(machine.regs[10])).tolist() == [0, 1]
+    assert int(machine.regs[11]) == 1 and int(machine.regs[12]) == 3000
+    assert machine.array_slots(int(machine.regs[1])).tolist() == [1, 0]
+    from orus import gc
+    gc_before = machine.array_slots(int(machine.regs[4])).copy()
+    # a collection keeps live byte arrays intact (mark from registers, then compact)
+    from orus.jit.vm import gc_mark
+    gc_mark(machine.hobj, machine.hslots, machine.state, machine.regs, machine.frames,
+            machine.program.funcs, machine.program.regkinds, machine.gcstack, 0, 0, 0)
+    gc.sweep_and_compact(machine)
+    assert np.array_equal(machine.array_slots(int(machine.regs[4])), gc_before)

@@ -373,7 +373,7 @@ def _is_array(hobj, state, h):
     if h < 0 or h >= state[P.S_NOBJ]:
         return False
     k = hobj[h, P.H_KIND]
-    return k == P.HK_ARR or k == P.HK_ARR_H
+    return k == P.HK_ARR or k == P.HK_ARR_H or k == P.HK_ARR_B
 
 
 @njit(cache=True)
@@ -399,6 +399,31 @@ def array_reserve(hobj, hslots, state, h, need):
         state[P.S_NSLOTS] = top + newcap
     hobj[h, P.H_AUX] = newcap
     state[P.S_ALLOC] += 8 * (newcap - cap)
+    return 0
+
+
+@njit(cache=True)
+def byte_array_reserve(hobj, hbytes, state, h, need):
+    """array_reserve for a byte-element array (HK_ARR_B, storage in hbytes)."""
+    cap = hobj[h, P.H_AUX]
+    if need <= cap:
+        return 0
+    newcap = max(need, 2 * cap, 16)
+    off = hobj[h, P.H_OFF]
+    top = state[P.S_NBYTES]
+    if off + cap == top:
+        if top + (newcap - cap) > hbytes.shape[0]:
+            return newcap - cap
+        state[P.S_NBYTES] = top + (newcap - cap)
+    else:
+        if top + newcap > hbytes.shape[0]:
+            return newcap
+        n = hobj[h, P.H_LEN]
+        hbytes[top:top + n] = hbytes[off:off + n]
+        hobj[h, P.H_OFF] = top
+        state[P.S_NBYTES] = top + newcap
+    hobj[h, P.H_AUX] = newcap
+    state[P.S_ALLOC] += newcap - cap
     return 0
 
 
@@ -771,14 +796,20 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
                 err = _index_error(hobj, state, h, i)
                 break
-            regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
+            if hobj[h, P.H_KIND] == P.HK_ARR_B:
+                regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
+            else:
+                regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
         elif o == op.ARR_SET:
             h = regs[base + a]
             i = regs[base + b]
             if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
                 err = _index_error(hobj, state, h, i)
                 break
-            hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
+            if hobj[h, P.H_KIND] == P.HK_ARR_B:
+                hbytes[hobj[h, P.H_OFF] + i] = np.uint8(regs[base + c])
+            else:
+                hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
         elif o == op.GETG:
             regs[base + a] = regs[b]
         elif o == op.LOADK:
@@ -1105,13 +1136,21 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.BAD_VALUE
                 break
             n = hobj[h, P.H_LEN]
-            more = array_reserve(hobj, hslots, state, h, n + 1)
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            if is_bytes:
+                more = byte_array_reserve(hobj, hbytes, state, h, n + 1)
+            else:
+                more = array_reserve(hobj, hslots, state, h, n + 1)
             if more > 0:
-                rc = heap_room(hobj, hbytes, hslots, state, 0, more)
+                rc = heap_room(hobj, hbytes, hslots, state, more if is_bytes else 0,
+                               0 if is_bytes else more)
                 status = out_of_room(ROOM_GROW if rc == ROOM_OK else rc, hobj, hslots, state,
                                      regs, frames, funcs, regkinds, gcstack, base, fn, depth)
                 break
-            hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
+            if is_bytes:
+                hbytes[hobj[h, P.H_OFF] + n] = np.uint8(regs[base + b])
+            else:
+                hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
             hobj[h, P.H_LEN] = n + 1
         elif o == op.ARR_POP:
             h = regs[base + b]
@@ -1122,18 +1161,30 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if n == 0:
                 err = E.POP_EMPTY
                 break
-            regs[base + a] = hslots[hobj[h, P.H_OFF] + n - 1]
+            if hobj[h, P.H_KIND] == P.HK_ARR_B:
+                regs[base + a] = hbytes[hobj[h, P.H_OFF] + n - 1]
+            else:
+                regs[base + a] = hslots[hobj[h, P.H_OFF] + n - 1]
             hobj[h, P.H_LEN] = n - 1
         elif o == op.ARR_NEW:
-            rc = heap_room(hobj, hbytes, hslots, state, 0, b)
+            if c == 2:                          # byte elements (bool), in hbytes
+                rc = heap_room(hobj, hbytes, hslots, state, b, 0)
+            else:
+                rc = heap_room(hobj, hbytes, hslots, state, 0, b)
             if rc != ROOM_OK:
                 status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
                                      gcstack, base, fn, depth)
                 break
-            soff = state[P.S_NSLOTS]
-            state[P.S_NSLOTS] = soff + b
-            state[P.S_ALLOC] += 8 * b + P.OBJ_COST
-            h = new_object(hobj, state, P.HK_ARR_H if c != 0 else P.HK_ARR, soff, 0)
+            if c == 2:
+                soff = state[P.S_NBYTES]
+                state[P.S_NBYTES] = soff + b
+                state[P.S_ALLOC] += b + P.OBJ_COST
+                h = new_object(hobj, state, P.HK_ARR_B, soff, 0)
+            else:
+                soff = state[P.S_NSLOTS]
+                state[P.S_NSLOTS] = soff + b
+                state[P.S_ALLOC] += 8 * b + P.OBJ_COST
+                h = new_object(hobj, state, P.HK_ARR_H if c != 0 else P.HK_ARR, soff, 0)
             hobj[h, P.H_AUX] = b
             regs[base + a] = h
         elif o == op.ARR_SLICE or o == op.ARR_REPEAT:
@@ -1154,20 +1205,32 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     break
                 first = 0
                 count = n * times
-            rc = heap_room(hobj, hbytes, hslots, state, 0, count)
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            rc = heap_room(hobj, hbytes, hslots, state, count if is_bytes else 0,
+                           0 if is_bytes else count)
             if rc != ROOM_OK:
                 status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
                                      gcstack, base, fn, depth)
                 break
-            soff = state[P.S_NSLOTS]
             src = hobj[h, P.H_OFF]
-            if o == op.ARR_SLICE:
-                hslots[soff:soff + count] = hslots[src + first:src + first + count]
+            if is_bytes:
+                soff = state[P.S_NBYTES]
+                if o == op.ARR_SLICE:
+                    hbytes[soff:soff + count] = hbytes[src + first:src + first + count]
+                else:
+                    for k in range(count // n if n > 0 else 0):
+                        hbytes[soff + k * n:soff + (k + 1) * n] = hbytes[src:src + n]
+                state[P.S_NBYTES] = soff + count
+                state[P.S_ALLOC] += count + P.OBJ_COST
             else:
-                for k in range(count // n if n > 0 else 0):
-                    hslots[soff + k * n:soff + (k + 1) * n] = hslots[src:src + n]
-            state[P.S_NSLOTS] = soff + count
-            state[P.S_ALLOC] += 8 * count + P.OBJ_COST
+                soff = state[P.S_NSLOTS]
+                if o == op.ARR_SLICE:
+                    hslots[soff:soff + count] = hslots[src + first:src + first + count]
+                else:
+                    for k in range(count // n if n > 0 else 0):
+                        hslots[soff + k * n:soff + (k + 1) * n] = hslots[src:src + n]
+                state[P.S_NSLOTS] = soff + count
+                state[P.S_ALLOC] += 8 * count + P.OBJ_COST
             regs[base + a] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
         elif o == op.STR_LEN:
             h = regs[base + b]
