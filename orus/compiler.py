@@ -569,8 +569,12 @@ class Compiler:
 
     @staticmethod
     def handle_elems(ty):
-        """ARR_NEW's C: 1 if the elements of array type `ty` are heap handles."""
-        return 1 if T.resolve(ty.elem, T.I32).category == T.CAT_HANDLE else 0
+        """ARR_NEW's C: 1 if the elements of array type `ty` are heap handles,
+        2 if they are bools (stored one byte each), else 0."""
+        elem = T.resolve(ty.elem, T.I32)
+        if elem.category == T.CAT_HANDLE:
+            return 1
+        return 2 if elem.is_bool else 0
 
     @staticmethod
     def arith_op(ty, op):
