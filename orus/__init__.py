@@ -112,7 +112,11 @@ def run_source(text, filename: str = "<input>", stdin: bytes = b"") -> RunResult
         error, status = exc, EXIT_COMPILE
     except OrusRuntimeError as exc:
         error, status = exc, EXIT_RUNTIME
-    stderr = render(error, source) if error is not None else ""
+    if error is not None:
+        from .modules import source_for
+        stderr = render(error, source_for(error, source))
+    else:
+        stderr = ""
     return RunResult(out.getvalue(), status, error, stderr)
 
 

@@ -60,7 +60,8 @@ def _read_source(path: str) -> bytes:
 
 def _report(err: OrusError, source: bytes | None) -> int:
     from .diagnostics import render
-    text = render(err, source, color=sys.stderr.isatty())
+    from .modules import source_for
+    text = render(err, source_for(err, source), color=sys.stderr.isatty())
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
     sys.stderr.flush()
     return EXIT_COMPILE if isinstance(err, CompileError) else EXIT_RUNTIME

@@ -633,6 +633,10 @@ def verify_record(rec, source: bytes, filename: str):
     return sources
 
 
+def forget_sources() -> None:
+    _SOURCES.clear()
+
+
 def source_for(err, main_source):
     """The text of the file an error happened in (for the error display)."""
     filename = getattr(err, "filename", None)

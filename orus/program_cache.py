@@ -4,11 +4,23 @@ A program is saved as cache/bytecode/<key>.orusbc, where key = sha256 of the
 source bytes and of the compiler's own sources (so editing the compiler
 invalidates every saved program).  A file that cannot be loaded or fails the
 verifier is ignored and rebuilt, never trusted.
+
+A program with modules (its main source has `use` lines, so this depends on the
+source alone) is saved differently: <key>.deps (JSON, orus.modules.record)
+lists the file every `use` resolved to and each module file's sha256, and the
+bytecode is <key2>.orusbc with key2 = sha256 of key and that list.  Loading
+re-resolves every `use` in the current environment and re-hashes every module
+file (orus.modules.verify_record); any difference means "not saved", so
+editing, adding or removing a module file invalidates the importer's bytecode.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 from . import bytecode, verify
@@ -18,7 +30,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Every file whose content decides what bytecode a source compiles to.
 COMPILER_SOURCES = ("ast.py", "lexer.py", "parser.py", "types.py", "checker.py",
-                    "compiler.py", "bytecode.py", "opcodes.py")
+                    "compiler.py", "bytecode.py", "opcodes.py", "modules.py")
 
 _compiler_version = None
 
@@ -40,9 +52,43 @@ def key_for(source: bytes) -> str:
     return hashlib.sha256(compiler_version().encode() + b"\0" + source).hexdigest()
 
 
+def _modules_key(key: str, rec: dict) -> str:
+    text = json.dumps(rec, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((key + "\0" + text).encode("utf-8")).hexdigest()
+
+
+def _load_with_modules(folder: Path, index: Path, source: bytes, filename: str):
+    from . import modules
+    try:
+        with open(index, "rb") as fh:
+            rec = json.loads(fh.read().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    sources = modules.verify_record(rec, source, filename)
+    if sources is None:
+        return None
+    program = _load_file(folder / (_modules_key(index.stem, rec) + ".orusbc"), source, filename)
+    if program is not None:
+        if len(program.files) != len(sources):
+            return None
+        program.sources = sources
+        program.modules = rec
+    return program
+
+
 def load_cached(folder: Path, source: bytes, filename: str) -> Program | None:
     """The saved, verified program for `source`, or None (missing or bad)."""
-    path = folder / (key_for(source) + ".orusbc")
+    key = key_for(source)
+    index = folder / (key + ".deps")
+    if index.exists():
+        return _load_with_modules(folder, index, source, filename)
+    loaded = sys.modules.get("orus.modules")
+    if loaded is not None:
+        loaded.forget_sources()
+    return _load_file(folder / (key + ".orusbc"), source, filename)
+
+
+def _load_file(path: Path, source: bytes, filename: str) -> Program | None:
     if not path.exists():
         return None
     try:
@@ -58,7 +104,25 @@ def load_cached(folder: Path, source: bytes, filename: str) -> Program | None:
 
 
 def save_cached(folder: Path, program: Program, source: bytes) -> None:
+    key = key_for(source)
+    rec = getattr(program, "modules", None)
     try:
-        bytecode.save(program, str(folder / (key_for(source) + ".orusbc")), compiler_version())
+        if not rec:
+            bytecode.save(program, str(folder / (key + ".orusbc")), compiler_version())
+            return
+        # bytecode first, then the index that leads to it (written atomically)
+        bytecode.save(program, str(folder / (_modules_key(key, rec) + ".orusbc")),
+                      compiler_version())
+        fd, tmp = tempfile.mkstemp(dir=str(folder), prefix=".tmp-", suffix=".deps")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(json.dumps(rec, sort_keys=True).encode("utf-8"))
+            os.replace(tmp, str(folder / (key + ".deps")))
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
     except OSError:
         pass          # a read-only cache only costs speed
