@@ -378,41 +378,46 @@ class _Rewriter:
 
 
 # ----------------------------------------------------------------------- checking
+_TYPE_KINDS = ("struct", "enum")
+
+
 def _export(dep, name):
-    """The Symbol (or type) that module `dep` exports as `name`."""
-    value = dep.checker.module_scope.names.get(name)
-    if value is None:
-        value = _type_export(dep.checker, name)
+    """The Symbol (value or function) or the type (struct or enum) that module
+    `dep` exports as `name`."""
+    if dep.exports.get(name) in _TYPE_KINDS:
+        value = getattr(dep.checker, "type_names", {}).get(name)
+    else:
+        value = dep.checker.module_scope.names.get(name)
     if value is None:
         raise CompileError("internal: module '%s' exports '%s' but it was not found"
                            % (dep.filename, name), dep.filename, 0, 0)
     return value
 
 
-def _type_export(checker, name):
-    """A struct or enum declared by the checked file (None if none)."""
-    for attr in ("types", "user_types", "structs", "enums"):
-        table = getattr(checker, attr, None)
-        if isinstance(table, dict) and name in table:
-            return table[name]
-    return None
-
-
 def check_unit(unit, b) -> None:
-    """Type-check one file with what it imports in scope."""
+    """Type-check one file with what it imports in scope: values and functions
+    in a Scope of kind "imports" (the exporting file's own Symbols), structs and
+    enums in ``Checker.imported_types``; qualified names as "ns.NAME"."""
     from .checker import Checker, Scope
     imports = Scope("imports", None, None)
+    types = {}
+
+    def add(local, dep, name):
+        table = types if dep.exports[name] in _TYPE_KINDS else imports.names
+        table[local] = _export(dep, name)
+
     for local, (dep, name, _) in b.names.items():
-        imports.names[local] = _export(dep, name)
+        add(local, dep, name)
     for ns, (dep, _, _) in b.spaces.items():
         for name in dep.exports:
-            imports.names["%s.%s" % (ns, name)] = _export(dep, name)
+            add("%s.%s" % (ns, name), dep, name)
     body = unit.module.body
     for i, s in enumerate(body):
         if type(s) is ast.Use:
             body[i] = ast.Pass(line=s.line, col=s.col)
     checker = Checker(unit.filename)
     checker.imports = imports
+    checker.imported_types = types
     unit.checker = checker
     unit.checked = checker.check_module(unit.module)
     for sym in checker.module_scope.symbols:
