@@ -31,8 +31,9 @@ def format_instruction(program: Program, pc: int) -> str:
     if info is None:
         return "%6d  ??? %d %d %d" % (pc, a, b, c)
     parts = [_operand(program, k, v) for k, v in zip(info.operands, (a, b, c)) if k != "-"]
-    line = int(program.lines[pc, 0])
-    return "%6d  %-10s %-28s ; line %d" % (pc, info.name, " ".join(parts), line)
+    line, f = int(program.lines[pc, 0]), int(program.lines[pc, 2])
+    where = "line %d" % line if f == 0 else "%s line %d" % (program.file_name(f), line)
+    return "%6d  %-10s %-28s ; %s" % (pc, info.name, " ".join(parts), where)
 
 
 def disassemble(program: Program) -> str:
