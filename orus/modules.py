@@ -425,6 +425,9 @@ def check_unit(unit, b) -> None:
             sym.fndecl.owner = checker      # generic functions specialise in their own file
         if sym.name in unit.exports and sym.kind != "fn":
             sym.fn_read = True              # importers read it: mark it set when assigned
+    for ty in getattr(checker, "type_names", {}).values():
+        for decl in getattr(ty, "methods", {}).values():
+            decl.owner = checker            # methods too
 
 
 def check_program(units) -> None:
