@@ -124,7 +124,8 @@ class Unit:
         self.private = set()            # other top-level names (for messages)
         self.checker = None
         self.checked = None
-        self.first_call = 0
+        self.first_call = 0             # see link()
+        self.first_return = 0
 
     @property
     def is_main(self):
@@ -502,13 +503,25 @@ def _linked_compiler_class():
 
         def read_global(self, sym, dst, node):
             owner = getattr(sym.func, "unit", None)
-            if owner is not None and owner is not self.unit and sym.straight:
+            if owner is not None and owner is not self.unit and sym.straight \
+                    and sym.decl_index < owner.first_return:
                 # another file's global: that file's top-level code has finished
                 self.emit(O.GETG, dst, sym.reg, 0, node)
                 return
             super().read_global(sym, dst, node)
 
     return LinkedCompiler
+
+
+def _contains_return(node) -> bool:
+    """Is there a `return` in `node` outside nested functions?"""
+    if isinstance(node, (list, tuple)):
+        return any(_contains_return(n) for n in node)
+    if not isinstance(node, ast.Node) or isinstance(node, (ast.FnDef, ast.Lambda)):
+        return False
+    if type(node) is ast.Return:
+        return True
+    return any(_contains_return(getattr(node, f, None)) for f in node._fields)
 
 
 def link(units):
@@ -525,8 +538,18 @@ def link(units):
         for f in u.checked.funcs:
             f.unit = u
         u.checked.main.index = 0
-        u.first_call = len(u.module.body)
-        for i, s in enumerate(u.module.body):
+        # Globals declared before the first statement that may call a function
+        # are surely set when a function reads them (Compiler.read_global); for
+        # a module, also before the first statement that may `return` (which
+        # ends its initialisation, leaving later globals unset).
+        u.first_return = len(u.module.body)
+        if not u.is_main:
+            for i, s in enumerate(u.module.body):
+                if _contains_return(s):
+                    u.first_return = i
+                    break
+        u.first_call = u.first_return
+        for i, s in enumerate(u.module.body[:u.first_return]):
             if _contains_call(s):
                 u.first_call = i
                 break

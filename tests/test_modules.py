@@ -312,6 +312,20 @@ def test_top_level_return_in_a_module_ends_only_that_module(place):
     assert (result.stdout, result.status) == ("m1\nmain\n", 0)
 
 
+def test_globals_after_a_modules_top_level_return_are_unset(place):
+    files(place, {"cwd/main.orus": 'use m\nprint(m.A, m.get_a())\nprint(m.get_b())\n',
+                  "cwd/m.orus": 'pub A: string := "a"\nif A == "a":\n    return\n'
+                                'pub B: string := "b"\npub fn get_a() -> string:\n    return A\n'
+                                'pub fn get_b() -> string:\n    return B\n'})
+    result = run("main.orus")
+    assert (result.stdout, result.status) == ("a a\n", 70)
+    assert result.error.filename == "m.orus" and result.error.line == 8
+    files(place, {"cwd/main.orus": 'use m\nprint(m.B)\n'})
+    result = run("main.orus")
+    assert (result.stdout, result.status) == ("", 70)
+    assert "before it is initialized" in result.error.message
+
+
 def test_compile_error_in_the_importer_runs_no_module_code(place):
     files(place, {"cwd/main.orus": "use noisy\nprint(dobled)\n",
                   "cwd/noisy.orus": 'print("module code ran")\n'})
