@@ -51,8 +51,16 @@ TY_ARRAY = 8      # TY_A = element type id
 TY_RANGE = 9      # a range() iterator
 TY_ANY = 10       # statically untyped (range values): an i64 at run time
 TY_ERROR = 11     # the error object of `catch e` (a record [error code, message])
-# 12 and up: structs and enums (records; see REC_NEW: TY_A = field count,
-# TY_B = handle mask), defined by the compiler of issue 6.
+# Records (REC_NEW reads TY_A = field count, TY_B = handle mask of its type C):
+TY_STRUCT = 12    # A = field count, B = mask, C = name string id; the A rows that
+                  # follow are its fields (TY_FIELD)
+TY_ENUM = 13      # A = variant count, C = name string id; each variant follows as a
+                  # TY_VARIANT row and its payload's TY_FIELD rows
+TY_VARIANT = 14   # A = field count (tag + payloads), B = mask, C = name string id
+                  # (REC_NEW of a variant value uses this row)
+TY_FIELD = 15     # A = the field's type id, C = its name string id (or -1)
+TY_DYN = 16       # a boxed `any` value: record [value, type id of value]; A = 2,
+                  # B = mask (1 if the value is a handle)
 
 ARRAYS = {
     # name: (dtype, number of dimensions, column count or None)
@@ -146,6 +154,7 @@ class ProgramBuilder:
         self._kinds: dict[int, list[int]] = {}
         self._files: list[int] = [self.const_str(filename)]
         self._types: dict[tuple, int] = {}
+        self._type_rows: list[tuple] = []
 
     # -- constants --------------------------------------------------------------
     def const_int(self, value: int) -> int:
@@ -189,7 +198,22 @@ class ProgramBuilder:
     # -- type descriptors ------------------------------------------------------
     def type_id(self, kind: int, a: int = 0, b: int = 0, c: int = 0) -> int:
         """Index of the type descriptor (kind, a, b, c), interned."""
-        return self._types.setdefault((kind, a, b, c), len(self._types))
+        key = (kind, a, b, c)
+        tid = self._types.get(key)
+        if tid is None:
+            tid = self._types[key] = len(self._type_rows)
+            self._type_rows.append(key)
+        return tid
+
+    def type_block(self, n: int) -> int:
+        """Reserve n consecutive type rows, not interned (a struct or enum and
+        its field rows); fill them with set_type.  Returns the first index."""
+        first = len(self._type_rows)
+        self._type_rows.extend([(0, 0, 0, 0)] * n)
+        return first
+
+    def set_type(self, index: int, kind: int, a: int = 0, b: int = 0, c: int = 0) -> None:
+        self._type_rows[index] = (kind, a, b, c)
 
     # -- code -----------------------------------------------------------------------
     @property
@@ -225,7 +249,6 @@ class ProgramBuilder:
             fk = self._kinds.get(f, [1] * row[FN_NREGS])
             kinds.extend(fk)
             offset += len(fk)
-        types = sorted(self._types.items(), key=lambda kv: kv[1])
         return Program(
             code=np.array(self.code, dtype=np.int32).reshape(-1, 4),
             lines=np.array(self.lines, dtype=np.int32).reshape(-1, 3),
@@ -235,7 +258,7 @@ class ProgramBuilder:
             str_offs=offs,
             funcs=np.array(self.funcs, dtype=np.int64).reshape(-1, FN_COLS),
             regkinds=np.array(kinds, dtype=np.uint8),
-            types=np.array([t for t, _ in types], dtype=np.int32).reshape(-1, 4),
+            types=np.array(self._type_rows, dtype=np.int32).reshape(-1, 4),
             files=np.array(self._files, dtype=np.int64),
             filename=self.filename,
             source=source,

@@ -37,7 +37,8 @@ from . import ast
 from . import hostcalls as H
 from . import opcodes as O
 from . import types as T
-from .bytecode import TY_ANY, TY_ARRAY, TY_FN, TY_RANGE, ProgramBuilder
+from .bytecode import (TY_ANY, TY_ARRAY, TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY_FN, TY_RANGE,
+                       TY_STRUCT, TY_VARIANT, ProgramBuilder)
 from .checker import Checked, check
 from .errors import CompileError
 
@@ -104,15 +105,22 @@ def _jump_slot(opcode):
 
 _JUMP_A = (O.JMP,)
 
+# Types whose values are records (REC_NEW), printed by the host with OUTV.
+RECORD_KINDS = ("struct", "enum", "error", "dyn")
+# `==` on these compares contents, by the host (DECISIONS data row 1); errors compare
+# by identity (DATA §7).
+DEEP_EQUAL_KINDS = ("struct", "enum", "dyn")
+
 
 class _Loop:
-    __slots__ = ("label", "breaks", "continues", "cont_pc")
+    __slots__ = ("label", "breaks", "continues", "cont_pc", "tries")
 
-    def __init__(self, label):
+    def __init__(self, label, tries=0):
         self.label = label
         self.breaks = []
         self.continues = []
         self.cont_pc = None
+        self.tries = tries          # try blocks open around the loop (D11.3)
 
 
 def _contains_call(node) -> bool:
@@ -158,6 +166,7 @@ class Compiler:
         self.info = None
         self.reg_cats = {}          # function index -> list of register categories
         self._tids = {}             # Type -> type descriptor index
+        self._variant_rows = {}     # Variant -> its TY_VARIANT row
 
     def error(self, node, message):
         raise CompileError(message, self.filename, getattr(node, "line", 0),
@@ -246,6 +255,7 @@ class Compiler:
         b.begin_function(info.index)
         if info.is_main:
             self.alloc_scope(info.scope)
+        self.try_depth = 0          # try blocks open at this point of the function
         else:
             for i, sym in enumerate(info.params):
                 sym.reg = i
@@ -439,7 +449,7 @@ class Compiler:
                 return
             self.emit(ARITH[e.ty][op], dst, rb, rc, e)
             return
-        if e.left.ty.is_array:
+        if e.left.ty.is_array or e.left.ty.kind in DEEP_EQUAL_KINDS:
             self.array_equal(e, dst)
             return
         self.compare(e, dst)
@@ -520,7 +530,9 @@ class Compiler:
         mark = self.free
         r = self.exp_to_reg(e.expr)
         self.free = mark
-        if target is T.STRING:
+        if src is T.ERROR:              # an error's message (DECISIONS data row 11)
+            self.emit(O.REC_GET, dst, r, 1, e)
+        elif target is T.STRING:
             self.emit(O.TOSTR, dst, r, OUT_KIND[src], e)
         else:
             self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[src], CONV_CODE[target]), e)
@@ -566,6 +578,8 @@ class Compiler:
                 tid = b.type_id(OUT_KIND[ty])       # scalar kinds equal the OUT_* codes
             self._tids[ty] = tid
         return tid
+            elif ty.kind in RECORD_KINDS:
+                return self.record_type_id(ty)
 
     @staticmethod
     def handle_elems(ty):
@@ -660,11 +674,22 @@ class Compiler:
         self.emit(O.LOADS, dst, self.b.const_str(T.resolve(arg.ty).name), 0, e)
 
     def bi_istype(self, e, dst):
+        if arg.ty in (T.ERROR, T.DYN):
+            self.dynamic_typeof(arg, dst, e)
+            return
         arg, name = e.args
         self.evaluate_for_effect(arg)
         tname = T.resolve(arg.ty).name.encode()
         if type(name) is ast.StrLit:
             self.emit(O.LOADI, dst, 1 if name.value == tname else 0, 0, e)
+        if arg.ty in (T.ERROR, T.DYN):
+            mark = self.free
+            t = self.alloc(T.CAT_HANDLE)
+            self.dynamic_typeof(arg, t, e)
+            rn = self.exp_to_reg(name)
+            self.free = mark
+            self.emit(O.EQ_S, dst, t, rn, e)
+            return
             return
         mark = self.free
         rn = self.exp_to_reg(name)
@@ -895,7 +920,7 @@ class Compiler:
         regs = [self.exp_to_reg(a) for a in values]
         for r, a in zip(regs, values):
             ty = a.ty
-            if ty.is_array or ty is T.RANGE:
+            if ty.is_array or ty is T.RANGE or ty.kind in RECORD_KINDS:
                 self.emit(O.OUTV, r, self.type_id(ty), 0, a)
                 continue
             kind = O.OUT_FN if ty.is_fn else OUT_KIND[ty]
@@ -927,6 +952,9 @@ class Compiler:
         sym = s.target.sym
         if s.op == "=":
             self.store(sym, s.value, s, s.decl is not None)
+            return
+        if type(s.target) is ast.Member:
+            self.assign_field(s)
             return
         opcode = self.arith_op(sym.ty, s.op[0])
         mark = self.free
@@ -1013,7 +1041,7 @@ class Compiler:
     def s_While(self, s):
         for sym in self.checked.while_decls.get(id(s), ()):
             self.zero(sym, s)
-        loop = _Loop(s.label)
+        loop = _Loop(s.label, self.try_depth)
         top = self.b.pc
         loop.cont_pc = top
         mark = self.free
@@ -1046,7 +1074,7 @@ class Compiler:
             flags |= O.FOR_32
         prep = self.emit(O.FORPREP, a, 0, flags, s)
         body_start = self.b.pc
-        loop = _Loop(s.label)
+        loop = _Loop(s.label, self.try_depth)
         self.loops.append(loop)
         scope = self.checked.scopes.get(id(s.body))
         self.free = a + 4
@@ -1068,7 +1096,7 @@ class Compiler:
         ty = it.ty
         sym = s.sym
         mark = self.free
-        loop = _Loop(s.label)
+        loop = _Loop(s.label, self.try_depth)
         scope = self.checked.scopes.get(id(s.body))
         if ty.is_array or ty.is_string:
             string = ty.is_string
@@ -1131,14 +1159,22 @@ class Compiler:
         raise AssertionError("unknown label after checking")
 
     def s_Break(self, s):
-        self.find_loop(s.label).breaks.append(self.emit(O.JMP, 0, 0, 0, s))
+        loop = self.find_loop(s.label)
+        self.leave_tries(self.try_depth - loop.tries, s)
+        loop.breaks.append(self.emit(O.JMP, 0, 0, 0, s))
 
     def s_Continue(self, s):
+    def leave_tries(self, n, node):
+        """Leaving n try blocks by a jump: each one's handler goes (D11.3)."""
+        for _ in range(n):
+            self.emit(O.TRY_END, 0, 0, 0, node)
+
         loop = self.find_loop(s.label)
         if loop.cont_pc is not None:
             self.emit(O.JMP, loop.cont_pc, 0, 0, s)
         else:
             loop.continues.append(self.emit(O.JMP, 0, 0, 0, s))
+        self.leave_tries(self.try_depth - loop.tries, s)
 
     def s_Return(self, s):
         mark = self.free
@@ -1156,9 +1192,11 @@ class Compiler:
         else:
             r = self.exp_to_reg(s.value)
             self.emit(O.RET, r, 0, 0, s)
+            self.leave_tries(self.try_depth, s)
         self.free = mark
 
     def s_FnDef(self, s):
+            self.leave_tries(self.try_depth, s)
         info = s.info
         if not hasattr(info, "captures"):
             return                      # a top-level function: no code here
@@ -1169,6 +1207,243 @@ class Compiler:
 def compile_checked(checked: Checked, filename="<input>", source=b""):
     return Compiler(checked, filename).compile(source)
 
+
+    # -- records: structs, enums, errors, `any` boxes (DATA §4, §5, §7) ------------------------
+    @staticmethod
+    def handle_mask(cats):
+        """REC_NEW's handle mask for fields of these register categories (bit i:
+        field i may hold a handle; bit 31: every field from 31 on is scanned)."""
+        mask = 0
+        for i, c in enumerate(cats):
+            if c == T.CAT_HANDLE:
+                mask |= 1 << min(i, 31)
+        return mask - (1 << 32) if mask >= 1 << 31 else mask     # stored as int32
+
+    def record_type_id(self, ty):
+        """Type rows of a struct (its row, then a TY_FIELD row per field), an
+        enum (its row, then per variant a TY_VARIANT row and its payload's
+        TY_FIELD rows), the error object or a boxed `any` value."""
+        b = self.b
+        if ty is T.ERROR:
+            tid = self._tids[ty] = b.type_id(TY_ERROR)
+            return tid
+        if ty is T.DYN:
+            tid = self._tids[ty] = b.type_id(TY_DYN, 2, 1)
+            return tid
+        if ty.kind == "struct":
+            n = len(ty.fields)
+            tid = self._tids[ty] = b.type_block(1 + n)
+            b.set_type(tid, TY_STRUCT, n, self.handle_mask([t.category for t in ty.ftypes]),
+                       b.const_str(ty.name))
+            for i, (name, ft) in enumerate(zip(ty.fields, ty.ftypes)):
+                b.set_type(tid + 1 + i, TY_FIELD, self.type_id(ft), 0, b.const_str(name))
+            return tid
+        variants = ty.variants
+        tid = self._tids[ty] = b.type_block(1 + sum(1 + len(v.payload) for v in variants))
+        b.set_type(tid, TY_ENUM, len(variants), 0, b.const_str(ty.name))
+        row = tid + 1
+        for v in variants:
+            cats = [T.CAT_INT] + [p.category for p in v.payload]
+            b.set_type(row, TY_VARIANT, len(cats), self.handle_mask(cats), b.const_str(v.name))
+            self._variant_rows[v] = row
+            for j, (p, pname) in enumerate(zip(v.payload, v.names)):
+                b.set_type(row + 1 + j, TY_FIELD, self.type_id(p), 0,
+                           b.const_str(pname) if pname else -1)
+            row += 1 + len(v.payload)
+        return tid
+
+    def variant_row(self, v):
+        """The TY_VARIANT row REC_NEW uses to build a value of variant `v`."""
+        row = self._variant_rows.get(v)
+        if row is None:
+            self.type_id(v.enum)
+            row = self._variant_rows[v]
+        return row
+
+    def x_StructNew(self, e, dst):
+        st = e.struct
+        mark = self.free
+        blk = self.alloc_block([t.category for t in st.ftypes]) if st.fields else 0
+        for i, v in zip(e.order, e.values):
+            self.exp_to(v, blk + i)
+        self.free = mark
+        self.emit(O.REC_NEW, dst, blk, self.type_id(st), e)
+
+    def x_EnumLit(self, e, dst):
+        v = e.variant
+        mark = self.free
+        blk = self.alloc_block([T.CAT_INT] + [p.category for p in v.payload])
+        self.emit(O.LOADI, blk, v.tag, 0, e)
+        for j, a in enumerate(e.args):
+            self.exp_to(a, blk + 1 + j)
+        self.free = mark
+        self.emit(O.REC_NEW, dst, blk, self.variant_row(v), e)
+
+    def x_Member(self, e, dst):
+        mark = self.free
+        r = self.exp_to_reg(e.obj)
+        self.free = mark
+        self.emit(O.REC_GET, dst, r, e.target, e)
+
+    def assign_field(self, s):
+        """`obj.f = v`, `obj.f op= v` (obj evaluated once)."""
+        t = s.target
+        mark = self.free
+        ro = self.exp_to_reg(t.obj)
+        if s.op == "=":
+            rv = self.exp_to_reg(s.value)
+        else:
+            rv = self.alloc(t.ty.category)
+            self.emit(O.REC_GET, rv, ro, t.target, t)
+            rc = self.exp_to_reg(s.value)
+            self.emit(self.arith_op(T.resolve(t.ty), s.op[0]), rv, rv, rc, s)
+        self.emit(O.REC_SET, ro, t.target, rv, s)
+        self.free = mark
+
+    def x_Box(self, e, dst):
+        inner = e.expr
+        ity = T.resolve(inner.ty, T.I32)
+        mark = self.free
+        blk = self.alloc_block([ity.category, T.CAT_INT])
+        self.exp_to(inner, blk)
+        self.emit(O.LOADI, blk + 1, self.type_id(ity), 0, e)
+        self.free = mark
+        box = self.b.type_id(TY_DYN, 2, 1 if ity.category == T.CAT_HANDLE else 0)
+        self.emit(O.REC_NEW, dst, blk, box, e)
+
+    def x_Unbox(self, e, dst):
+        """An `any` value used as type e.ty: its boxed type must be e.ty (else
+        the host raises the type error)."""
+        mark = self.free
+        r = self.exp_to_reg(e.expr)
+        blk = self.alloc_block([T.CAT_HANDLE, T.CAT_INT])
+        tid = self.type_id(e.ty)
+        self.emit(O.REC_GET, blk + 1, r, 1, e)
+        ok = self.emit(O.JNNEI_I, blk + 1, tid, 0, e)
+        if r != blk:
+            self.emit(O.MOVE, blk, r, 0, e)
+        self.emit(O.LOADI, blk + 1, tid, 0, e)
+        self.emit(O.HOSTCALL, blk + 1, blk, H.HC_UNBOX, e)      # raises the type error
+        self.patch_here([ok])
+        self.free = mark
+        self.emit(O.REC_GET, dst, r, 0, e)
+
+    def dynamic_typeof(self, arg, dst, node):
+        """typeof of an error ("KIND MESSAGE") or of an `any` value (its boxed type)."""
+        mark = self.free
+        blk = self.alloc_block([T.CAT_HANDLE, T.CAT_INT])
+        self.exp_to(arg, blk)
+        self.emit(O.LOADI, blk + 1, self.type_id(arg.ty), 0, node)
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, blk, H.HC_TYPEOF, node)
+
+    def s_StructDef(self, s):
+        pass
+
+    s_EnumDef = s_ImplDef = s_StructDef
+
+    # -- match (DATA §6): tag dispatch, never generic equality on enums ------------------------
+    def compile_match(self, m, body):
+        """Compile match `m`; `body(arm_plan)` compiles an arm's body.  The
+        subject is evaluated once; an enum's tag selects the arm through a jump
+        table (three or more variant arms) or a compare chain."""
+        plan = self.checked.matches[id(m)]
+        mark = self.free
+        r = self.exp_to_reg(m.subject)
+        plan.subject.reg = r
+        arms = plan.arms
+        last = len(arms) - 1
+        end_jumps = []
+
+        def arm(i, ap):
+            arm_mark = self.free
+            if ap.scope is not None:
+                self.alloc_scope(ap.scope)
+            for j, sym in ap.bindings:
+                self.emit(O.REC_GET, sym.reg, r, 1 + j, ap.node)
+            ended = body(ap)
+            self.free = arm_mark
+            if i < last and not ended:
+                end_jumps.append(self.emit(O.JMP, 0, 0, 0, ap.node))
+
+        if plan.enum is not None:
+            tag = self.alloc(T.CAT_INT)
+            self.emit(O.REC_GET, tag, r, 0, m)
+            nvar = sum(1 for ap in arms if ap.kind == "variant")
+            if nvar >= 3:
+                n = len(plan.enum.variants)
+                self.emit(O.JMPTAB, tag, n, 0, m)
+                table = [self.emit(O.JMP, 0, 0, 0, m) for _ in range(n + 1)]
+                covered = set()
+                for i, ap in enumerate(arms):
+                    if ap.kind == "variant":
+                        self.b.patch(table[ap.tag], a=self.b.pc)
+                        covered.add(ap.tag)
+                    else:                               # `_`: every other tag
+                        self.patch_here([pc for k, pc in enumerate(table) if k not in covered])
+                        covered = set(range(n + 1))
+                    arm(i, ap)
+                end_jumps += [pc for k, pc in enumerate(table) if k not in covered]
+            else:
+                for i, ap in enumerate(arms):
+                    skip = None
+                    if ap.kind == "variant":
+                        skip = self.emit(O.JNEQI_I, tag, ap.tag, 0, ap.node)
+                    arm(i, ap)
+                    if skip is not None:
+                        if i == last:
+                            end_jumps.append(skip)
+                        else:
+                            self.patch_here([skip])
+        else:
+            for i, ap in enumerate(arms):
+                misses = []
+                if ap.kind == "value":
+                    arm_mark = self.free
+                    self.jump_if(ap.cond, False, misses)
+                    self.free = arm_mark
+                arm(i, ap)
+                if i == last:
+                    end_jumps += misses
+                else:
+                    self.patch_here(misses)
+        self.patch_here(end_jumps)
+        self.free = mark
+
+    def s_MatchStmt(self, s):
+        def body(ap):
+            self.block(ap.body)
+            return self._ends_in_jump(ap.body)
+        self.compile_match(s, body)
+
+    def x_MatchExpr(self, e, dst):
+        def body(ap):
+            self.exp_to(ap.body, dst)
+            return False
+        self.compile_match(e, body)
+
+    # -- try / catch (DATA §7; D11.3) -----------------------------------------------------------
+    def s_Try(self, s):
+        """TRY_BEGIN err catch; body; TRY_END; JMP end; catch: handler; end.  Every
+        other exit from the body (break, continue, return) runs TRY_END too."""
+        mark = self.free
+        scope = self.checked.scopes.get(id(s.handler))
+        if scope is not None:
+            self.alloc_scope(scope)
+        if s.err_name is not None:
+            err = scope.names[s.err_name].reg
+        else:
+            err = self.alloc(T.CAT_HANDLE)
+        begin = self.emit(O.TRY_BEGIN, err, 0, 0, s)
+        self.try_depth += 1
+        self.scoped_block(s.body)
+        self.try_depth -= 1
+        self.emit(O.TRY_END, 0, 0, 0, s)
+        over = self.emit(O.JMP, 0, 0, 0, s)
+        self.b.patch(begin, b=self.b.pc)
+        self.block(s.handler)
+        self.patch_here([over])
+        self.free = mark
 
 def compile_module(module, filename="<input>", source=b""):
     return compile_checked(check(module, filename), filename, source)

@@ -21,6 +21,12 @@ where a function needs a type id or a kind):
     HC_EQUAL         value, value, type id                    bool: deep equality
     HC_ASSERT_EQ     label string, actual, expected,          bool true, or the runtime
                      type id of actual, type id of expected   error "assert_eq failed ..."
+    HC_TYPEOF        value, its static type id                string: typeof of an error
+                                                              ("KIND MESSAGE") or of a boxed
+                                                              `any` value (its boxed type)
+    HC_UNBOX         boxed `any` value, expected type id      the value, or the runtime
+                                                              type error when the boxed type
+                                                              differs
 
 Type ids index ``Program.types`` (see orus/bytecode.py).  Sort kinds:
 SORT_I64 (i32, i64, u32 and bool: signed order of the stored value),
@@ -39,11 +45,14 @@ HC_FLOAT_STR = 6
 HC_SORTED = 7
 HC_EQUAL = 8
 HC_ASSERT_EQ = 9
-NUM_HOSTCALLS = 10
+HC_TYPEOF = 10
+HC_UNBOX = 11
+NUM_HOSTCALLS = 12
 
 # Number of argument registers each function reads (the verifier checks B + n <= nregs).
 ARITY = {HC_INPUT: 0, HC_INPUT_PROMPT: 1, HC_INT_STR: 1, HC_INT_I64: 1, HC_INT_U64: 1,
-         HC_INT_F64: 1, HC_FLOAT_STR: 1, HC_SORTED: 2, HC_EQUAL: 3, HC_ASSERT_EQ: 5}
+         HC_INT_F64: 1, HC_FLOAT_STR: 1, HC_SORTED: 2, HC_EQUAL: 3, HC_ASSERT_EQ: 5,
+         HC_TYPEOF: 2, HC_UNBOX: 2}
 
 SORT_I64, SORT_U64, SORT_F64, SORT_STR = range(4)
 
@@ -56,8 +65,9 @@ import numpy as np
 from . import fmt
 from . import protocol as P
 from . import runtime_errors as E
-from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_ERROR, TY_F64, TY_FN, TY_I32, TY_I64,
-                       TY_KIND, TY_RANGE, TY_STR, TY_U32, TY_U64)
+from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_B, TY_BOOL, TY_C, TY_DYN, TY_ENUM, TY_ERROR,
+                       TY_F64, TY_FN, TY_I32, TY_I64, TY_KIND, TY_RANGE, TY_STR, TY_STRUCT, TY_U32,
+                       TY_U64)
 
 I32_MIN, I32_MAX = -2**31, 2**31 - 1
 
@@ -101,6 +111,20 @@ def print_text(machine, bits: int, tid: int) -> bytes:
         return b"range(%d..%d step=%d)" % (start, stop, step)
     if kind == TY_ERROR:
         return b"Error: " + error_message(machine, bits)
+    if kind == TY_STRUCT:                       # bare field values (DATA §10)
+        return b", ".join(print_text(machine, v, t)
+                          for v, (t, _) in zip(record_fields(machine, bits), struct_fields(machine, tid)))
+    if kind == TY_ENUM:
+        fields = record_fields(machine, bits)
+        vname, ptids = enum_variant(machine, tid, fields[0])
+        text = type_label(machine, tid) + b"." + vname
+        if ptids:
+            text += b"(" + b", ".join(print_text(machine, v, t)
+                                      for v, t in zip(fields[1:], ptids)) + b")"
+        return text
+    if kind == TY_DYN:
+        value, t = record_fields(machine, bits)
+        return print_text(machine, value, t)
     if kind == TY_ARRAY:
         slots = machine.array_slots(bits).copy()
         ekind, _ = _type(machine, a)
@@ -112,6 +136,101 @@ def print_text(machine, bits: int, tid: int) -> bytes:
             return ", ".join(map(str, slots.view(np.uint64).tolist())).encode()
         return b", ".join(print_text(machine, int(v), a) for v in slots)
     raise RuntimeError("cannot print type kind %d" % kind)
+
+
+# ------------------------------------------------------------------ records (DATA §4, §5)
+def record_fields(machine, h: int) -> list:
+    """The fields of record h (struct value, enum value, `any` box) as ints."""
+    machine.check_handle(h, (P.HK_REC,))
+    off, n = int(machine.hobj[h, P.H_OFF]), int(machine.hobj[h, P.H_LEN])
+    return [int(v) for v in machine.hslots[off:off + n]]
+
+
+def type_label(machine, tid: int) -> bytes:
+    """The name of a struct or enum type (row C)."""
+    return machine.program.string(int(machine.program.types[tid][TY_C]))
+
+
+def _layout_cache(machine) -> dict:
+    cache = getattr(machine, "_layouts", None)
+    if cache is None:
+        cache = machine._layouts = {}
+    return cache
+
+
+def struct_fields(machine, tid: int) -> list:
+    """[(type id, name)] of the fields of struct type tid (the TY_FIELD rows after it)."""
+    cache = _layout_cache(machine)
+    key = ("s", tid)
+    out = cache.get(key)
+    if out is None:
+        types = machine.program.types
+        n = int(types[tid][TY_A])
+        out = cache[key] = [(int(types[tid + 1 + i][TY_A]), int(types[tid + 1 + i][TY_C]))
+                            for i in range(n)]
+    return out
+
+
+def enum_variant(machine, tid: int, tag: int):
+    """(name, [payload type ids]) of variant `tag` of enum type tid."""
+    cache = _layout_cache(machine)
+    key = ("e", tid)
+    variants = cache.get(key)
+    if variants is None:
+        types, prog = machine.program.types, machine.program
+        variants = []
+        row = tid + 1
+        for _ in range(int(types[tid][TY_A])):
+            n = int(types[row][TY_A]) - 1
+            variants.append((prog.string(int(types[row][TY_C])),
+                             [int(types[row + 1 + j][TY_A]) for j in range(n)]))
+            row += 1 + n
+        cache[key] = variants
+    if not 0 <= tag < len(variants):
+        raise RuntimeError("invalid variant tag %d" % tag)
+    return variants[tag]
+
+
+_SCALAR_NAMES = {TY_I32: "i32", TY_I64: "i64", TY_U32: "u32", TY_U64: "u64", TY_F64: "f64",
+                 TY_BOOL: "bool", TY_STR: "string", TY_FN: "function", TY_ANY: "i64",
+                 TY_ARRAY: "array", TY_RANGE: "range_iterator"}
+
+
+def type_name(machine, bits: int, tid: int) -> bytes:
+    """What typeof gives for a value of static type tid (DATA §9; DECISIONS data row 1)."""
+    kind, _ = _type(machine, tid)
+    if kind in (TY_STRUCT, TY_ENUM):
+        return type_label(machine, tid)
+    if kind == TY_ERROR:
+        return error_kind(machine, bits).encode() + b" " + error_message(machine, bits)
+    if kind == TY_DYN:
+        value, t = record_fields(machine, bits)
+        return type_name(machine, value, t)
+    return _SCALAR_NAMES.get(kind, "?").encode()
+
+
+def type_spelling(machine, tid: int) -> str:
+    """A type as written in source, for messages."""
+    kind, a = _type(machine, tid)
+    if kind == TY_ARRAY:
+        return "[%s]" % type_spelling(machine, a)
+    if kind in (TY_STRUCT, TY_ENUM):
+        return type_label(machine, tid).decode("utf-8", "replace")
+    if kind == TY_DYN:
+        return "any"
+    if kind == TY_ANY:
+        return "i64"
+    if kind == TY_ERROR:
+        return "error"
+    return _SCALAR_NAMES.get(kind, "?")
+
+
+def unbox(machine, box: int, expected: int) -> int:
+    value, t = record_fields(machine, box)
+    if t != expected:
+        raise HostError("type error", "this is a `%s`, but `%s` was expected"
+                        % (type_spelling(machine, t), type_spelling(machine, expected)))
+    return value
 
 
 def error_fields(machine, h: int):
@@ -141,6 +260,20 @@ def repr_text(machine, bits: int, tid: int) -> str:
         return "[%s]" % ", ".join(repr_text(machine, int(v), a) for v in slots)
     if kind == TY_ERROR:
         return "Error(%s)" % error_message(machine, bits).decode("utf-8", "replace")
+    if kind == TY_STRUCT:                       # a struct is shown like an array
+        return "[%s]" % ", ".join(repr_text(machine, v, t) for v, (t, _) in
+                                  zip(record_fields(machine, bits), struct_fields(machine, tid)))
+    if kind == TY_ENUM:
+        fields = record_fields(machine, bits)
+        vname, ptids = enum_variant(machine, tid, fields[0])
+        text = "%s.%s" % (type_label(machine, tid).decode("utf-8", "replace"),
+                          vname.decode("utf-8", "replace"))
+        if ptids:
+            text += "(%s)" % ", ".join(repr_text(machine, v, t) for v, t in zip(fields[1:], ptids))
+        return text
+    if kind == TY_DYN:
+        value, t = record_fields(machine, bits)
+        return repr_text(machine, value, t)
     return print_text(machine, bits, tid).decode("utf-8", "replace")
 
 
@@ -163,6 +296,25 @@ def equal(machine, x: int, y: int, tid: int) -> bool:
         if ekind in (TY_I32, TY_I64, TY_U32, TY_U64, TY_BOOL, TY_ANY):
             return bool(np.array_equal(xs, ys))
         return all(equal(machine, int(p), int(q), a) for p, q in zip(xs, ys))
+    if kind == TY_STRUCT:
+        if x == y:
+            return True
+        return all(equal(machine, p, q, t) for p, q, (t, _) in
+                   zip(record_fields(machine, x), record_fields(machine, y),
+                       struct_fields(machine, tid)))
+    if kind == TY_ENUM:
+        if x == y:
+            return True
+        xs, ys = record_fields(machine, x), record_fields(machine, y)
+        if xs[0] != ys[0]:
+            return False
+        _, ptids = enum_variant(machine, tid, xs[0])
+        return all(equal(machine, p, q, t) for p, q, t in zip(xs[1:], ys[1:], ptids))
+    if kind == TY_DYN:
+        if x == y:
+            return True
+        (p, tp), (q, tq) = record_fields(machine, x), record_fields(machine, y)
+        return tp == tq and equal(machine, p, q, tp)
     if kind == TY_RANGE:
         return x == y
     return x == y
@@ -282,4 +434,8 @@ def call(machine, hc: int, r: int):
             return 1
         raise HostError("runtime error", "assert_eq failed (%s)\n  expected: %s\n  actual:   %s" % (
             label, repr_text(machine, expected, te), repr_text(machine, actual, ta)))
+    if hc == HC_TYPEOF:
+        return machine.new_string(type_name(machine, int(regs[r]), int(regs[r + 1])))
+    if hc == HC_UNBOX:
+        return unbox(machine, int(regs[r]), int(regs[r + 1]))
     raise RuntimeError("unknown host function %d" % hc)

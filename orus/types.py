@@ -225,6 +225,76 @@ class Hole(Type):
         return str(self.ref) if self.ref is not None else "unknown"
 
 
+class StructType(Type):
+    """A struct declaration (DATA §4): nominal, one object per declaration.
+
+    Field i has name ``fields[i]``, type ``ftypes[i]`` and default expression
+    ``defaults[i]`` (a checked AST node, or None).  ``methods`` maps a method
+    name to its ``checker.FnDecl``."""
+
+    __slots__ = ("fields", "ftypes", "index", "defaults", "methods", "node")
+
+    def __init__(self, name, node=None):
+        super().__init__("struct", name, 64, False, CAT_HANDLE)
+        self.fields = []
+        self.ftypes = []
+        self.index = {}
+        self.defaults = []
+        self.methods = {}
+        self.node = node
+
+    def add_field(self, name, ty, default=None):
+        self.index[name] = len(self.fields)
+        self.fields.append(name)
+        self.ftypes.append(ty)
+        self.defaults.append(default)
+
+
+class Variant:
+    """One variant of an enum: its tag (declaration order), payload types and
+    payload names (None where the declaration gave no name)."""
+
+    __slots__ = ("enum", "name", "tag", "payload", "names")
+
+    def __init__(self, enum, name, tag, payload, names):
+        self.enum = enum
+        self.name = name
+        self.tag = tag
+        self.payload = payload
+        self.names = names
+
+    def __repr__(self):
+        return "Variant(%s.%s)" % (self.enum.name, self.name)
+
+
+class EnumType(Type):
+    """An enum declaration (DATA §5).  Generic enums (``enum Maybe[T]``) are
+    erased: ``Maybe[i32]`` is ``Maybe``, and a payload typed by a parameter
+    has the dynamic type DYN (it binds as ``any``)."""
+
+    __slots__ = ("variants", "by_name", "type_params", "node")
+
+    def __init__(self, name, type_params=(), node=None):
+        super().__init__("enum", name, 64, False, CAT_HANDLE)
+        self.variants = []
+        self.by_name = {}
+        self.type_params = tuple(type_params)
+        self.node = node
+
+    def add_variant(self, name, payload, names):
+        v = Variant(self, name, len(self.variants), list(payload), list(names))
+        self.variants.append(v)
+        self.by_name[name] = v
+        return v
+
+
+# The error object of `catch e` (DATA §7): typeof is "KIND MESSAGE" (dynamic).
+ERROR = Type("error", "error", 64, False, CAT_HANDLE, "error")
+# A payload declared `any` (Result.Ok) or with a type parameter: any value at
+# run time, boxed with its type (a record [value, type id]); statically `any`.
+DYN = Type("dyn", "any", 64, False, CAT_HANDLE, "any")
+
+
 def prune(t):
     """`t` with filled holes at the top followed (one level)."""
     while t.kind == "hole" and t.ref is not None:

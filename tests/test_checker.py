@@ -131,7 +131,6 @@ def test_literal_types(src, ty):
     ("x: u32 = 0xFFFFFFFFFF", "does not fit u32"),
     ("u: u32 = 1\nx = u + -1", "does not fit u32"),
     ("n: i32 = 4\nx = n + 2.5", "f64 literal"),
-    ("x = 1 / 0", "division by zero"),
     ("x: bool = 1", "expected bool"),
     ("x: string = 1", "expected string"),
     ("x: i32 = \"s\"", "expected i32, found string"),
@@ -370,17 +369,11 @@ def test_pub_only_at_top_level():
 
 # ------------------------------------------------------------------------ data (issue 5)
 # Strings, arrays and builtins: DATA.md §2, §3, §9 with the DECISIONS data rows.
-DATA = ("strings", "arrays", "builtins")
-# Programs of those folders that also need structs, enums or try/catch (issue 6).
-NEEDS_ISSUE_6 = {"strings/byte_length", "strings/caesar", "strings/enum_tokenizer",
-                 "strings/reverse_palindrome", "strings/tokenizer", "strings/word_frequency",
-                 "arrays/bfs_routes", "arrays/slicing", "builtins/assert_eq_builtin",
-                 "builtins/input_eof", "builtins/int_float_parsing", "builtins/typeof_istype",
-                 "failing_data/string_plus_error"}
+DATA = ("strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling")
+# Modules (`use`) are compiled by orus.modules (tests/test_modules.py).
 FAILING_DATA = [p for p in corpus(["failing_data"]) if os.path.exists(p[:-5] + ".err")
-                and _id(p)[:-5] not in NEEDS_ISSUE_6 and not any(
-                    w in open(p).read() for w in ("struct ", "enum ", "match ", "try:", "use "))]
-POSITIVE_DATA = [p for p in corpus(DATA) if _id(p)[:-5] not in NEEDS_ISSUE_6]
+                and "use " not in open(p).read()]
+POSITIVE_DATA = corpus(DATA)
 
 
 @pytest.mark.skipif(not FAILING_DATA, reason="spec corpus not found")
@@ -393,18 +386,6 @@ def test_failing_data_corpus(path):
 @pytest.mark.parametrize("path", POSITIVE_DATA, ids=_id)
 def test_positive_data_corpus_compiles(path):
     test_positive_corpus_compiles(path)
-
-
-def test_issue_6_programs_fail_with_located_not_supported_errors():
-    for name in sorted(NEEDS_ISSUE_6):
-        path = os.path.join(SPEC, name + ".orus")
-        if not os.path.exists(path):
-            continue
-        with open(path, "rb") as fh:
-            src = fh.read()
-        with pytest.raises(CompileError) as info:
-            compile_program(src, path)
-        assert info.value.line >= 1 and info.value.col >= 1
 
 
 ARR = T.array_of

@@ -19,7 +19,9 @@ SPEC = ROOT.parent / "shared" / "spec" / "examples"
 OWN = Path(__file__).resolve().parent / "programs"
 
 # Folders of the spec corpus that the implementation covers so far.
-CORE_FOLDERS = ["lexical", "types", "expressions", "control_flow", "functions", "print", "failing"]
+CORE_FOLDERS = ["lexical", "types", "expressions", "control_flow", "functions", "print", "failing",
+                "strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling",
+                "failing_data"]
 
 
 def _collect():
