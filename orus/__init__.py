@@ -172,3 +172,21 @@ def _preload() -> None:
 
 
 _preload()
+
+
+# ---- notebooks (issue 8) ---------------------------------------------------------
+def run(source, inputs=None, outputs=(), **options):
+    """Run Orus code with Python values in and out (the API of the %%orus magic):
+    ``orus.run(src, inputs={"xs": array}, outputs=["ys"])`` -> CellResult with
+    ``.outputs`` (dict) and ``.stdout`` (text).  See orus/notebook.py."""
+    from .notebook import run as _run
+    return _run(source, inputs, outputs, **options)
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext orus``: registers the %%orus / %orus magics (orus/ipython.py)."""
+    from .ipython import load_ipython_extension as _load
+    _load(ipython)
+
+
+__all__ += ["run", "load_ipython_extension"]

@@ -188,6 +188,10 @@ class Compiler:
         for f in funcs:
             self.function(f)
         program = b.finish(source)
+        # Notebook API (orus/notebook.py): main's global variables, name -> (register,
+        # type); in memory only, not saved with the bytecode.
+        program.globals = {s.name: (s.reg, s.ty) for s in funcs[0].scope.symbols
+                           if s.kind in ("var", "const")}
         program.reg_cats = self.reg_cats
         return program
 

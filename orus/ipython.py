@@ -1,0 +1,102 @@
+"""IPython magics: ``%load_ext orus`` registers ``%%orus`` (a cell of Orus) and
+``%orus`` (one line of Orus).
+
+    %%orus -i xs,n -o total
+    mut total = 0.0
+    for x in xs:
+        total += x
+    print("mean of @ values: @.3f", n, total / (n as f64))
+
+``-i NAME`` passes the Python variable NAME into the cell (repeatable, or
+comma-separated: ``-i xs,n``); ``-o NAME`` stores the cell's global NAME back
+into the Python namespace after the run (numpy arrays for arrays).  Printed
+text appears as the cell's output.  Compile and runtime errors show as the
+Orus report with the caret (no Python traceback) and the kernel goes on.
+The conversions are those of ``orus.run`` (orus/notebook.py).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from . import notebook
+
+__all__ = ["OrusMagics", "load_ipython_extension", "parse_options"]
+
+_NAMES = r"[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*"
+_OPTION = re.compile(r"(-i|-o|--input|--output)(?:\s*=\s*|\s*)(%s)(?=\s|$)" % _NAMES)
+
+
+def parse_options(line: str):
+    """(inputs, outputs, rest) from a magic line: the leading -i/-o options
+    (``--`` ends them) and the text after them (the code of ``%orus``)."""
+    inputs, outputs = [], []
+    rest = line.strip()
+    while rest.startswith("-"):
+        if rest == "--" or rest.startswith("-- "):
+            rest = rest[2:].strip()
+            break
+        m = _OPTION.match(rest)
+        if m is None:
+            word = rest.split()[0]
+            if word in ("-i", "-o", "--input", "--output"):
+                raise UsageError("%s needs a variable name (e.g. %s xs or %s xs,ys)"
+                                 % (word, word, word))
+            raise UsageError("unknown option %s: %%orus takes -i NAME (input) and "
+                             "-o NAME (output)" % word)
+        names = [n.strip() for n in m.group(2).split(",")]
+        target = inputs if m.group(1) in ("-i", "--input") else outputs
+        for n in names:
+            if n not in target:
+                target.append(n)
+        rest = rest[m.end():].strip()
+    return inputs, outputs, rest
+
+
+def _echo(text: str) -> None:
+    sys.stdout.write(text)          # looked up per call: IPython swaps sys.stdout
+
+
+@magics_class
+class OrusMagics(Magics):
+    @line_cell_magic
+    def orus(self, line, cell=None):
+        """Run Orus code: ``%%orus [-i NAME[,NAME...]] [-o NAME[,NAME...]]`` with the
+        code in the cell, or ``%orus [-i ...] [-o ...] CODE`` on one line.
+
+        -i NAME  pass the Python variable NAME in (int -> i64, float -> f64, bool,
+                 str -> string, 1-D numpy int32/int64/uint32/uint64/float64/bool
+                 arrays -> [i32]/[i64]/[u32]/[u64]/[f64]/[bool]); repeatable
+        -o NAME  after the run, set the Python variable NAME to the value of the
+                 cell's global NAME (arrays come back as numpy arrays); repeatable
+        """
+        inputs, outputs, rest = parse_options(line)
+        if cell is None:
+            source = rest
+        else:
+            if rest:
+                raise UsageError("unexpected text on the %%%%orus line: %r (the code goes in "
+                                 "the cell; options are -i NAME and -o NAME)" % rest)
+            source = cell
+        ns = self.shell.user_ns
+        missing = [n for n in inputs if n not in ns]
+        if missing:
+            raise UsageError("-i: no Python variable named %s"
+                             % ", ".join("'%s'" % n for n in missing))
+        values = {n: ns[n] for n in inputs}
+        try:
+            result = notebook.run(source, values, outputs, echo=_echo)
+        finally:
+            try:
+                sys.stdout.flush()
+            except Exception:
+                pass
+        ns.update(result.outputs)
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(OrusMagics)
