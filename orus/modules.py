@@ -498,6 +498,9 @@ def _linked_compiler_class():
                     self.call(s.value)
                 else:
                     self.exp_to_reg(s.value)
+            leave_tries = getattr(self, "leave_tries", None)
+            if leave_tries is not None:             # inside try blocks: remove their handlers
+                leave_tries(self.try_depth, s)
             self.unit_returns.append(self.emit(O.JMP, 0, 0, 0, s))
             self.free = mark
 
