@@ -120,6 +120,7 @@ class Unit:
         self.module = module            # ast.Module
         self.index = index              # file index in the Program (0 = main file)
         self.deps = []                  # (ast.Use, Unit) in source order
+        self.dep_paths = []             # the path each of those `use`s resolved to
         self.exports = {}               # pub name -> "value" | "fn" | "struct" | "enum"
         self.private = set()            # other top-level names (for messages)
         self.checker = None
@@ -181,6 +182,7 @@ def load(source: bytes, filename: str, module=None) -> list:
                     "import cycle: %s" % (dep.filename, " -> ".join(u.filename for u in chain)),
                     unit.filename, use)
             unit.deps.append((use, dep))
+            unit.dep_paths.append(path)
         loading.pop()
         order.append(unit)
 
@@ -618,7 +620,8 @@ def record(units) -> dict:
             "index": u.index,
             "path": u.filename,
             "sha256": _digest(u.source),
-            "uses": [[".".join(use.path), dep.index] for use, dep in u.deps],
+            "uses": [[".".join(use.path), dep.index, path]
+                     for (use, dep), path in zip(u.deps, u.dep_paths)],
         })
     return {"files": files}
 
@@ -632,32 +635,30 @@ def verify_record(rec, source: bytes, filename: str):
         if sorted(files) != list(range(len(files))) or files[0]["sha256"] != _digest(source):
             return None
         sources = {0: source}
-        names = {0: filename}
-        keys = {0: _identity(filename)}
+        names = {i: (filename if i == 0 else str(f["path"])) for i, f in files.items()}
+        reached = {0}
         for index in sorted(files):
             f = files[index]
             if index:
-                path = f["path"]
-                if index not in names:
+                if index not in reached:
                     return None
                 try:
-                    with open(path, "rb") as fh:
+                    with open(names[index], "rb") as fh:
                         data = fh.read()
                 except OSError:
                     return None
                 if _digest(data) != f["sha256"]:
                     return None
                 sources[index] = data
-            for dotted, dep in f["uses"]:
+            for dotted, dep, recorded in f["uses"]:
+                # the same `use` lines (same content) must resolve to the same files
                 dep = int(dep)
                 path = find(dotted.split("."), names[index])
-                if path is None or dep not in files or path != files[dep]["path"]:
+                if path is None or path != recorded or dep not in files or dep == 0 \
+                        or os.path.realpath(path) != os.path.realpath(names[dep]):
                     return None
-                key = os.path.realpath(path)
-                if keys.setdefault(dep, key) != key or (dep == 0):
-                    return None
-                names[dep] = path
-        if set(names) != set(files):
+                reached.add(dep)
+        if reached != set(files):
             return None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None

@@ -107,6 +107,15 @@ def test_same_file_by_two_paths_is_one_module(place, monkeypatch):
     monkeypatch.setenv("ORUSPATH", str(place / "cwd" / "lib"))
     units = load("main.orus")
     assert names(units) == ["m.orus", "n.orus", "main.orus"]
+    assert units[1].dep_paths == [str(place / "cwd" / "lib" / "m.orus")]
+    assert units[2].dep_paths[0] == os.path.join("lib", "m.orus")
+    # the saved bytecode of such a program is found again
+    from orus import program_cache
+    folder = place / "cache"
+    folder.mkdir()
+    source = open("main.orus", "rb").read()
+    program_cache.save_cached(folder, orus.compile_source(source, "main.orus"), source)
+    assert program_cache.load_cached(folder, source, "main.orus") is not None
 
 
 def test_import_cycle_is_located_at_the_use_that_closes_it(place):
