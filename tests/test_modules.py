@@ -359,3 +359,48 @@ def test_run_file_with_modules_uses_and_refreshes_saved_bytecode(place, monkeypa
     files(place, {"cwd/m.orus": "pub V: i32 := 2\n"})
     orus.run_file("main.orus")
     assert capfd.readouterr().out == "1\n1\n2\n"
+
+
+def test_a_modules_top_level_return_inside_try_removes_the_handler(place):
+    files(place, {"cwd/main.orus": 'use m\nprint("main")\nprint([1][3])\n',
+                  "cwd/m.orus": 'try:\n    print("m")\n    return\ncatch e:\n    print("never")\n'})
+    result = run("main.orus")
+    assert (result.stdout, result.status) == ("m\nmain\n", 70)
+    assert (result.error.filename, result.error.line) == ("main.orus", 3)
+
+
+GEO = """pub struct P:
+    x: i32 = 7
+    y: i32 = 1
+impl P:
+    fn sum(self) -> i32:
+        return self.x + self.y
+    fn make(n) -> P:
+        return P{ x: n, y: n }
+pub enum Color:
+    Red
+    Blue(level: i32)
+pub fn name(c: Color) -> string:
+    return match c:
+        Color.Red -> "red"
+        Color.Blue(n) -> "blue " + (n as string)
+"""
+
+
+def test_structs_enums_and_methods_across_modules(place):
+    files(place, {"cwd/geo.orus": GEO, "cwd/main.orus": """use geo
+use geo: P, Color as Colour
+enum Color:
+    Red
+p = P{}
+q = geo.P{ x: 1 }
+print(p, q, p.sum(), P.make(2).sum(), typeof(q))
+print(geo.name(geo.Color.Blue(3)), geo.name(Colour.Red), Color.Red, geo.Color.Red)
+match geo.Color.Blue(5):
+    geo.Color.Blue(n) -> print("blue", n)
+    Colour.Red -> print("red")
+print(Colour.Red == geo.Color.Red)
+"""})
+    result = run("main.orus")
+    assert result.status == 0, result.stderr
+    assert result.stdout == ("7, 1 1, 1 8 4 P\nblue 3 red Color.Red Color.Red\nblue 5\ntrue\n")
