@@ -582,6 +582,9 @@ def link(units):
     program = compiler.compile(main.source)
     program.sources = {u.index: u.source for u in units}
     program.modules = record(units)
+    if hasattr(program, "globals"):         # the notebook API: the main file's globals only
+        program.globals = {s.name: (s.reg, s.ty) for s in main.checked.main.scope.symbols
+                           if s.kind in ("var", "const")}
     return program
 
 
