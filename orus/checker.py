@@ -1712,6 +1712,9 @@ class Checker:
         e.ty = target
         if src.is_any:
             self.error(e, "cannot cast a value of type any with `as`%s" % self.any_hint(src))
+        if src is T.DYN:
+            self.error(e, "this is a `any`, but `%s` was expected: give the value a type first "
+                       "with an annotated declaration (`n: i32 = v`)" % target)
         if src is target:
             return e
         if target.is_string:

@@ -255,11 +255,11 @@ class Compiler:
         self.free = 0
         self.nregs = 1
         self.loops = []
+        self.try_depth = 0          # try blocks open at this point of the function
         b = self.b
         b.begin_function(info.index)
         if info.is_main:
             self.alloc_scope(info.scope)
-        self.try_depth = 0          # try blocks open at this point of the function
         else:
             for i, sym in enumerate(info.params):
                 sym.reg = i
@@ -578,12 +578,12 @@ class Compiler:
                 tid = b.type_id(TY_ANY)
             elif ty.is_fn:
                 tid = b.type_id(TY_FN)
+            elif ty.kind in RECORD_KINDS:
+                return self.record_type_id(ty)
             else:
                 tid = b.type_id(OUT_KIND[ty])       # scalar kinds equal the OUT_* codes
             self._tids[ty] = tid
         return tid
-            elif ty.kind in RECORD_KINDS:
-                return self.record_type_id(ty)
 
     @staticmethod
     def handle_elems(ty):
@@ -674,18 +674,14 @@ class Compiler:
 
     def bi_typeof(self, e, dst):
         arg = e.args[0]
+        if arg.ty in (T.ERROR, T.DYN):
+            self.dynamic_typeof(arg, dst, e)
+            return
         self.evaluate_for_effect(arg)
         self.emit(O.LOADS, dst, self.b.const_str(T.resolve(arg.ty).name), 0, e)
 
     def bi_istype(self, e, dst):
-        if arg.ty in (T.ERROR, T.DYN):
-            self.dynamic_typeof(arg, dst, e)
-            return
         arg, name = e.args
-        self.evaluate_for_effect(arg)
-        tname = T.resolve(arg.ty).name.encode()
-        if type(name) is ast.StrLit:
-            self.emit(O.LOADI, dst, 1 if name.value == tname else 0, 0, e)
         if arg.ty in (T.ERROR, T.DYN):
             mark = self.free
             t = self.alloc(T.CAT_HANDLE)
@@ -694,6 +690,10 @@ class Compiler:
             self.free = mark
             self.emit(O.EQ_S, dst, t, rn, e)
             return
+        self.evaluate_for_effect(arg)
+        tname = T.resolve(arg.ty).name.encode()
+        if type(name) is ast.StrLit:
+            self.emit(O.LOADI, dst, 1 if name.value == tname else 0, 0, e)
             return
         mark = self.free
         rn = self.exp_to_reg(name)
@@ -953,12 +953,12 @@ class Compiler:
         if type(s.target) is ast.Index:
             self.assign_index(s)
             return
+        if type(s.target) is ast.Member:
+            self.assign_field(s)
+            return
         sym = s.target.sym
         if s.op == "=":
             self.store(sym, s.value, s, s.decl is not None)
-            return
-        if type(s.target) is ast.Member:
-            self.assign_field(s)
             return
         opcode = self.arith_op(sym.ty, s.op[0])
         mark = self.free
@@ -1162,23 +1162,23 @@ class Compiler:
                 return loop
         raise AssertionError("unknown label after checking")
 
+    def leave_tries(self, n, node):
+        """Leaving n try blocks by a jump: each one's handler goes (D11.3)."""
+        for _ in range(n):
+            self.emit(O.TRY_END, 0, 0, 0, node)
+
     def s_Break(self, s):
         loop = self.find_loop(s.label)
         self.leave_tries(self.try_depth - loop.tries, s)
         loop.breaks.append(self.emit(O.JMP, 0, 0, 0, s))
 
     def s_Continue(self, s):
-    def leave_tries(self, n, node):
-        """Leaving n try blocks by a jump: each one's handler goes (D11.3)."""
-        for _ in range(n):
-            self.emit(O.TRY_END, 0, 0, 0, node)
-
         loop = self.find_loop(s.label)
+        self.leave_tries(self.try_depth - loop.tries, s)
         if loop.cont_pc is not None:
             self.emit(O.JMP, loop.cont_pc, 0, 0, s)
         else:
             loop.continues.append(self.emit(O.JMP, 0, 0, 0, s))
-        self.leave_tries(self.try_depth - loop.tries, s)
 
     def s_Return(self, s):
         mark = self.free
@@ -1192,24 +1192,20 @@ class Compiler:
         elif s.value is None or s.value.ty.is_void:
             if s.value is not None:
                 self.call(s.value)
+            self.leave_tries(self.try_depth, s)
             self.emit(O.RET0, 0, 0, 0, s)
         else:
             r = self.exp_to_reg(s.value)
-            self.emit(O.RET, r, 0, 0, s)
             self.leave_tries(self.try_depth, s)
+            self.emit(O.RET, r, 0, 0, s)
         self.free = mark
 
     def s_FnDef(self, s):
-            self.leave_tries(self.try_depth, s)
         info = s.info
         if not hasattr(info, "captures"):
             return                      # a top-level function: no code here
         if info.captures:
             self.make_closure(info, self.sym_reg(info.sym), s)
-
-
-def compile_checked(checked: Checked, filename="<input>", source=b""):
-    return Compiler(checked, filename).compile(source)
 
 
     # -- records: structs, enums, errors, `any` boxes (DATA §4, §5, §7) ------------------------
@@ -1448,6 +1444,11 @@ def compile_checked(checked: Checked, filename="<input>", source=b""):
         self.block(s.handler)
         self.patch_here([over])
         self.free = mark
+
+
+def compile_checked(checked: Checked, filename="<input>", source=b""):
+    return Compiler(checked, filename).compile(source)
+
 
 def compile_module(module, filename="<input>", source=b""):
     return compile_checked(check(module, filename), filename, source)

@@ -566,3 +566,93 @@ def test_array_types_are_interned_and_sized_types_share_a_base():
     hole.ref = T.STRING
     assert T.resolve(pending) is ARR(T.STRING) and str(pending) == "[string]"
     assert T.resolve(ARR(T.Hole()), T.I32) is ARR(T.I32)
+
+
+# ------------------------------------------------------------------------ issue 6
+STRUCT = "struct P:\n    x: i32\n    s: string = \"d\"\n"
+ENUM = "enum E:\n    A\n    B(n: i32, s: string)\n"
+
+
+@pytest.mark.parametrize("src, line, fragment", [
+    (STRUCT + "p = P{ s: \"a\" }\n", 4, "missing field 'x'"),
+    (STRUCT + "p = P{ x: 1, y: 2 }\n", 4, "Undefined variable 'y'"),
+    (STRUCT + "p = P{ x: 1, x: 2 }\n", 4, "given twice"),
+    (STRUCT + "p = P{ x: \"1\" }\n", 4, "expected i32"),
+    (STRUCT + "p = P{ x: 1 }\nprint(p.z)\n", 5, "Undefined variable 'z'"),
+    (STRUCT + "p = P{ x: 1 }\np.x = \"s\"\n", 5, "expected i32"),
+    (STRUCT + "p = P{ x: 1 }\nprint(p < p)\n", 5, "no order"),
+    (STRUCT + "impl P:\n    fn get(self) -> i32:\n        return self.x\nprint(P.get(P{ x: 1 }))\n",
+     7, "takes `self`"),
+    (STRUCT + "p = P{ x: 1 }\nprint(p.nope())\n", 5, "Undefined variable 'nope'"),
+    ("impl Q:\n    fn f() -> i32:\n        return 1\n", 1, "valid type"),
+    (ENUM + "v = E.C\n", 4, "Undefined variable 'C'"),
+    (ENUM + "v = E.B\n", 4, "carries 2 values"),
+    (ENUM + "v = E.B(1)\n", 4, "expects 2 arguments but received 1"),
+    (ENUM + "v = E.B(\"1\", \"s\")\n", 4, "expected i32"),
+    (ENUM + "v = E.A\nmatch v:\n    E.A -> pass\n", 5, "missing variant: B"),
+    (ENUM + "v = E.A\nmatch v:\n    E.A -> pass\n    E.B(n) -> pass\n", 7, "`1 binding`"),
+    (ENUM + "v = E.A\nmatch v:\n    E.A -> pass\n    E.A -> pass\n    _ -> pass\n", 7,
+     "E.A arm appears more than once"),
+    (ENUM + "v = E.A\nmatch v:\n    _ -> pass\n    E.A -> pass\n", 7, "can never run"),
+    ("x = 3\nmatch x:\n    1 -> pass\n    1 -> pass\n", 4, "Literal pattern 1 appears more"),
+    ("x = 3\ny = match x:\n    1 -> 2\n", 2, "must have a `_` arm"),
+    ("b = true\ny = match b:\n    true -> 2\n", 2, "must have a `_` arm"),
+    ("enum F[T]:\n    S(v: T)\nmatch F.S(1):\n    F.S(v) -> print(v as string)\n", 4,
+     "this is a `any`"),
+    ("enum F:\n    S(v: F)\n", 2, "cannot contain itself"),
+    ("try:\n    y = 1\ncatch e:\n    pass\nprint(y)\n", 5, "undefined variable 'y'"),
+    ("try:\n    pass\ncatch e:\n    pass\nprint(e)\n", 5, "undefined variable 'e'"),
+    ("try:\n    pass\ncatch e:\n    print(\"x\" + e)\n", 4, "convert with `as string`"),
+    ("x = Result.Err(5)\n", 1, "expected string"),
+    ("fn f():\n    struct Q:\n        y: i32\n", 2, "top level"),
+])
+def test_issue_6_compile_errors(src, line, fragment):
+    err = error_of(src)
+    assert err.line == line, str(err)
+    assert fragment in str(err), str(err)
+
+
+def test_struct_and_enum_types():
+    c = checked(STRUCT + ENUM + "p = P{ x: 1 }\nv = E.B(1, \"a\")\nn = p.x\n"
+                "m = match v:\n    E.B(k, _) -> k\n    E.A -> 0\n")
+    names = c.main.scope.names
+    assert names["p"].ty.kind == "struct" and names["p"].ty.name == "P"
+    assert names["v"].ty.kind == "enum" and names["v"].ty.name == "E"
+    assert names["n"].ty is T.I32 and names["m"].ty is T.I32
+
+
+def test_any_payloads_bind_as_any_and_take_a_type_from_their_use():
+    c = checked("r = Result.Ok(2)\nx = match r:\n    Result.Ok(v) -> v * 2\n    _ -> 0\n"
+                "y = match r:\n    Result.Ok(v) -> v\n    _ -> Result.Ok(1)\n")
+    names = c.main.scope.names
+    assert names["x"].ty is T.I32                   # `v * 2`: v unboxed as i32
+    assert names["r"].ty.name == "Result"
+
+
+def test_methods_may_call_methods_and_are_hoisted():
+    checked("fn early() -> i32:\n    return M.zero().get()\n"
+            "struct M:\n    v: i32\n"
+            "impl M:\n    fn zero() -> M:\n        return M.of(0)\n"
+            "    fn of(v: i32) -> M:\n        return M{ v: v }\n"
+            "    fn get(self) -> i32:\n        return self.twice() / 2\n"
+            "    fn twice(self) -> i32:\n        return self.v * 2\n"
+            "print(early())\n")
+
+
+def test_try_and_arm_bodies_are_scopes_with_mutable_implicit_declarations():
+    checked("try:\n    n = 1\n    n = 2\ncatch:\n    m = 1\n    m += 1\n"
+            "match 3:\n    3 ->\n        k = 1\n        k = 2\n    _ -> pass\n")
+    err = error_of("match 3:\n    3 ->\n        k = 1\n    _ -> pass\nprint(k)\n")
+    assert err.line == 5
+
+
+def test_exhaustive_match_of_returns_needs_no_final_return():
+    checked(ENUM + "fn f(v: E) -> i32:\n    match v:\n        E.A -> return 1\n"
+            "        E.B(n, _) -> return n\n")
+    err = error_of("fn f(v: i32) -> i32:\n    match v:\n        1 -> return 1\n")
+    assert "missing return" in str(err)
+
+
+def test_constant_division_by_zero_is_a_runtime_error():
+    c = checked("x = 1 / 0\n")
+    assert c.main.scope.names["x"].ty is T.I32

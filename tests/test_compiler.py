@@ -275,7 +275,7 @@ def test_corpus_verifies_and_keeps_register_categories(path):
         bases = {int(r[1]) for r in p.code[lo:hi] if r[0] in (op.CALL, op.CALLV)}
         for row in p.code[lo:hi]:
             o, a, b, c = (int(x) for x in row)
-            if a in bases or b in bases:
+            if a in bases or b in bases or c in bases:
                 continue
             if o in _FLOAT_ABC:
                 assert (cats[a], cats[b], cats[c]) == ("float",) * 3
@@ -332,17 +332,13 @@ def test_compile_speed_5000_lines():
 from orus import hostcalls as hc                                    # noqa: E402
 from orus.bytecode import FN_KINDS, TY_A, TY_ANY, TY_ARRAY, TY_KIND, TY_RANGE  # noqa: E402
 
-DATA = ("strings", "arrays", "builtins")
+DATA = ("strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling")
 
 
 def data_sources():
     out = []
     for d in DATA:
-        for path in sorted(glob.glob(os.path.join(SPEC, d, "*.orus"))):
-            with open(path) as fh:
-                text = fh.read()
-            if not any(w in text for w in ("try:", "struct ", "enum ")):
-                out.append(path)
+        out += sorted(glob.glob(os.path.join(SPEC, d, "*.orus")))
     return out
 
 
@@ -608,3 +604,159 @@ def test_while_declared_arrays_and_ranges_start_empty():
     names = ops(p)
     assert names[1:3] == ["ARR_NEW", "LOADI"] and "RANGE_NEW" in names[:8]
     assert code_of(p)[1][2:] == (0, 1)              # no elements; string elements are handles
+
+
+# ------------------------------------------------------------------------ records (issue 6)
+from orus.bytecode import TY_B, TY_C, TY_DYN, TY_ERROR, TY_FIELD, TY_STRUCT, TY_VARIANT  # noqa: E402
+
+STRUCT_P = "struct P:\n    x: i32\n    s: string = \"d\"\n"
+ENUM_E = "enum E:\n    A\n    B(n: i32, s: string)\n    C\n"
+
+
+def type_row(program, tid):
+    return tuple(int(v) for v in program.types[tid])
+
+
+def test_struct_literal_is_one_rec_new_with_a_struct_row_and_field_rows():
+    p = compiled(STRUCT_P + "q = P{ x: 1 }\nprint(q)\n")
+    rec = rows(p, "main", "REC_NEW")[0]
+    kind, n, mask, name = type_row(p, rec[3])
+    assert (kind, n, mask) == (TY_STRUCT, 2, 0b10)          # field 1 (s) holds a handle
+    assert p.string(name) == b"P"
+    assert type_row(p, rec[3] + 1)[0] == TY_FIELD and type_row(p, rec[3] + 2)[0] == TY_FIELD
+    assert p.string(type_row(p, rec[3] + 2)[TY_C]) == b"s"
+    assert ops(p)[:3] == ["LOADI", "LOADS", "REC_NEW"]     # the default fills field 1
+
+
+def test_fields_are_indexed_loads_and_stores():
+    p = compiled(STRUCT_P + "q = P{ x: 1, s: \"a\" }\nq.x += 2\nq.s = \"b\"\nprint(q.x)\n")
+    names = ops(p)
+    i = names.index("REC_GET")
+    assert names[i:i + 3] == ["REC_GET", "ADDI_I32", "REC_SET"] or \
+        names[i:i + 4] == ["REC_GET", "LOADI", "ADD_I32", "REC_SET"]
+    sets = rows(p, "main", "REC_SET")
+    assert [r[2] for r in sets] == [0, 1]
+    assert rows(p, "main", "REC_GET")[-1][3] == 0
+
+
+def test_enum_values_are_records_with_the_tag_in_field_zero():
+    p = compiled(ENUM_E + "v = E.B(3, \"x\")\nw = E.C\nprint(v, w)\n")
+    recs = rows(p, "main", "REC_NEW")
+    kind, n, mask, _ = type_row(p, recs[0][3])
+    assert (kind, n, mask) == (TY_VARIANT, 3, 0b100)
+    assert type_row(p, recs[1][3])[:2] == (TY_VARIANT, 1)
+    code = code_of(p)
+    assert code[0] == (op.LOADI, recs[0][2], 1, 0)           # tag of B
+    assert ("LOADI", 2) in [(op.NAMES[r[0]], r[2]) for r in code]   # tag of C
+
+
+@pytest.mark.parametrize("arms, table", [
+    ("    E.A -> print(1)\n    E.B(n, _) -> print(n)\n    E.C -> print(3)\n", True),
+    ("    E.B(n, s) -> print(n, s)\n    _ -> print(0)\n", False),
+])
+def test_enum_match_dispatches_on_the_tag(arms, table):
+    p = compiled(ENUM_E + "v = E.B(3, \"x\")\nmatch v:\n" + arms)
+    names = ops(p)
+    assert "HOSTCALL" not in names                  # never generic equality on enums
+    if table:
+        i = names.index("JMPTAB")
+        assert names[i + 1:i + 5] == ["JMP"] * 4     # 3 variants + out of range
+    else:
+        assert "JNEQI_I" in names and "JMPTAB" not in names
+    binds = [r for r in code_of(p) if r[0] == op.REC_GET and r[3] in (1, 2)]
+    assert binds                                     # payloads are read by index
+
+
+def test_value_match_evaluates_the_subject_once():
+    p = compiled("fn f() -> i32:\n    return 2\nx = match f():\n    1 -> \"a\"\n"
+                 "    2 -> \"b\"\n    _ -> \"c\"\nprint(x)\n")
+    assert ops(p).count("CALL") == 1
+
+
+def test_try_pushes_and_pops_a_handler_on_every_exit():
+    src = ("fn f(xs: [i32]) -> i32:\n"
+           "    for x in xs:\n"
+           "        try:\n"
+           "            if x == 0:\n"
+           "                break\n"
+           "            if x == 1:\n"
+           "                continue\n"
+           "            try:\n"
+           "                return 10 / x\n"
+           "            catch:\n"
+           "                pass\n"
+           "        catch e:\n"
+           "            print(e)\n"
+           "    return -1\n"
+           "print(f([2]))\n")
+    p = compiled(src)
+    code = code_of(p, "f")
+    names = [op.NAMES[r[0]] for r in code]
+    assert names.count("TRY_BEGIN") == 2
+    ret = names.index("RET")
+    assert names[ret - 2:ret] == ["TRY_END", "TRY_END"]      # return leaves both
+    for i, r in enumerate(code):                               # break/continue leave one
+        if r[0] == op.JMP and names[i - 1] == "TRY_END" and names[i - 2] != "TRY_END":
+            break
+    else:
+        raise AssertionError("no TRY_END before a loop jump")
+    begin = next(r for r in code if r[0] == op.TRY_BEGIN)
+    lo = p.funcs[fn_index(p, "f"), FN_ENTRY]
+    assert lo <= begin[2] < p.funcs[fn_index(p, "f"), FN_END]
+
+
+def test_error_objects():
+    p = compiled("try:\n    x = [1][3]\ncatch e:\n    print(e, e as string, typeof(e), e == e)\n")
+    code = code_of(p)
+    begin = next(r for r in code if r[0] == op.TRY_BEGIN)
+    err = begin[1]
+    assert any(r[0] == op.REC_GET and r[2] == err and r[3] == 1 for r in code)   # as string
+    assert any(r[0] == op.HOSTCALL and r[3] == hc.HC_TYPEOF for r in code)
+    assert any(r[0] == op.EQ_I for r in code)                  # errors: identity
+    outv = next(r for r in code if r[0] == op.OUTV)
+    assert type_row(p, outv[2])[0] == TY_ERROR
+    assert p.regkinds[p.funcs[0, FN_KINDS] + err] == 1
+
+
+def test_struct_and_enum_equality_is_deep_by_the_host():
+    p = compiled(STRUCT_P + ENUM_E + "a = P{ x: 1 }\nprint(a == P{ x: 1 }, E.A != E.C)\n")
+    calls = [r for r in code_of(p) if r[0] == op.HOSTCALL]
+    assert [r[3] for r in calls] == [hc.HC_EQUAL, hc.HC_EQUAL]
+
+
+def test_any_payloads_are_boxed_and_checked_when_used():
+    p = compiled("r = Result.Ok(5)\nmatch r:\n    Result.Ok(v) ->\n        n: i32 = v\n"
+                 "        print(n + 1)\n    Result.Err(m) -> print(m)\n")
+    code = code_of(p)
+    boxes = [r for r in code if r[0] == op.REC_NEW and type_row(p, r[3])[0] == TY_DYN]
+    assert len(boxes) == 1 and type_row(p, boxes[0][3])[TY_B] == 0   # an i32 is no handle
+    assert any(r[0] == op.JNNEI_I for r in code)                       # the unbox check
+    assert any(r[0] == op.HOSTCALL and r[3] == hc.HC_UNBOX for r in code)
+
+
+def test_methods_are_functions_and_self_is_the_first_argument():
+    src = (STRUCT_P + "impl P:\n    fn make(x: i32) -> P:\n        return P{ x: x }\n"
+           "    fn get(self) -> i32:\n        return self.x\n"
+           "    fn twice(self) -> i32:\n        return self.get() + P.make(1).get()\n"
+           "print(P.make(4).twice())\n")
+    p = compiled(src)
+    fn_index(p, "P.make"), fn_index(p, "P.get"), fn_index(p, "P.twice")
+    assert ops(p, "P.twice").count("CALL") == 3
+
+
+def test_wide_structs_scan_every_field_beyond_31():
+    fields = "".join("    f%d: string\n" % i for i in range(40))
+    init = ", ".join("f%d: \"v\"" % i for i in range(40))
+    p = compiled("struct W:\n" + fields + "w = W{ " + init + " }\nprint(w.f39)\n")
+    rec = rows(p, "main", "REC_NEW")[0]
+    mask = type_row(p, rec[3])[TY_B]
+    assert mask & 0xFFFFFFFF == 0xFFFFFFFF          # bit 31: fields 31.. are scanned
+
+
+def test_record_registers_are_gc_roots():
+    p = compiled(STRUCT_P + ENUM_E + "fn f(q: P) -> E:\n    v = E.B(q.x, q.s)\n    return v\n"
+                 "print(f(P{ x: 2 }))\n")
+    k0 = p.funcs[fn_index(p, "f"), FN_KINDS]
+    for r in code_of(p, "f"):
+        if r[0] in (op.REC_NEW,):
+            assert p.regkinds[k0 + r[1]] == 1
