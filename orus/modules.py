@@ -126,6 +126,7 @@ class Unit:
         self.checker = None
         self.checked = None
         self.first_call = 0             # see link()
+        self.defaults = []              # checked default expressions of its structs
         self.first_return = 0
 
     @property
@@ -431,6 +432,9 @@ def check_unit(unit, b) -> None:
     for ty in getattr(checker, "type_names", {}).values():
         for decl in getattr(ty, "methods", {}).values():
             decl.owner = checker            # methods too
+        for default in getattr(ty, "defaults", ()):
+            if default is not None:         # compiled into importers' struct literals
+                unit.defaults.append(default)
 
 
 def check_program(units) -> None:
@@ -461,6 +465,8 @@ def _linked_compiler_class():
             super().__init__(merged, units[-1].filename)
             self.units = units
             self.unit = None
+            # a struct default is compiled where the literal is: its code keeps its file
+            self.default_unit = {id(d): u for u in units for d in u.defaults}
             self.unit_returns = None
             for u in sorted(units, key=lambda u: u.index):
                 if not u.is_main:
@@ -478,6 +484,17 @@ def _linked_compiler_class():
             if unit is not None:
                 self.enter(unit)
             super().function(info)
+
+        def exp_to(self, e, dst):
+            unit = self.default_unit.get(id(e)) if self.default_unit else None
+            if unit is None or unit is self.unit:
+                return super().exp_to(e, dst)
+            saved = self.b.file_index, self.filename
+            self.b.file_index, self.filename = unit.index, unit.filename
+            try:
+                super().exp_to(e, dst)
+            finally:
+                self.b.file_index, self.filename = saved
 
         def s_UnitBody(self, s):
             unit = s.unit

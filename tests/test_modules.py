@@ -404,3 +404,12 @@ print(Colour.Red == geo.Color.Red)
     result = run("main.orus")
     assert result.status == 0, result.stderr
     assert result.stdout == ("7, 1 1, 1 8 4 P\nblue 3 red Color.Red Color.Red\nblue 5\ntrue\n")
+
+
+def test_a_struct_default_keeps_its_file_in_an_importers_literal(place):
+    files(place, {"cwd/main.orus": "use s: S\nprint(S{ a: 1 }.a)\nprint(S{}.a)\n",
+                  "cwd/s.orus": '// s\npub struct S:\n    a: i32 = int("x")\n'})
+    result = run("main.orus")
+    assert (result.stdout, result.status) == ("1\n", 70)
+    assert (result.error.filename, result.error.line) == ("s.orus", 3)
+    assert 'a: i32 = int("x")' in result.stderr
