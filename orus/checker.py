@@ -2044,7 +2044,7 @@ class Checker:
     def hoist_methods(self, body):
         """Every method of every impl block (like top-level functions, methods
         are visible everywhere; DECISIONS data row 10: methods may call methods),
-        then the struct defaults (they may call functions)."""
+        (the struct defaults are checked later: ensure_defaults)."""
         for index, stmt in enumerate(body):
             if isinstance(stmt, ast.ImplDef):
                 ty = self.find_type(stmt.name)
@@ -2054,14 +2054,26 @@ class Checker:
                                "needs a struct declared in this file" % stmt.name)
                 for m in stmt.methods:
                     self.hoist_method(ty, m, index)
-        for ty in self.type_names.values():
-            if ty.kind != "struct" or ty.node is None:
-                continue
-            for i, f in enumerate(ty.node.fields):
+
+    def ensure_defaults(self, st):
+        """Check the default values of struct `st` (DECISIONS D11.1), once: when
+        its declaration is reached, or earlier at the first literal that needs
+        them.  They are checked at the top level of the file (they may use the
+        globals declared so far) and compiled into every literal that omits
+        their field."""
+        done = self.__dict__.setdefault("defaults_done", set())
+        if st in done or st.node is None:
+            return
+        done.add(st)
+        saved = self.ctx
+        self.ctx = _Ctx(self.out.main, self.module_scope)
+        try:
+            for i, f in enumerate(st.node.fields):
                 if f.default is not None:
-                    # DECISIONS D11.1: a default is used when the literal omits the field.
-                    ty.defaults[i] = self.expect(f.default, ty.ftypes[i],
+                    st.defaults[i] = self.expect(f.default, st.ftypes[i],
                                                  "default of field '%s'" % f.name)
+        finally:
+            self.ctx = saved
 
     def hoist_method(self, ty, node, index):
         methods = getattr(ty, "methods", None)
@@ -2099,6 +2111,7 @@ class Checker:
 
     def stmt_StructDef(self, s, tail):
         self.top_level_only(s, "struct")
+        self.ensure_defaults(self.type_names[s.name])
         return s
 
     def stmt_EnumDef(self, s, tail):
@@ -2264,6 +2277,7 @@ class Checker:
 
     def expr_StructLit(self, e, hint):
         st = self.struct_of_literal(e)
+        self.ensure_defaults(st)
         inits = []
         given = set()
         for fi in e.fields:

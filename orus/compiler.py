@@ -1039,8 +1039,57 @@ class Compiler:
             self.emit(O.LOADF, r, self.b.const_float(0.0), 0, node)
         elif ty.is_string:
             self.emit(O.LOADS, r, self.b.const_str(b""), 0, node)
+        elif ty.kind in RECORD_KINDS:
+            self.zero_record(ty, r, node, ())
         else:
             self.emit(O.LOADI, r, 0, 0, node)
+
+    def zero_record(self, ty, dst, node, seen):
+        """A well-typed placeholder record for `zero`: a struct of zero fields,
+        an enum's first variant with zero payloads, an empty error, a boxed 0."""
+        ty = T.resolve(ty, T.I32)
+        b = self.b
+        mark = self.free
+        if ty.kind not in RECORD_KINDS:
+            if ty.is_array:
+                self.emit(O.ARR_NEW, dst, 0, self.handle_elems(ty), node)
+            elif ty.is_float:
+                self.emit(O.LOADF, dst, b.const_float(0.0), 0, node)
+            elif ty.is_string:
+                self.emit(O.LOADS, dst, b.const_str(b""), 0, node)
+            elif ty is T.RANGE or ty.is_fn or ty in seen:
+                self.emit(O.LOADI, dst, -1, 0, node)       # no handle (never read)
+            else:
+                self.emit(O.LOADI, dst, 0, 0, node)
+            return
+        if ty is T.ERROR:
+            blk = self.alloc_block([T.CAT_INT, T.CAT_HANDLE])
+            self.emit(O.LOADI, blk, 0, 0, node)
+            self.emit(O.LOADS, blk + 1, b.const_str(b""), 0, node)
+            tid = b.type_id(TY_ERROR, 2, 0b10)
+        elif ty is T.DYN:
+            blk = self.alloc_block([T.CAT_INT, T.CAT_INT])
+            self.emit(O.LOADI, blk, 0, 0, node)
+            self.emit(O.LOADI, blk + 1, self.type_id(T.I32), 0, node)
+            tid = b.type_id(TY_DYN, 2, 0)
+        elif ty in seen:
+            self.free = mark
+            self.emit(O.LOADI, dst, -1, 0, node)
+            return
+        elif ty.kind == "struct":
+            blk = self.alloc_block([t.category for t in ty.ftypes]) if ty.fields else 0
+            for i, ft in enumerate(ty.ftypes):
+                self.zero_record(ft, blk + i, node, seen + (ty,))
+            tid = self.type_id(ty)
+        else:
+            v = ty.variants[0]
+            blk = self.alloc_block([T.CAT_INT] + [p.category for p in v.payload])
+            self.emit(O.LOADI, blk, 0, 0, node)
+            for j, pt in enumerate(v.payload):
+                self.zero_record(pt, blk + 1 + j, node, seen + (ty,))
+            tid = self.variant_row(v)
+        self.free = mark
+        self.emit(O.REC_NEW, dst, blk, tid, node)
 
     def s_While(self, s):
         for sym in self.checked.while_decls.get(id(s), ()):

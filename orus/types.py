@@ -272,12 +272,13 @@ class EnumType(Type):
     erased: ``Maybe[i32]`` is ``Maybe``, and a payload typed by a parameter
     has the dynamic type DYN (it binds as ``any``)."""
 
-    __slots__ = ("variants", "by_name", "type_params", "node")
+    __slots__ = ("variants", "by_name", "type_params", "node", "methods")
 
     def __init__(self, name, type_params=(), node=None):
         super().__init__("enum", name, 64, False, CAT_HANDLE)
         self.variants = []
         self.by_name = {}
+        self.methods = {}
         self.type_params = tuple(type_params)
         self.node = node
 

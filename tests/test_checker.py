@@ -656,3 +656,14 @@ def test_exhaustive_match_of_returns_needs_no_final_return():
 def test_constant_division_by_zero_is_a_runtime_error():
     c = checked("x = 1 / 0\n")
     assert c.main.scope.names["x"].ty is T.I32
+
+
+def test_struct_defaults_see_the_globals_declared_before_the_struct():
+    checked("MAX := 3\nstruct C:\n    n: string\n    r: i32 = MAX\n"
+            "fn mk() -> C:\n    return C{ n: \"f\" }\nprint(mk())\n")
+
+
+def test_enums_can_have_methods():
+    checked("enum S:\n    A(r: f64)\n    B\nimpl S:\n    fn area(self) -> f64:\n"
+            "        return match self:\n            S.A(r) -> r * r\n            S.B -> 0.0\n"
+            "    fn unit() -> S:\n        return S.B\nprint(S.unit().area())\n")
