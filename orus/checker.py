@@ -1940,6 +1940,11 @@ class Checker:
             b = self.try_adapt(b, a.ty) or self.natural(b)
         elif pa and pb:
             a, b = self.natural(a), self.natural(b)
+        if (a.ty is T.DYN) != (b.ty is T.DYN):      # an `any` value: compare boxed
+            if a.ty is T.DYN:
+                b = self.box(b, "argument 3 of 'assert_eq'")
+            else:
+                a = self.box(a, "argument 2 of 'assert_eq'")
         for v in (a, b):
             self.check_value(v)
         if a.ty.is_array and b.ty.is_array:
@@ -2026,20 +2031,13 @@ class Checker:
                     ptypes = []
                     for _, texpr in v.payload:
                         pt = self.resolve_type(texpr).base
-                        if self.contains_type(pt, ty):
+                        if pt is ty:        # DATA §5 (an array of it is fine: a reference)
                             self.error(texpr, "enum %s cannot contain itself (variant %s)"
                                        % (ty.name, v.name))
                         ptypes.append(pt)
                     ty.add_variant(v.name, ptypes, [n for n, _ in v.payload])
             finally:
                 self.type_params = None
-
-    @staticmethod
-    def contains_type(t, target):
-        t = T.prune(t)
-        while t.is_array:
-            t = T.prune(t.elem)
-        return t is target
 
     def hoist_methods(self, body):
         """Every method of every impl block (like top-level functions, methods

@@ -39,7 +39,7 @@ from . import opcodes as O
 from . import types as T
 from .bytecode import (TY_ANY, TY_ARRAY, TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY_FN, TY_RANGE,
                        TY_STRUCT, TY_VARIANT, ProgramBuilder)
-from .checker import Checked, check
+from .checker import Checked, EnumLit, check
 from .errors import CompileError
 
 # A range() value (static type any) is an i64 at run time.
@@ -454,7 +454,8 @@ class Compiler:
             self.emit(ARITH[e.ty][op], dst, rb, rc, e)
             return
         if e.left.ty.is_array or e.left.ty.kind in DEEP_EQUAL_KINDS:
-            self.array_equal(e, dst)
+            if not self.tag_equal(e, dst):
+                self.array_equal(e, dst)
             return
         self.compare(e, dst)
 
@@ -1327,6 +1328,39 @@ class Compiler:
             self.exp_to(a, blk + 1 + j)
         self.free = mark
         self.emit(O.REC_NEW, dst, blk, self.variant_row(v), e)
+
+    def tag_equal(self, e, dst):
+        """`v == E.Unit` (or any `==` on an enum without payloads) compares tags
+        inline instead of calling the host; False when it does not apply."""
+        ty = e.left.ty
+        if ty.kind != "enum":
+            return False
+        left, right = e.left, e.right
+        unit_l = type(left) is EnumLit and not left.args
+        unit_r = type(right) is EnumLit and not right.args
+        eq = O.EQ_I if e.op == "==" else O.NE_I
+        if unit_l and unit_r:
+            same = left.variant is right.variant
+            self.emit(O.LOADI, dst, int(same == (e.op == "==")), 0, e)
+            return True
+        mark = self.free
+        if unit_l or unit_r:
+            value, unit = (right, left) if unit_l else (left, right)
+            rv = self.exp_to_reg(value)
+            blk = self.alloc_block([T.CAT_INT, T.CAT_INT])
+            self.emit(O.REC_GET, blk, rv, 0, e)
+            self.emit(O.LOADI, blk + 1, unit.variant.tag, 0, e)
+        elif not any(v.payload for v in ty.variants):
+            rl = self.exp_to_reg(left)
+            rr = self.exp_to_reg(right)
+            blk = self.alloc_block([T.CAT_INT, T.CAT_INT])
+            self.emit(O.REC_GET, blk, rl, 0, e)
+            self.emit(O.REC_GET, blk + 1, rr, 0, e)
+        else:
+            return False
+        self.free = mark
+        self.emit(eq, dst, blk, blk + 1, e)
+        return True
 
     def x_Member(self, e, dst):
         mark = self.free

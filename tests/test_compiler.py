@@ -719,7 +719,8 @@ def test_error_objects():
 
 
 def test_struct_and_enum_equality_is_deep_by_the_host():
-    p = compiled(STRUCT_P + ENUM_E + "a = P{ x: 1 }\nprint(a == P{ x: 1 }, E.A != E.C)\n")
+    p = compiled(STRUCT_P + ENUM_E + "a = P{ x: 1 }\nb = E.B(1, \"s\")\n"
+                 "print(a == P{ x: 1 }, b != E.B(2, \"s\"))\n")
     calls = [r for r in code_of(p) if r[0] == op.HOSTCALL]
     assert [r[3] for r in calls] == [hc.HC_EQUAL, hc.HC_EQUAL]
 
@@ -760,3 +761,13 @@ def test_record_registers_are_gc_roots():
     for r in code_of(p, "f"):
         if r[0] in (op.REC_NEW,):
             assert p.regkinds[k0 + r[1]] == 1
+
+
+def test_equality_with_a_unit_variant_compares_tags_inline():
+    p = compiled(ENUM_E + "v = E.B(1, \"s\")\nprint(v == E.A, E.C != v, v == E.B(1, \"s\"), "
+                 "E.A == E.A)\n")
+    calls = [r for r in code_of(p) if r[0] == op.HOSTCALL]
+    assert len(calls) == 1                      # only the comparison of payloads
+    assert ops(p).count("EQ_I") == 1 and ops(p).count("NE_I") == 1
+    q = compiled("enum D:\n    N\n    S\na = D.N\nb = D.S\nprint(a == b)\n")
+    assert "HOSTCALL" not in ops(q)             # no payloads anywhere: tags decide
