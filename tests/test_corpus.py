@@ -21,7 +21,7 @@ OWN = Path(__file__).resolve().parent / "programs"
 # Folders of the spec corpus that the implementation covers so far.
 CORE_FOLDERS = ["lexical", "types", "expressions", "control_flow", "functions", "print", "failing",
                 "strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling",
-                "failing_data"]
+                "failing_data", "modules"]
 
 
 def _collect():
