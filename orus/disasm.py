@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from . import hostcalls
 from . import opcodes as op
 from .bytecode import (FN_ARITY, FN_END, FN_ENTRY, FN_NCAP, FN_NREGS, TY_ANY, TY_ARRAY, TY_DYN,
                        TY_ENUM, TY_ERROR, TY_FIELD, TY_FN, TY_RANGE, TY_STRUCT, TY_VARIANT, Program)
 
 _SCALARS = ("i32", "i64", "u32", "u64", "f64", "bool", "string")
+_HOSTCALL_NAMES = {v: k[3:].lower() for k, v in vars(hostcalls).items()
+                   if k.startswith("HC_") and isinstance(v, int)}
 
 
 def _name(program: Program, sid: int) -> str:
@@ -82,6 +85,8 @@ def _operand(program: Program, kind: str, value: int) -> str:
         return "<fn %s>" % program.function_name(value)
     if kind == "ty":
         return "<%s>" % type_text(program, value)
+    if kind == "hc":
+        return _HOSTCALL_NAMES.get(value, str(value))
     return str(value)
 
 
