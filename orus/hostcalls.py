@@ -92,7 +92,38 @@ def _f64(bits: int) -> float:
 
 
 def print_text(machine, bits: int, tid: int) -> bytes:
-    """The text `print` shows for a value of type `tid` (DATA.md §10)."""
+    """The text `print` shows for a value of type `tid` (DATA.md §10).  Nested
+    values are walked with an explicit stack (no depth limit)."""
+    out = []
+    stack = [(bits, tid)]
+    while stack:
+        item = stack.pop()
+        if type(item) is bytes:
+            out.append(item)
+            continue
+        parts = _print_parts(machine, *item)
+        if type(parts) is bytes:
+            out.append(parts)
+        else:
+            stack.extend(reversed(parts))
+    return b"".join(out)
+
+
+def _joined(items, sep, first=None, last=None):
+    """[first, items[0], sep, items[1], ..., last] without the missing ends."""
+    parts = [] if first is None else [first]
+    for i, it in enumerate(items):
+        if i:
+            parts.append(sep)
+        parts.append(it)
+    if last is not None:
+        parts.append(last)
+    return parts
+
+
+def _print_parts(machine, bits: int, tid: int):
+    """The print text of a value (bytes), or its parts: bytes and (bits, tid)
+    pairs still to print."""
     kind, a = _type(machine, tid)
     if kind <= TY_BOOL:
         return fmt.format_scalar(kind, bits)
@@ -112,29 +143,26 @@ def print_text(machine, bits: int, tid: int) -> bytes:
     if kind == TY_ERROR:
         return b"Error: " + error_message(machine, bits)
     if kind == TY_STRUCT:                       # bare field values (DATA §10)
-        return b", ".join(print_text(machine, v, t)
-                          for v, (t, _) in zip(record_fields(machine, bits), struct_fields(machine, tid)))
+        return _joined([(v, t) for v, (t, _) in zip(record_fields(machine, bits),
+                                                     struct_fields(machine, tid))], b", ")
     if kind == TY_ENUM:
         fields = record_fields(machine, bits)
         vname, ptids = enum_variant(machine, tid, fields[0])
         text = type_label(machine, tid) + b"." + vname
-        if ptids:
-            text += b"(" + b", ".join(print_text(machine, v, t)
-                                      for v, t in zip(fields[1:], ptids)) + b")"
-        return text
+        if not ptids:
+            return text
+        return _joined(list(zip(fields[1:], ptids)), b", ", text + b"(", b")")
     if kind == TY_DYN:
         value, t = record_fields(machine, bits)
-        return print_text(machine, value, t)
+        return [(value, t)]
     if kind == TY_ARRAY:
         slots = machine.array_slots(bits).copy()
         ekind, _ = _type(machine, a)
-        if ekind in (TY_I32, TY_I64):
-            return ", ".join(map(str, slots.tolist())).encode()
-        if ekind == TY_U32:
+        if ekind in (TY_I32, TY_I64, TY_U32):
             return ", ".join(map(str, slots.tolist())).encode()
         if ekind == TY_U64:
             return ", ".join(map(str, slots.view(np.uint64).tolist())).encode()
-        return b", ".join(print_text(machine, int(v), a) for v in slots)
+        return _joined([(int(v), a) for v in slots], b", ")
     raise RuntimeError("cannot print type kind %d" % kind)
 
 
@@ -249,7 +277,24 @@ def error_kind(machine, h: int) -> str:
 
 
 def repr_text(machine, bits: int, tid: int) -> str:
-    """A value as assert_eq reports it: arrays in brackets, strings quoted."""
+    """A value as assert_eq reports it: arrays (and structs) in brackets,
+    strings quoted, enums `Name.Variant(...)`, errors `Error(MSG)`."""
+    out = []
+    stack = [(bits, tid)]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            out.append(item)
+            continue
+        parts = _repr_parts(machine, *item)
+        if type(parts) is str:
+            out.append(parts)
+        else:
+            stack.extend(reversed(parts))
+    return "".join(out)
+
+
+def _repr_parts(machine, bits: int, tid: int):
     kind, a = _type(machine, tid)
     if kind == TY_STR:
         s = machine.string_bytes(bits).decode("utf-8", "replace")
@@ -257,67 +302,73 @@ def repr_text(machine, bits: int, tid: int) -> str:
         return '"%s"' % s
     if kind == TY_ARRAY:
         slots = machine.array_slots(bits).copy()
-        return "[%s]" % ", ".join(repr_text(machine, int(v), a) for v in slots)
+        return _joined([(int(v), a) for v in slots], ", ", "[", "]")
     if kind == TY_ERROR:
         return "Error(%s)" % error_message(machine, bits).decode("utf-8", "replace")
     if kind == TY_STRUCT:                       # a struct is shown like an array
-        return "[%s]" % ", ".join(repr_text(machine, v, t) for v, (t, _) in
-                                  zip(record_fields(machine, bits), struct_fields(machine, tid)))
+        return _joined([(v, t) for v, (t, _) in zip(record_fields(machine, bits),
+                                                     struct_fields(machine, tid))],
+                       ", ", "[", "]")
     if kind == TY_ENUM:
         fields = record_fields(machine, bits)
         vname, ptids = enum_variant(machine, tid, fields[0])
         text = "%s.%s" % (type_label(machine, tid).decode("utf-8", "replace"),
                           vname.decode("utf-8", "replace"))
-        if ptids:
-            text += "(%s)" % ", ".join(repr_text(machine, v, t) for v, t in zip(fields[1:], ptids))
-        return text
+        if not ptids:
+            return text
+        return _joined(list(zip(fields[1:], ptids)), ", ", text + "(", ")")
     if kind == TY_DYN:
         value, t = record_fields(machine, bits)
-        return repr_text(machine, value, t)
+        return [(value, t)]
     return print_text(machine, bits, tid).decode("utf-8", "replace")
 
 
 def equal(machine, x: int, y: int, tid: int) -> bool:
-    """Deep equality (DECISIONS data row 1; NaN is unequal to itself)."""
-    kind, a = _type(machine, tid)
-    if kind == TY_F64:
-        return _f64(x) == _f64(y)
-    if kind == TY_STR:
-        return x == y or machine.string_bytes(x) == machine.string_bytes(y)
-    if kind == TY_ARRAY:
-        if x == y:
-            return True
-        xs, ys = machine.array_slots(x).copy(), machine.array_slots(y).copy()
-        if len(xs) != len(ys):
+    """Deep equality (DECISIONS data row 1; NaN is unequal to itself), walked
+    with an explicit stack."""
+    stack = [(x, y, tid)]
+    while stack:
+        x, y, tid = stack.pop()
+        kind, a = _type(machine, tid)
+        if kind == TY_F64:
+            if not _f64(x) == _f64(y):
+                return False
+        elif kind == TY_STR:
+            if not (x == y or machine.string_bytes(x) == machine.string_bytes(y)):
+                return False
+        elif x == y and kind in (TY_ARRAY, TY_STRUCT, TY_ENUM, TY_DYN):
+            continue                            # the same object
+        elif kind == TY_ARRAY:
+            xs, ys = machine.array_slots(x).copy(), machine.array_slots(y).copy()
+            if len(xs) != len(ys):
+                return False
+            ekind, _ = _type(machine, a)
+            if ekind == TY_F64:
+                if not np.array_equal(xs.view(np.float64), ys.view(np.float64)):
+                    return False
+            elif ekind in (TY_I32, TY_I64, TY_U32, TY_U64, TY_BOOL, TY_ANY):
+                if not np.array_equal(xs, ys):
+                    return False
+            else:
+                stack.extend((int(p), int(q), a) for p, q in zip(xs, ys))
+        elif kind == TY_STRUCT:
+            stack.extend((p, q, t) for p, q, (t, _) in
+                         zip(record_fields(machine, x), record_fields(machine, y),
+                             struct_fields(machine, tid)))
+        elif kind == TY_ENUM:
+            xs, ys = record_fields(machine, x), record_fields(machine, y)
+            if xs[0] != ys[0]:
+                return False
+            _, ptids = enum_variant(machine, tid, xs[0])
+            stack.extend(zip(xs[1:], ys[1:], ptids))
+        elif kind == TY_DYN:
+            (p, tp), (q, tq) = record_fields(machine, x), record_fields(machine, y)
+            if tp != tq:
+                return False
+            stack.append((p, q, tp))
+        elif x != y:
             return False
-        ekind, _ = _type(machine, a)
-        if ekind == TY_F64:
-            return bool(np.array_equal(xs.view(np.float64), ys.view(np.float64)))
-        if ekind in (TY_I32, TY_I64, TY_U32, TY_U64, TY_BOOL, TY_ANY):
-            return bool(np.array_equal(xs, ys))
-        return all(equal(machine, int(p), int(q), a) for p, q in zip(xs, ys))
-    if kind == TY_STRUCT:
-        if x == y:
-            return True
-        return all(equal(machine, p, q, t) for p, q, (t, _) in
-                   zip(record_fields(machine, x), record_fields(machine, y),
-                       struct_fields(machine, tid)))
-    if kind == TY_ENUM:
-        if x == y:
-            return True
-        xs, ys = record_fields(machine, x), record_fields(machine, y)
-        if xs[0] != ys[0]:
-            return False
-        _, ptids = enum_variant(machine, tid, xs[0])
-        return all(equal(machine, p, q, t) for p, q, t in zip(xs[1:], ys[1:], ptids))
-    if kind == TY_DYN:
-        if x == y:
-            return True
-        (p, tp), (q, tq) = record_fields(machine, x), record_fields(machine, y)
-        return tp == tq and equal(machine, p, q, tp)
-    if kind == TY_RANGE:
-        return x == y
-    return x == y
+    return True
 
 
 # ------------------------------------------------------------------ conversions
