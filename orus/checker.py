@@ -256,6 +256,12 @@ class PendingLit(ast.Expr):
     _fields = ("value", "kind", "fixed", "natural")
 
 
+# The predeclared enum Result (DATA §5); a file may declare its own instead.
+RESULT = T.EnumType("Result")
+RESULT.add_variant("Ok", [T.DYN], ["value"])
+RESULT.add_variant("Err", [T.STRING], ["message"])
+
+
 class StructNew(ast.Expr):
     """A checked struct literal: `values` in evaluation order (the given fields
     as written, then the defaults); `order[i]` is the field index of values[i]."""
@@ -1966,12 +1972,10 @@ class Checker:
         return ty
 
     def result_enum(self):
-        """The predeclared `enum Result: Ok(value: any), Err(message: string)`."""
+        """The predeclared `enum Result: Ok(value: any), Err(message: string)`,
+        one type shared by every file (a module's Result is the importer's)."""
         if self.builtin_result is None:
-            e = T.EnumType("Result")
-            e.add_variant("Ok", [T.DYN], ["value"])
-            e.add_variant("Err", [T.STRING], ["message"])
-            self.builtin_result = e
+            self.builtin_result = RESULT
         return self.builtin_result
 
     def named_type(self, name, node):
@@ -2047,7 +2051,7 @@ class Checker:
             if isinstance(stmt, ast.ImplDef):
                 ty = self.find_type(stmt.name)
                 if ty is None or ty.kind not in ("struct", "enum") \
-                        or ty is self.builtin_result:
+                        or ty is RESULT:
                     self.error(stmt, "this is a `%s`, but `valid type` was expected: impl "
                                "needs a struct declared in this file" % stmt.name)
                 for m in stmt.methods:
@@ -2059,10 +2063,9 @@ class Checker:
         them.  They are checked at the top level of the file (they may use the
         globals declared so far) and compiled into every literal that omits
         their field."""
-        done = self.__dict__.setdefault("defaults_done", set())
-        if st in done or st.node is None:
+        if st.defaults_ready or st.node is None:
             return
-        done.add(st)
+        st.defaults_ready = True
         saved = self.ctx
         self.ctx = _Ctx(self.out.main, self.module_scope)
         try:

@@ -232,10 +232,11 @@ class StructType(Type):
     ``defaults[i]`` (a checked AST node, or None).  ``methods`` maps a method
     name to its ``checker.FnDecl``."""
 
-    __slots__ = ("fields", "ftypes", "index", "defaults", "methods", "node")
+    __slots__ = ("fields", "ftypes", "index", "defaults", "methods", "node", "defaults_ready")
 
     def __init__(self, name, node=None):
         super().__init__("struct", name, 64, False, CAT_HANDLE)
+        self.defaults_ready = False     # defaults checked (by the checker of its file)
         self.fields = []
         self.ftypes = []
         self.index = {}
