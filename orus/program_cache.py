@@ -30,7 +30,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Every file whose content decides what bytecode a source compiles to.
 COMPILER_SOURCES = ("ast.py", "lexer.py", "parser.py", "types.py", "checker.py",
-                    "compiler.py", "bytecode.py", "opcodes.py", "modules.py")
+                    "compiler.py", "bytecode.py", "opcodes.py", "modules.py",
+                    # ids that end up inside saved bytecode (host calls, error codes)
+                    "hostcalls.py", "runtime_errors.py")
 
 _compiler_version = None
 
