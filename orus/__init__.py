@@ -153,7 +153,7 @@ def _preload() -> None:
     if os.environ.get("ORUS_LAZY") == "1":
         return
     try:
-        from . import fmt, gc, hostcalls, program_cache, runtime, verify  # noqa: F401
+        from . import fmt, gc, hostcalls, program_cache, runtime, verify  # noqa: F401 (preload)
         from .jit import cache, preload_native_vm
         if preload_native_vm():
             # A dry run of a one-instruction program through the same path a

@@ -32,12 +32,11 @@ caller, never trusted).
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 
 import numpy as np
 
 from . import opcodes
+from .atomicio import write_atomic
 
 FORMAT_VERSION = 3
 
@@ -334,19 +333,7 @@ def loads(data: bytes | bytearray, fingerprint: str = "", filename="<input>", so
 
 def save(program: Program, path: str, fingerprint: str = "") -> None:
     """Write atomically (temp file + rename) so readers never see half a file."""
-    data = dumps(program, fingerprint)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".orusbc")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, dumps(program, fingerprint))
 
 
 def load(path: str, fingerprint: str = "", filename="<input>", source=b"") -> Program:

@@ -17,7 +17,7 @@ import os
 import sys
 
 from . import EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, __version__
-from .errors import CompileError, OrusError, OrusRuntimeError
+from .errors import CompileError, OrusError
 
 COMMANDS = ("run", "dis", "warm-cache")
 

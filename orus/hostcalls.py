@@ -65,7 +65,7 @@ import numpy as np
 from . import fmt
 from . import protocol as P
 from . import runtime_errors as E
-from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_B, TY_BOOL, TY_C, TY_DYN, TY_ENUM, TY_ERROR,
+from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_C, TY_DYN, TY_ENUM, TY_ERROR,
                        TY_F64, TY_FN, TY_I32, TY_I64, TY_KIND, TY_RANGE, TY_STR, TY_STRUCT, TY_U32,
                        TY_U64)
 

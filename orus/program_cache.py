@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from . import bytecode, verify
+from .atomicio import write_atomic
 from .bytecode import BytecodeError, Program
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -115,16 +114,6 @@ def save_cached(folder: Path, program: Program, source: bytes) -> None:
         # bytecode first, then the index that leads to it (written atomically)
         bytecode.save(program, str(folder / (_modules_key(key, rec) + ".orusbc")),
                       compiler_version())
-        fd, tmp = tempfile.mkstemp(dir=str(folder), prefix=".tmp-", suffix=".deps")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(json.dumps(rec, sort_keys=True).encode("utf-8"))
-            os.replace(tmp, str(folder / (key + ".deps")))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(str(folder / (key + ".deps")), json.dumps(rec, sort_keys=True).encode("utf-8"))
     except OSError:
         pass          # a read-only cache only costs speed

@@ -15,7 +15,7 @@ from . import fmt, gc, hostcalls
 from . import opcodes as op
 from . import protocol as P
 from . import runtime_errors as E
-from .bytecode import FN_NAME, FN_NREGS, Program
+from .bytecode import FN_NREGS, Program
 from .errors import OrusRuntimeError
 from .jit.abi import vm_args
 
@@ -410,7 +410,6 @@ class Machine:
     # ------------------------------------------------------------------ errors
     def _runtime_error(self) -> OrusRuntimeError:
         st = self.state
-        pc = int(st[P.S_PC])
         code, arg = int(st[P.S_ERR]), int(st[P.S_ERRARG])
         if code >= E.HOST_ERROR:        # a host error re-raised by the VM: message is a handle
             kind, _ = E.message(code)

@@ -67,7 +67,7 @@ def _fail(msg):
 def verify(program: Program) -> None:
     code, funcs = program.code, program.funcs
     n = len(code)
-    nk, nf_const, ns, nfun = len(program.kint), len(program.kflt), program.num_strings, len(funcs)
+    ns, nfun = program.num_strings, len(funcs)
 
     # --- containers ---------------------------------------------------------------
     if code.ndim != 2 or code.shape[1] != 4 or program.lines.shape != (n, 3):
@@ -108,7 +108,6 @@ def verify(program: Program) -> None:
     if np.any(owner == -1):
         _fail("code outside any function")
     lo, hi, regs_of = entry[owner], end[owner], nregs[owner]
-    main_regs = int(nregs[0])
 
     # --- operands by kind: each operand must lie in [low, high) for its kind ----------
     kind_of = _KIND_INDEX[ops]                               # (n, 3) kind codes

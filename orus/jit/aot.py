@@ -31,10 +31,10 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
-import sys
 import time
 
 from . import abi
+from ..atomicio import write_atomic
 
 MANIFEST = "native.manifest"
 FORMAT = "orus-native-1"
@@ -200,19 +200,7 @@ def load(folder: str, fingerprint: str) -> NativeVM:
 
 # ====================================================================== build
 def _write_atomic(path: str, data: bytes) -> None:
-    tmp = "%s.tmp-%d" % (path, os.getpid())
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, data, fsync=True)
 
 
 def write_manifest(folder: str, fields: dict) -> None:
