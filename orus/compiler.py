@@ -987,8 +987,14 @@ class Compiler:
         ro = self.exp_to_reg(t.obj)
         ri = self.exp_to_reg(t.index)
         if s.op == "=":
-            rv = self.exp_to_reg(s.value)
-            self.emit(O.ARR_SET, ro, ri, rv, t.index)
+            k = _int_immediate(s.value) if not t.ty.is_float else None
+            if type(s.value) is ast.BoolLit:
+                k = 1 if s.value.value else 0
+            if k is not None and t.ty.category == T.CAT_INT:   # `a[i] = 0`: one instruction
+                self.emit(O.ARR_SETI, ro, ri, k, t.index)
+            else:
+                rv = self.exp_to_reg(s.value)
+                self.emit(O.ARR_SET, ro, ri, rv, t.index)
         else:
             v = self.alloc(t.ty.category)
             self.emit(O.ARR_GET, v, ro, ri, t.index)

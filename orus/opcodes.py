@@ -231,6 +231,7 @@ JNGTI_I = _op("JNGTI_I", "r n j", "if not (R[A] > B): pc := C")
 JNGEI_I = _op("JNGEI_I", "r n j", "if not (R[A] >= B): pc := C")
 JNEQI_I = _op("JNEQI_I", "r n j", "if R[A] != B: pc := C")
 JNNEI_I = _op("JNNEI_I", "r n j", "if R[A] == B: pc := C")
+ARR_SETI = _op("ARR_SETI", "r r n", "array R[A][R[B]] := C  (an integer or bool immediate; checked)")
 
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)

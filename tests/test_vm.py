@@ -637,3 +637,27 @@ def test_bool_arrays_are_bytes_and_behave_like_slot_arrays(vm):
             machine.program.funcs, machine.program.regkinds, machine.gcstack, 0, 0, 0)
     gc.sweep_and_compact(machine)
     assert np.array_equal(machine.array_slots(int(machine.regs[4])), gc_before)
+
+
+def test_array_store_of_an_immediate(vm):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    for r, kind in ((1, 0), (2, 2)):            # an i64 array and a bool (byte) array
+        b.emit(op.ARR_NEW, r, 4, kind)
+        b.emit(op.LOADI, 3, 0)
+        b.emit(op.ARR_PUSH, r, 3)
+        b.emit(op.ARR_PUSH, r, 3)
+    b.emit(op.LOADI, 4, 1)
+    b.emit(op.ARR_SETI, 1, 4, -7)
+    b.emit(op.ARR_SETI, 2, 4, 1)
+    b.emit(op.LOADI, 4, 2)
+    b.emit(op.ARR_SETI, 1, 4, 5, line=3)       # out of bounds
+    b.emit(op.HALT)
+    b.end_function(m, 6)
+    machine, _ = _machine(vm, b.finish())
+    with pytest.raises(OrusRuntimeError, match="out of bounds") as info:
+        machine.run()
+    assert info.value.line == 3
+    assert machine.array_slots(int(machine.regs[1])).tolist() == [0, -7]
+    assert machine.array_slots(int(machine.regs[2])).tolist() == [0, 1]

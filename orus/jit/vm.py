@@ -810,6 +810,16 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 hbytes[hobj[h, P.H_OFF] + i] = np.uint8(regs[base + c])
             else:
                 hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
+        elif o == op.ARR_SETI:
+            h = regs[base + a]
+            i = regs[base + b]
+            if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
+                err = _index_error(hobj, state, h, i)
+                break
+            if hobj[h, P.H_KIND] == P.HK_ARR_B:
+                hbytes[hobj[h, P.H_OFF] + i] = np.uint8(c)
+            else:
+                hslots[hobj[h, P.H_OFF] + i] = c
         elif o == op.GETG:
             regs[base + a] = regs[b]
         elif o == op.LOADK:
