@@ -791,35 +791,38 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 pc = b
                 continue
         elif o == op.ARR_GET:
+            # Fast path: rows beyond the live ones are zero (HK_FREE), so the
+            # table's size bounds the handle; the error cases are sorted out cold.
             h = regs[base + b]
             i = regs[base + c]
-            if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
-                err = _index_error(hobj, state, h, i)
-                break
-            if hobj[h, P.H_KIND] == P.HK_ARR_B:
-                regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
-            else:
-                regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
-        elif o == op.ARR_SET:
+            if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
+                k = hobj[h, P.H_KIND]
+                if k == P.HK_ARR or k == P.HK_ARR_H:
+                    regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
+                    pc += 1
+                    continue
+                if k == P.HK_ARR_B:
+                    regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
+                    pc += 1
+                    continue
+            err = _index_error(hobj, state, h, i)
+            break
+        elif o == op.ARR_SET or o == op.ARR_SETI:
             h = regs[base + a]
             i = regs[base + b]
-            if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
-                err = _index_error(hobj, state, h, i)
-                break
-            if hobj[h, P.H_KIND] == P.HK_ARR_B:
-                hbytes[hobj[h, P.H_OFF] + i] = np.uint8(regs[base + c])
-            else:
-                hslots[hobj[h, P.H_OFF] + i] = regs[base + c]
-        elif o == op.ARR_SETI:
-            h = regs[base + a]
-            i = regs[base + b]
-            if not _is_array(hobj, state, h) or i < 0 or i >= hobj[h, P.H_LEN]:
-                err = _index_error(hobj, state, h, i)
-                break
-            if hobj[h, P.H_KIND] == P.HK_ARR_B:
-                hbytes[hobj[h, P.H_OFF] + i] = np.uint8(c)
-            else:
-                hslots[hobj[h, P.H_OFF] + i] = c
+            if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
+                k = hobj[h, P.H_KIND]
+                v = regs[base + c] if o == op.ARR_SET else c
+                if k == P.HK_ARR or k == P.HK_ARR_H:
+                    hslots[hobj[h, P.H_OFF] + i] = v
+                    pc += 1
+                    continue
+                if k == P.HK_ARR_B:
+                    hbytes[hobj[h, P.H_OFF] + i] = np.uint8(v)
+                    pc += 1
+                    continue
+            err = _index_error(hobj, state, h, i)
+            break
         elif o == op.GETG:
             regs[base + a] = regs[b]
         elif o == op.LOADK:
