@@ -221,6 +221,21 @@ def trip_count(start, end, step, flags):
 
 # ------------------------------------------------------------------ heap
 @njit(cache=True)
+def copy_within(arr, dst, src, n):
+    """arr[dst:dst+n] = arr[src:src+n] for non-overlapping ranges (or dst < src).
+    An explicit loop: Numba's slice assignment between views of one array
+    makes a temporary copy (an allocation) to guard against overlap."""
+    for j in range(n):
+        arr[dst + j] = arr[src + j]
+
+
+@njit(cache=True)
+def copy_between(dst_arr, dst, src_arr, src, n):
+    for j in range(n):
+        dst_arr[dst + j] = src_arr[src + j]
+
+
+@njit(cache=True)
 def _handle_ok(hobj, state, h, kind):
     return 0 <= h < state[P.S_NOBJ] and hobj[h, P.H_KIND] == kind
 
@@ -394,7 +409,7 @@ def array_reserve(hobj, hslots, state, h, need):
         if top + newcap > hslots.shape[0]:
             return newcap
         n = hobj[h, P.H_LEN]
-        hslots[top:top + n] = hslots[off:off + n]
+        copy_within(hslots, top, off, n)
         hobj[h, P.H_OFF] = top
         state[P.S_NSLOTS] = top + newcap
     hobj[h, P.H_AUX] = newcap
@@ -419,7 +434,7 @@ def byte_array_reserve(hobj, hbytes, state, h, need):
         if top + newcap > hbytes.shape[0]:
             return newcap
         n = hobj[h, P.H_LEN]
-        hbytes[top:top + n] = hbytes[off:off + n]
+        copy_within(hbytes, top, off, n)
         hobj[h, P.H_OFF] = top
         state[P.S_NBYTES] = top + newcap
     hobj[h, P.H_AUX] = newcap
@@ -494,19 +509,19 @@ def concat(hobj, hbytes, state, x, y):
     end = ox + lx
     r = hobj[x, P.H_AUX]
     if r >= 0 and hobj[r, P.H_LEN] == end and end + ly <= hobj[r, P.H_AUX]:
-        hbytes[end:end + ly] = hbytes[oy:oy + ly]
+        copy_within(hbytes, end, oy, ly)
         hobj[r, P.H_LEN] = end + ly
         state[P.S_ALLOC] += P.OBJ_COST
         return new_string_object(hobj, state, ox, lx + ly, r)
     top = state[P.S_NBYTES]
     if end == top:
-        hbytes[top:top + ly] = hbytes[oy:oy + ly]
+        copy_within(hbytes, top, oy, ly)
         state[P.S_NBYTES] = top + ly
         state[P.S_ALLOC] += ly + P.OBJ_COST
         return new_string_object(hobj, state, ox, lx + ly, -1)
     cap = max(2 * (lx + ly), 32)
-    hbytes[top:top + lx] = hbytes[ox:ox + lx]
-    hbytes[top + lx:top + lx + ly] = hbytes[oy:oy + ly]
+    copy_within(hbytes, top, ox, lx)
+    copy_within(hbytes, top + lx, oy, ly)
     state[P.S_NBYTES] = top + cap
     # count what is used, not the spare room: counting the room would make
     # every region (re)allocation look like a collection's worth of garbage
@@ -555,7 +570,7 @@ def out_bytes(out_rec, out_blob, state, kind, hobj, hbytes, h):
         state[P.S_NEED] = ln
         return False
     o = hobj[h, P.H_OFF]
-    out_blob[b:b + ln] = hbytes[o:o + ln]
+    copy_between(out_blob, b, hbytes, o, ln)
     out_rec[n, 0] = kind
     out_rec[n, 1] = b
     out_rec[n, 2] = ln
@@ -1229,19 +1244,19 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if is_bytes:
                 soff = state[P.S_NBYTES]
                 if o == op.ARR_SLICE:
-                    hbytes[soff:soff + count] = hbytes[src + first:src + first + count]
+                    copy_within(hbytes, soff, src + first, count)
                 else:
                     for k in range(count // n if n > 0 else 0):
-                        hbytes[soff + k * n:soff + (k + 1) * n] = hbytes[src:src + n]
+                        copy_within(hbytes, soff + k * n, src, n)
                 state[P.S_NBYTES] = soff + count
                 state[P.S_ALLOC] += count + P.OBJ_COST
             else:
                 soff = state[P.S_NSLOTS]
                 if o == op.ARR_SLICE:
-                    hslots[soff:soff + count] = hslots[src + first:src + first + count]
+                    copy_within(hslots, soff, src + first, count)
                 else:
                     for k in range(count // n if n > 0 else 0):
-                        hslots[soff + k * n:soff + (k + 1) * n] = hslots[src:src + n]
+                        copy_within(hslots, soff + k * n, src, n)
                 state[P.S_NSLOTS] = soff + count
                 state[P.S_ALLOC] += 8 * count + P.OBJ_COST
             regs[base + a] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
