@@ -786,7 +786,6 @@ class Checker:
         return s
 
     def stmt_For(self, s, tail):
-        ctx = self.ctx
         start = self.expr(s.start)
         end = self.expr(s.end)
         step = self.expr(s.step) if s.step is not None else None
@@ -1921,17 +1920,17 @@ class Checker:
         return e
 
     def builtin_int(self, e, args):
-        v = args[0] = self.rvalue(args[0])
-        if not (v.ty.is_numeric or v.ty.is_string):
-            self.error(e, "int() needs a string or a number, found %s" % v.ty)
-        e.ty = T.I32
-        return e
+        return self._conversion(e, args, "int", T.I32)
 
     def builtin_float(self, e, args):
+        return self._conversion(e, args, "float", T.F64)
+
+    def _conversion(self, e, args, name, result):
+        """int(x) / float(x): a string or a number in, `result` out."""
         v = args[0] = self.rvalue(args[0])
         if not (v.ty.is_numeric or v.ty.is_string):
-            self.error(e, "float() needs a string or a number, found %s" % v.ty)
-        e.ty = T.F64
+            self.error(e, "%s() needs a string or a number, found %s" % (name, v.ty))
+        e.ty = result
         return e
 
     def builtin_assert_eq(self, e, args):

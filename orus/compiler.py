@@ -370,6 +370,15 @@ class Compiler:
         self.exp_to(e, t)
         return t
 
+    def operand(self, e):
+        """`e` in a register for an instruction emitted next: a temporary is
+        released at once (the instruction reads it before anything else is
+        allocated)."""
+        mark = self.free
+        r = self.exp_to_reg(e)
+        self.free = mark
+        return r
+
     def exp_to(self, e, dst):
         """Compile `e` so that its value ends up in register `dst` (a temporary
         or a variable; `dst` is written last except for and/or/?: which the
@@ -423,9 +432,7 @@ class Compiler:
         self.make_closure(e.info, dst, e)
 
     def x_Unary(self, e, dst):
-        mark = self.free
-        r = self.exp_to_reg(e.operand)
-        self.free = mark
+        r = self.operand(e.operand)
         if e.op == "-":
             self.emit(NEG[e.ty], dst, r, 0, e)
         else:
@@ -467,9 +474,7 @@ class Compiler:
             k, other = _int_immediate(e.left), e.right
         if k is None:
             return False
-        mark = self.free
-        r = self.exp_to_reg(other)
-        self.free = mark
+        r = self.operand(other)
         add, sub = ADD_IMM[e.ty]
         self.emit(add if e.op == "+" else sub, dst, r, k, e)
         return True
@@ -532,9 +537,7 @@ class Compiler:
         if src is target:
             self.exp_to(e.expr, dst)
             return
-        mark = self.free
-        r = self.exp_to_reg(e.expr)
-        self.free = mark
+        r = self.operand(e.expr)
         if src is T.ERROR:              # an error's message (DECISIONS data row 11)
             self.emit(O.REC_GET, dst, r, 1, e)
         elif target is T.STRING:
@@ -606,9 +609,7 @@ class Compiler:
         elems = e.elems
         self.emit(O.ARR_NEW, dst, len(elems), self.handle_elems(e.ty), e)
         for el in elems:
-            mark = self.free
-            r = self.exp_to_reg(el)
-            self.free = mark
+            r = self.operand(el)
             self.emit(O.ARR_PUSH, dst, r, 0, el)
 
     def x_ArrayFill(self, e, dst):
@@ -705,9 +706,7 @@ class Compiler:
 
     def bi_len(self, e, dst):
         arg = e.args[0]
-        mark = self.free
-        r = self.exp_to_reg(arg)
-        self.free = mark
+        r = self.operand(arg)
         self.emit(O.STR_LEN if arg.ty.is_string else O.ARR_LEN, dst, r, 0, e)
 
     def bi_push(self, e, dst):
@@ -720,9 +719,7 @@ class Compiler:
             self.emit(O.MOVE, dst, ra, 0, e)
 
     def bi_pop(self, e, dst):
-        mark = self.free
-        ra = self.exp_to_reg(e.args[0])
-        self.free = mark
+        ra = self.operand(e.args[0])
         self.emit(O.ARR_POP, dst, ra, 0, e)
 
     def bi_sorted(self, e, dst):
@@ -755,9 +752,7 @@ class Compiler:
         if not e.args:
             self.emit(O.HOSTCALL, dst, 0, H.HC_INPUT, e)
             return
-        mark = self.free
-        r = self.exp_to_reg(e.args[0])
-        self.free = mark
+        r = self.operand(e.args[0])
         self.emit(O.HOSTCALL, dst, r, H.HC_INPUT_PROMPT, e)
 
     def bi_int(self, e, dst):
@@ -765,9 +760,7 @@ class Compiler:
         if arg.ty is T.I32:
             self.exp_to(arg, dst)
             return
-        mark = self.free
-        r = self.exp_to_reg(arg)
-        self.free = mark
+        r = self.operand(arg)
         self.emit(O.HOSTCALL, dst, r, INT_CALL[arg.ty], e)
 
     def bi_float(self, e, dst):
@@ -775,9 +768,7 @@ class Compiler:
         if arg.ty is T.F64:
             self.exp_to(arg, dst)
             return
-        mark = self.free
-        r = self.exp_to_reg(arg)
-        self.free = mark
+        r = self.operand(arg)
         if arg.ty.is_string:
             self.emit(O.HOSTCALL, dst, r, H.HC_FLOAT_STR, e)
         else:
@@ -853,9 +844,7 @@ class Compiler:
             return
         if t is ast.Binary and self.fused_jump(e, sense, jumps):
             return
-        mark = self.free
-        r = self.exp_to_reg(e)
-        self.free = mark
+        r = self.operand(e)
         jumps.append(self.emit(O.JMPT if sense else O.JMPF, r, 0, 0, e))
 
     def fused_jump(self, e, sense, jumps):
@@ -870,9 +859,7 @@ class Compiler:
             rel = op if not sense else NEGATE[op]        # jump when NOT rel
             k = _int_immediate(e.right)
             if k is not None:
-                mark = self.free
-                ra = self.exp_to_reg(e.left)
-                self.free = mark
+                ra = self.operand(e.left)
                 jumps.append(self.emit(JUMP_UNLESS_IMM[rel], ra, k, 0, e))
                 return True
             opcode, swap = JUMP_UNLESS_INT[rel]
@@ -1369,9 +1356,7 @@ class Compiler:
         return True
 
     def x_Member(self, e, dst):
-        mark = self.free
-        r = self.exp_to_reg(e.obj)
-        self.free = mark
+        r = self.operand(e.obj)
         self.emit(O.REC_GET, dst, r, e.target, e)
 
     def assign_field(self, s):

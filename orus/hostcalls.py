@@ -92,21 +92,28 @@ def _f64(bits: int) -> float:
 
 
 def print_text(machine, bits: int, tid: int) -> bytes:
-    """The text `print` shows for a value of type `tid` (DATA.md §10).  Nested
-    values are walked with an explicit stack (no depth limit)."""
+    """The text `print` shows for a value of type `tid` (DATA.md §10)."""
+    return b"".join(_walk(machine, _print_parts, bytes, bits, tid))
+
+
+def _walk(machine, parts_of, text_type, bits, tid):
+    """The text pieces of a value, in order.  `parts_of(machine, bits, tid)`
+    gives either finished text (`text_type`) or a list of text pieces and
+    (bits, tid) items to expand; nested values are walked with an explicit
+    stack, so there is no depth limit."""
     out = []
     stack = [(bits, tid)]
     while stack:
         item = stack.pop()
-        if type(item) is bytes:
+        if type(item) is text_type:
             out.append(item)
             continue
-        parts = _print_parts(machine, *item)
-        if type(parts) is bytes:
+        parts = parts_of(machine, *item)
+        if type(parts) is text_type:
             out.append(parts)
         else:
             stack.extend(reversed(parts))
-    return b"".join(out)
+    return out
 
 
 def _joined(items, sep, first=None, last=None):
@@ -279,19 +286,7 @@ def error_kind(machine, h: int) -> str:
 def repr_text(machine, bits: int, tid: int) -> str:
     """A value as assert_eq reports it: arrays (and structs) in brackets,
     strings quoted, enums `Name.Variant(...)`, errors `Error(MSG)`."""
-    out = []
-    stack = [(bits, tid)]
-    while stack:
-        item = stack.pop()
-        if type(item) is str:
-            out.append(item)
-            continue
-        parts = _repr_parts(machine, *item)
-        if type(parts) is str:
-            out.append(parts)
-        else:
-            stack.extend(reversed(parts))
-    return "".join(out)
+    return "".join(_walk(machine, _repr_parts, str, bits, tid))
 
 
 def _repr_parts(machine, bits: int, tid: int):

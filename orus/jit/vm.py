@@ -376,6 +376,18 @@ def out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack,
 
 
 @njit(cache=True)
+def room_or_stop(hobj, hbytes, hslots, state, nbytes, nslots, regs, frames, funcs, regkinds,
+                 gcstack, base, fn, depth):
+    """0 if one more object with `nbytes` string bytes and `nslots` slots fits;
+    else the status the instruction stops with (after marking, for GC)."""
+    rc = heap_room(hobj, hbytes, hslots, state, nbytes, nslots)
+    if rc == ROOM_OK:
+        return 0
+    return out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack,
+                       base, fn, depth)
+
+
+@njit(cache=True)
 def _index_error(hobj, state, h, i):
     """The error code for a failed array access (cold path)."""
     if not _is_array(hobj, state, h):
@@ -392,54 +404,41 @@ def _is_array(hobj, state, h):
 
 
 @njit(cache=True)
-def array_reserve(hobj, hslots, state, h, need):
-    """Make room for `need` elements in array h (a valid array handle).
-    Returns the slots the caller must have available first (0 = done)."""
+def reserve(hobj, arena, state, top_slot, h, need, minimum, unit):
+    """Make room for `need` elements in array h (a valid array handle) whose
+    elements live in `arena` (hslots, or hbytes for bool arrays; state[top_slot]
+    is that arena's top, `unit` the bytes per element).  Returns how many
+    arena elements the caller must have available first (0 = done)."""
     cap = hobj[h, P.H_AUX]
     if need <= cap:
         return 0
-    newcap = max(need, 2 * cap, 4)
+    newcap = max(need, 2 * cap, minimum)
     off = hobj[h, P.H_OFF]
-    top = state[P.S_NSLOTS]
+    top = state[top_slot]
     if off + cap == top:                      # last region in the arena: extend in place
-        if top + (newcap - cap) > hslots.shape[0]:
+        if top + (newcap - cap) > arena.shape[0]:
             return newcap - cap
-        state[P.S_NSLOTS] = top + (newcap - cap)
+        state[top_slot] = top + (newcap - cap)
     else:
-        if top + newcap > hslots.shape[0]:
+        if top + newcap > arena.shape[0]:
             return newcap
-        n = hobj[h, P.H_LEN]
-        copy_within(hslots, top, off, n)
+        copy_within(arena, top, off, hobj[h, P.H_LEN])
         hobj[h, P.H_OFF] = top
-        state[P.S_NSLOTS] = top + newcap
+        state[top_slot] = top + newcap
     hobj[h, P.H_AUX] = newcap
-    state[P.S_ALLOC] += 8 * (newcap - cap)
+    state[P.S_ALLOC] += unit * (newcap - cap)
     return 0
 
 
 @njit(cache=True)
-def byte_array_reserve(hobj, hbytes, state, h, need):
-    """array_reserve for a byte-element array (HK_ARR_B, storage in hbytes)."""
-    cap = hobj[h, P.H_AUX]
-    if need <= cap:
-        return 0
-    newcap = max(need, 2 * cap, 16)
-    off = hobj[h, P.H_OFF]
-    top = state[P.S_NBYTES]
-    if off + cap == top:
-        if top + (newcap - cap) > hbytes.shape[0]:
-            return newcap - cap
-        state[P.S_NBYTES] = top + (newcap - cap)
+def copy_elements(arena, dst, src, first, count, n, is_slice):
+    """The elements of a new array: a slice src[first:first+count] of the
+    source's elements, or (repeat) `count // n` copies of all n of them."""
+    if is_slice:
+        copy_within(arena, dst, src + first, count)
     else:
-        if top + newcap > hbytes.shape[0]:
-            return newcap
-        n = hobj[h, P.H_LEN]
-        copy_within(hbytes, top, off, n)
-        hobj[h, P.H_OFF] = top
-        state[P.S_NBYTES] = top + newcap
-    hobj[h, P.H_AUX] = newcap
-    state[P.S_ALLOC] += newcap - cap
-    return 0
+        for k in range(count // n if n > 0 else 0):
+            copy_within(arena, dst + k * n, src, n)
 
 
 @njit(cache=True)
@@ -471,32 +470,36 @@ def new_string_object(hobj, state, off, length, region):
     return h
 
 
+CAT_IN_REGION, CAT_AT_TOP, CAT_NEW_REGION = 0, 1, 2
+
+
 @njit(cache=True)
-def concat_room(hobj, state, x, y):
-    """Bytes CONCAT needs in the arena for x ++ y (see concat)."""
+def concat_plan(hobj, state, x, y):
+    """How CONCAT builds x ++ y (see concat), and the arena bytes it needs."""
     lx = hobj[x, P.H_LEN]
     ly = hobj[y, P.H_LEN]
     end = hobj[x, P.H_OFF] + lx
     r = hobj[x, P.H_AUX]
     if r >= 0 and hobj[r, P.H_LEN] == end and end + ly <= hobj[r, P.H_AUX]:
-        return 0
+        return CAT_IN_REGION, 0
     if end == state[P.S_NBYTES]:
-        return ly
-    return max(2 * (lx + ly), 32)
+        return CAT_AT_TOP, ly
+    return CAT_NEW_REGION, max(2 * (lx + ly), 32)
 
 
 @njit(cache=True)
-def concat(hobj, hbytes, state, x, y):
-    """New string x ++ y; the caller checked room (concat_room, 2 objects)
-    and the handles.  Building a string by repeated `s = s + piece` is linear:
+def concat(hobj, hbytes, state, x, y, plan):
+    """New string x ++ y by `plan` (from concat_plan; the caller checked room
+    for its bytes and 2 objects, and the handles).  Building a string by
+    repeated `s = s + piece` is linear:
 
-      * x ends exactly where the bytes used in its growable region end, and
-        the region has room: y is appended in place (x itself is unchanged:
-        its object keeps its length; the region's used-end moves, so no other
-        string can append over these bytes);
-      * x ends at the top of the arena: y is appended there;
-      * otherwise x and y are copied into a new region with twice the room,
-        so the next appends to the result are in place.
+      * CAT_IN_REGION: x ends exactly where the bytes used in its growable
+        region end, and the region has room: y is appended in place (x itself
+        is unchanged: its object keeps its length; the region's used-end
+        moves, so no other string can append over these bytes);
+      * CAT_AT_TOP: x ends at the top of the arena: y is appended there;
+      * CAT_NEW_REGION: x and y are copied into a new region with twice the
+        room, so the next appends to the result are in place.
 
     A region is an object (HK_SREGION: H_OFF start, H_LEN used end, H_AUX
     capacity end, absolute byte offsets); a string's H_AUX names its region
@@ -507,14 +510,14 @@ def concat(hobj, hbytes, state, x, y):
     ox = hobj[x, P.H_OFF]
     oy = hobj[y, P.H_OFF]
     end = ox + lx
-    r = hobj[x, P.H_AUX]
-    if r >= 0 and hobj[r, P.H_LEN] == end and end + ly <= hobj[r, P.H_AUX]:
+    if plan == CAT_IN_REGION:
+        r = hobj[x, P.H_AUX]
         copy_within(hbytes, end, oy, ly)
         hobj[r, P.H_LEN] = end + ly
         state[P.S_ALLOC] += P.OBJ_COST
         return new_string_object(hobj, state, ox, lx + ly, r)
     top = state[P.S_NBYTES]
-    if end == top:
+    if plan == CAT_AT_TOP:
         copy_within(hbytes, top, oy, ly)
         state[P.S_NBYTES] = top + ly
         state[P.S_ALLOC] += ly + P.OBJ_COST
@@ -1116,7 +1119,8 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
                 err = E.BAD_VALUE
                 break
-            rc = heap_room(hobj, hbytes, hslots, state, concat_room(hobj, state, x, y), 0)
+            plan, nbytes = concat_plan(hobj, state, x, y)
+            rc = heap_room(hobj, hbytes, hslots, state, nbytes, 0)
             if rc == ROOM_OK and state[P.S_NOBJ] + 2 > hobj.shape[0]:
                 rc = ROOM_GROW                 # a new region needs a second row
                 state[P.S_NEED] = 2
@@ -1124,7 +1128,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
                                      gcstack, base, fn, depth)
                 break
-            regs[base + a] = concat(hobj, hbytes, state, x, y)
+            regs[base + a] = concat(hobj, hbytes, state, x, y, plan)
         elif o == op.TOSTR:
             if c == op.OUT_STR:
                 regs[base + a] = regs[base + b]
@@ -1132,18 +1136,16 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = P.HOST                # formatted by the host (orus.fmt)
                 break
             else:
-                rc = heap_room(hobj, hbytes, hslots, state, 20, 0)
-                if rc != ROOM_OK:
-                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                         gcstack, base, fn, depth)
+                status = room_or_stop(hobj, hbytes, hslots, state, 20, 0, regs, frames,
+                                      funcs, regkinds, gcstack, base, fn, depth)
+                if status != 0:
                     break
                 regs[base + a] = int_to_string(hobj, hbytes, state, regs[base + b],
                                                c == op.OUT_U32 or c == op.OUT_U64)
         elif o == op.CLOSURE:
-            rc = heap_room(hobj, hbytes, hslots, state, 0, c + 1)
-            if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+            status = room_or_stop(hobj, hbytes, hslots, state, 0, c + 1, regs, frames,
+                                  funcs, regkinds, gcstack, base, fn, depth)
+            if status != 0:
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = b
@@ -1166,9 +1168,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             n = hobj[h, P.H_LEN]
             is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
             if is_bytes:
-                more = byte_array_reserve(hobj, hbytes, state, h, n + 1)
+                more = reserve(hobj, hbytes, state, P.S_NBYTES, h, n + 1, 16, 1)
             else:
-                more = array_reserve(hobj, hslots, state, h, n + 1)
+                more = reserve(hobj, hslots, state, P.S_NSLOTS, h, n + 1, 4, 8)
             if more > 0:
                 rc = heap_room(hobj, hbytes, hslots, state, more if is_bytes else 0,
                                0 if is_bytes else more)
@@ -1195,13 +1197,11 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 regs[base + a] = hslots[hobj[h, P.H_OFF] + n - 1]
             hobj[h, P.H_LEN] = n - 1
         elif o == op.ARR_NEW:
-            if c == 2:                          # byte elements (bool), in hbytes
-                rc = heap_room(hobj, hbytes, hslots, state, b, 0)
-            else:
-                rc = heap_room(hobj, hbytes, hslots, state, 0, b)
-            if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+            # c == 2: byte elements (bool) in hbytes; else slots
+            status = room_or_stop(hobj, hbytes, hslots, state, b if c == 2 else 0,
+                                  0 if c == 2 else b, regs, frames, funcs, regkinds, gcstack,
+                                  base, fn, depth)
+            if status != 0:
                 break
             if c == 2:
                 soff = state[P.S_NBYTES]
@@ -1234,29 +1234,20 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 first = 0
                 count = n * times
             is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
-            rc = heap_room(hobj, hbytes, hslots, state, count if is_bytes else 0,
-                           0 if is_bytes else count)
-            if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+            status = room_or_stop(hobj, hbytes, hslots, state, count if is_bytes else 0,
+                                  0 if is_bytes else count, regs, frames, funcs, regkinds,
+                                  gcstack, base, fn, depth)
+            if status != 0:
                 break
             src = hobj[h, P.H_OFF]
             if is_bytes:
                 soff = state[P.S_NBYTES]
-                if o == op.ARR_SLICE:
-                    copy_within(hbytes, soff, src + first, count)
-                else:
-                    for k in range(count // n if n > 0 else 0):
-                        copy_within(hbytes, soff + k * n, src, n)
+                copy_elements(hbytes, soff, src, first, count, n, o == op.ARR_SLICE)
                 state[P.S_NBYTES] = soff + count
                 state[P.S_ALLOC] += count + P.OBJ_COST
             else:
                 soff = state[P.S_NSLOTS]
-                if o == op.ARR_SLICE:
-                    copy_within(hslots, soff, src + first, count)
-                else:
-                    for k in range(count // n if n > 0 else 0):
-                        copy_within(hslots, soff + k * n, src, n)
+                copy_elements(hslots, soff, src, first, count, n, o == op.ARR_SLICE)
                 state[P.S_NSLOTS] = soff + count
                 state[P.S_ALLOC] += 8 * count + P.OBJ_COST
             regs[base + a] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
@@ -1288,10 +1279,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if first < 0:
                 err = count
                 break
-            rc = heap_room(hobj, hbytes, hslots, state, 0, 0)
-            if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+            status = room_or_stop(hobj, hbytes, hslots, state, 0, 0, regs, frames,
+                                  funcs, regkinds, gcstack, base, fn, depth)
+            if status != 0:
                 break
             # the substring shares the bytes of the original (strings are immutable)
             state[P.S_ALLOC] += P.OBJ_COST
@@ -1304,10 +1294,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if regs[base + b + 2] == 0:
                 err = E.RANGE_ARGS
                 break
-            rc = heap_room(hobj, hbytes, hslots, state, 0, 4)
-            if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+            status = room_or_stop(hobj, hbytes, hslots, state, 0, 4, regs, frames,
+                                  funcs, regkinds, gcstack, base, fn, depth)
+            if status != 0:
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = regs[base + b]
@@ -1352,10 +1341,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             hslots[hobj[h, P.H_OFF] + b] = regs[base + c]
         elif o == op.REC_NEW:
             n = types[c, 1]
-            rc = heap_room(hobj, hbytes, hslots, state, 0, n)
-            if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+            status = room_or_stop(hobj, hbytes, hslots, state, 0, n, regs, frames,
+                                  funcs, regkinds, gcstack, base, fn, depth)
+            if status != 0:
                 break
             soff = state[P.S_NSLOTS]
             for i in range(n):
