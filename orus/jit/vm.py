@@ -376,18 +376,6 @@ def out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack,
 
 
 @njit(cache=True)
-def room_or_stop(hobj, hbytes, hslots, state, nbytes, nslots, regs, frames, funcs, regkinds,
-                 gcstack, base, fn, depth):
-    """0 if one more object with `nbytes` string bytes and `nslots` slots fits;
-    else the status the instruction stops with (after marking, for GC)."""
-    rc = heap_room(hobj, hbytes, hslots, state, nbytes, nslots)
-    if rc == ROOM_OK:
-        return 0
-    return out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack,
-                       base, fn, depth)
-
-
-@njit(cache=True)
 def _index_error(hobj, state, h, i):
     """The error code for a failed array access (cold path)."""
     if not _is_array(hobj, state, h):
@@ -488,18 +476,18 @@ def concat_plan(hobj, state, x, y):
 
 
 @njit(cache=True)
-def concat(hobj, hbytes, state, x, y, plan):
-    """New string x ++ y by `plan` (from concat_plan; the caller checked room
-    for its bytes and 2 objects, and the handles).  Building a string by
-    repeated `s = s + piece` is linear:
+def concat(hobj, hbytes, state, x, y, plan, room):
+    """New string x ++ y by `plan` (from concat_plan, with `room` the bytes it
+    needs; the caller checked that room, 2 objects and the handles).
+    Building a string by repeated `s = s + piece` is linear:
 
       * CAT_IN_REGION: x ends exactly where the bytes used in its growable
         region end, and the region has room: y is appended in place (x itself
         is unchanged: its object keeps its length; the region's used-end
         moves, so no other string can append over these bytes);
       * CAT_AT_TOP: x ends at the top of the arena: y is appended there;
-      * CAT_NEW_REGION: x and y are copied into a new region with twice the
-        room, so the next appends to the result are in place.
+      * CAT_NEW_REGION: x and y are copied into a new region of `room` bytes
+        (twice what they need), so the next appends to the result are in place.
 
     A region is an object (HK_SREGION: H_OFF start, H_LEN used end, H_AUX
     capacity end, absolute byte offsets); a string's H_AUX names its region
@@ -522,7 +510,7 @@ def concat(hobj, hbytes, state, x, y, plan):
         state[P.S_NBYTES] = top + ly
         state[P.S_ALLOC] += ly + P.OBJ_COST
         return new_string_object(hobj, state, ox, lx + ly, -1)
-    cap = max(2 * (lx + ly), 32)
+    cap = room
     copy_within(hbytes, top, ox, lx)
     copy_within(hbytes, top + lx, oy, ly)
     state[P.S_NBYTES] = top + cap
@@ -1119,8 +1107,8 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
                 err = E.BAD_VALUE
                 break
-            plan, nbytes = concat_plan(hobj, state, x, y)
-            rc = heap_room(hobj, hbytes, hslots, state, nbytes, 0)
+            plan, room = concat_plan(hobj, state, x, y)
+            rc = heap_room(hobj, hbytes, hslots, state, room, 0)
             if rc == ROOM_OK and state[P.S_NOBJ] + 2 > hobj.shape[0]:
                 rc = ROOM_GROW                 # a new region needs a second row
                 state[P.S_NEED] = 2
@@ -1128,7 +1116,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
                                      gcstack, base, fn, depth)
                 break
-            regs[base + a] = concat(hobj, hbytes, state, x, y, plan)
+            regs[base + a] = concat(hobj, hbytes, state, x, y, plan, room)
         elif o == op.TOSTR:
             if c == op.OUT_STR:
                 regs[base + a] = regs[base + b]
@@ -1136,16 +1124,18 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = P.HOST                # formatted by the host (orus.fmt)
                 break
             else:
-                status = room_or_stop(hobj, hbytes, hslots, state, 20, 0, regs, frames,
-                                      funcs, regkinds, gcstack, base, fn, depth)
-                if status != 0:
+                rc = heap_room(hobj, hbytes, hslots, state, 20, 0)
+                if rc != ROOM_OK:
+                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                         gcstack, base, fn, depth)
                     break
                 regs[base + a] = int_to_string(hobj, hbytes, state, regs[base + b],
                                                c == op.OUT_U32 or c == op.OUT_U64)
         elif o == op.CLOSURE:
-            status = room_or_stop(hobj, hbytes, hslots, state, 0, c + 1, regs, frames,
-                                  funcs, regkinds, gcstack, base, fn, depth)
-            if status != 0:
+            rc = heap_room(hobj, hbytes, hslots, state, 0, c + 1)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = b
@@ -1197,11 +1187,13 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 regs[base + a] = hslots[hobj[h, P.H_OFF] + n - 1]
             hobj[h, P.H_LEN] = n - 1
         elif o == op.ARR_NEW:
-            # c == 2: byte elements (bool) in hbytes; else slots
-            status = room_or_stop(hobj, hbytes, hslots, state, b if c == 2 else 0,
-                                  0 if c == 2 else b, regs, frames, funcs, regkinds, gcstack,
-                                  base, fn, depth)
-            if status != 0:
+            if c == 2:                          # byte elements (bool), in hbytes
+                rc = heap_room(hobj, hbytes, hslots, state, b, 0)
+            else:
+                rc = heap_room(hobj, hbytes, hslots, state, 0, b)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             if c == 2:
                 soff = state[P.S_NBYTES]
@@ -1234,10 +1226,11 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 first = 0
                 count = n * times
             is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
-            status = room_or_stop(hobj, hbytes, hslots, state, count if is_bytes else 0,
-                                  0 if is_bytes else count, regs, frames, funcs, regkinds,
-                                  gcstack, base, fn, depth)
-            if status != 0:
+            rc = heap_room(hobj, hbytes, hslots, state, count if is_bytes else 0,
+                           0 if is_bytes else count)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             src = hobj[h, P.H_OFF]
             if is_bytes:
@@ -1279,9 +1272,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if first < 0:
                 err = count
                 break
-            status = room_or_stop(hobj, hbytes, hslots, state, 0, 0, regs, frames,
-                                  funcs, regkinds, gcstack, base, fn, depth)
-            if status != 0:
+            rc = heap_room(hobj, hbytes, hslots, state, 0, 0)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             # the substring shares the bytes of the original (strings are immutable)
             state[P.S_ALLOC] += P.OBJ_COST
@@ -1294,9 +1288,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if regs[base + b + 2] == 0:
                 err = E.RANGE_ARGS
                 break
-            status = room_or_stop(hobj, hbytes, hslots, state, 0, 4, regs, frames,
-                                  funcs, regkinds, gcstack, base, fn, depth)
-            if status != 0:
+            rc = heap_room(hobj, hbytes, hslots, state, 0, 4)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = regs[base + b]
@@ -1341,9 +1336,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             hslots[hobj[h, P.H_OFF] + b] = regs[base + c]
         elif o == op.REC_NEW:
             n = types[c, 1]
-            status = room_or_stop(hobj, hbytes, hslots, state, 0, n, regs, frames,
-                                  funcs, regkinds, gcstack, base, fn, depth)
-            if status != 0:
+            rc = heap_room(hobj, hbytes, hslots, state, 0, n)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
                 break
             soff = state[P.S_NSLOTS]
             for i in range(n):
