@@ -28,13 +28,12 @@ def _as_bytes(text) -> bytes:
 
 
 def compile_source(text, filename: str = "<input>"):
-    """Compile Orus source (str or bytes) to a verified Program."""
+    """Compile Orus source (str or bytes) to a Program (the VM verifies it
+    before its first instruction runs; ``orus.verify.verify`` does it now)."""
     from .modules import compile_program
-    from .verify import verify
     source = _as_bytes(text)
     program = compile_program(source, filename)
     program.source = source
-    verify(program)
     return program
 
 
@@ -61,8 +60,20 @@ def run_program(program, write, stdin=None, profile=None) -> None:
     instructions and the report is produced after the run (also after an error)."""
     from .runtime import Machine
     if profile is None:
+        from .bytecode import BytecodeError
         from .jit import get_vm
-        Machine(program, get_vm(), write, stdin).run()
+        try:
+            Machine(program, get_vm(), write, stdin).run()
+        except BytecodeError:
+            # A saved program the verifier rejects (nothing ran: it verifies
+            # first) is deleted and compiled again; a fresh one is a bug.
+            saved = getattr(program, "saved_file", None)
+            if saved is None:
+                raise
+            from .program_cache import discard
+            discard(saved)
+            program = load_program(program.source, program.filename)      # compiles, saves
+            Machine(program, get_vm(), write, stdin).run()
         return
     import time
 
@@ -148,25 +159,17 @@ def run_file(path: str) -> None:
 def _preload() -> None:
     """Import the run path and load the native VM at import time, so that the
     first run in a process costs what later runs do (issue 4: no JIT, no
-    lazy loading inside a user's run).  Set ORUS_LAZY=1 to skip it."""
+    lazy loading inside a user's run).  The run path does not import numpy
+    (orus/buffers.py), so neither does this.  Set ORUS_LAZY=1 to skip it."""
     import os
     if os.environ.get("ORUS_LAZY") == "1":
         return
     try:
-        from . import fmt, gc, hostcalls, program_cache, runtime, verify  # noqa: F401 (preload)
+        from . import fmt, program_cache, runtime, verify  # noqa: F401 (preload)
         from .jit import cache, preload_native_vm
-        if preload_native_vm():
-            # A dry run of a one-instruction program through the same path a
-            # run takes (load, verify, Machine, VM call, output) so that
-            # first-call costs inside Python and numpy are paid here.
-            from .bytecode import loads, dumps
-            from .jit import get_vm
-            from .jit.warm import _tiny_program
-            tiny = loads(dumps(_tiny_program(), program_cache.compiler_version()),
-                         program_cache.compiler_version())
-            verify.verify(tiny)
-            runtime.Machine(tiny, get_vm(), lambda data: None).run()
+        preload_native_vm()
         cache.bytecode_dir()
+        program_cache.compiler_version()
     except Exception:           # never fail an import over an optimisation
         pass
 

@@ -32,9 +32,9 @@ caller, never trusted).
 from __future__ import annotations
 
 import hashlib
+import struct
 
-import numpy as np
-
+from . import buffers
 from . import opcodes
 from .atomicio import write_atomic
 
@@ -63,17 +63,19 @@ TY_DYN = 16       # a boxed `any` value: record [value, type id of value]; A = 2
 
 ARRAYS = {
     # name: (dtype, number of dimensions, column count or None)
-    "code": (np.int32, 2, 4),
-    "lines": (np.int32, 2, 3),
-    "kint": (np.int64, 1, None),
-    "kflt": (np.float64, 1, None),
-    "str_blob": (np.uint8, 1, None),
-    "str_offs": (np.int64, 1, None),
-    "funcs": (np.int64, 2, FN_COLS),
-    "regkinds": (np.uint8, 1, None),
-    "types": (np.int32, 2, 4),
-    "files": (np.int64, 1, None),
+    "code": ("int32", 2, 4),
+    "lines": ("int32", 2, 3),
+    "kint": ("int64", 1, None),
+    "kflt": ("float64", 1, None),
+    "str_blob": ("uint8", 1, None),
+    "str_offs": ("int64", 1, None),
+    "funcs": ("int64", 2, FN_COLS),
+    "regkinds": ("uint8", 1, None),
+    "types": ("int32", 2, 4),
+    "files": ("int64", 1, None),
 }
+# numpy's name for each dtype in a saved file's header (little-endian files only)
+DTYPE_STR = {"int32": "<i4", "int64": "<i8", "float64": "<f8", "uint8": "|u1"}
 
 
 class BytecodeError(Exception):
@@ -81,7 +83,10 @@ class BytecodeError(Exception):
 
 
 class Program:
-    """The arrays of one compiled program plus where it came from."""
+    """The arrays of one compiled program plus where it came from.  Freshly
+    compiled, the arrays are numpy arrays; loaded from disk, memoryviews into
+    the file's bytes (orus/buffers.py: no numpy on the run path) until
+    ``to_numpy`` is called."""
 
     def __init__(self, code, lines, kint, kflt, str_blob, str_offs, funcs, regkinds=None,
                  types=None, files=None, filename="<input>", source=b"", sources=None):
@@ -93,12 +98,13 @@ class Program:
         self.str_offs = str_offs
         self.funcs = funcs
         if regkinds is None:      # no handle registers known: everything is a root
+            import numpy as np
             regkinds = np.ones(int(funcs[:, FN_NREGS].sum()) if len(funcs) else 0, dtype=np.uint8)
             if len(funcs):
                 funcs[:, FN_KINDS] = np.concatenate(([0], np.cumsum(funcs[:-1, FN_NREGS])))
         self.regkinds = regkinds
-        self.types = np.zeros((0, 4), dtype=np.int32) if types is None else types
-        self.files = np.zeros(0, dtype=np.int64) if files is None else files
+        self.types = buffers.Empty((0, 4), "i") if types is None else types
+        self.files = buffers.Empty((0,), "q") if files is None else files
         self.filename = filename
         # bytes of every source file by file index (for error display), when known
         self.sources = {} if sources is None else sources
@@ -122,7 +128,10 @@ class Program:
         """(filename, line, col, file index) of instruction pc."""
         if not 0 <= pc < len(self.lines):
             return self.filename, 0, 0, 0
-        line, col, f = (int(x) for x in self.lines[pc])
+        lines = self.lines
+        line, col, f = int(lines[pc, 0]), int(lines[pc, 1]), int(lines[pc, 2])
+        if not 0 <= f < len(self.files):       # (the line table is not verified)
+            f = 0
         return (self.filename if f == 0 else self.file_name(f)), line, col, f
 
     def function_name(self, f: int) -> str:
@@ -130,6 +139,11 @@ class Program:
 
     def arrays(self) -> dict:
         return {name: getattr(self, name) for name in ARRAYS}
+
+    def to_numpy(self) -> None:
+        """Make every array a numpy array (sharing memory where it can)."""
+        for name in ARRAYS:
+            setattr(self, name, buffers.to_numpy(getattr(self, name)))
 
 
 class ProgramBuilder:
@@ -164,7 +178,7 @@ class ProgramBuilder:
         return self._kint.setdefault(value, len(self._kint))
 
     def const_float(self, value: float) -> int:
-        key = np.float64(value).tobytes()      # distinguishes -0.0 and NaNs
+        key = struct.pack("<d", value)          # distinguishes -0.0 and NaNs
         if key not in self._kflt:
             self._kflt[key] = len(self._kflt_values)
             self._kflt_values.append(value)
@@ -236,6 +250,7 @@ class ProgramBuilder:
         self.code[pc] = (op, a0 if a is None else a, b0 if b is None else b, c0 if c is None else c)
 
     def finish(self, source: bytes = b"") -> Program:
+        import numpy as np
         strs = sorted(self._strs.items(), key=lambda kv: kv[1])
         offs = np.zeros(len(strs) + 1, dtype=np.int64)
         for i, (s, _) in enumerate(strs):
@@ -272,7 +287,7 @@ class ProgramBuilder:
 # The header is "key=value" lines: the format version, the opcode-table and
 # compiler fingerprints, the payload's blake2b digest, then one line per array
 # "name dtype dim0 dim1 offset".  Every array starts 8-byte aligned in the
-# payload, so loading is np.frombuffer slices of one bytearray (writable, and
+# payload, so loading is memoryview casts of one bytearray (writable, and
 # no copies).  Anything that does not match exactly is a BytecodeError.
 MAGIC = b"ORUSBC\x00\x01"
 
@@ -282,11 +297,12 @@ def _identity(fingerprint: str) -> str:
 
 
 def dumps(program: Program, fingerprint: str = "") -> bytes:
+    import numpy as np
     parts, lines, offset = [], [], 0
     for name, (dtype, ndim, cols) in ARRAYS.items():
-        arr = np.ascontiguousarray(getattr(program, name), dtype=dtype)
+        arr = np.ascontiguousarray(buffers.to_numpy(getattr(program, name)), dtype=dtype)
         shape = arr.shape if ndim == 2 else (arr.shape[0], 1)
-        lines.append("%s %s %d %d %d" % (name, np.dtype(dtype).str, shape[0], shape[1], offset))
+        lines.append("%s %s %d %d %d" % (name, DTYPE_STR[dtype], shape[0], shape[1], offset))
         data = arr.tobytes()
         pad = (-len(data)) % 8
         parts.append(data + b"\0" * pad)
@@ -317,17 +333,17 @@ def loads(data: bytes | bytearray, fingerprint: str = "", filename="<input>", so
     arrays = {}
     for line, (name, (dtype, ndim, cols)) in zip(lines[2:], ARRAYS.items()):
         fields = line.split(" ")
-        if len(fields) != 5 or fields[0] != name or fields[1] != np.dtype(dtype).str:
+        if len(fields) != 5 or fields[0] != name or fields[1] != DTYPE_STR[dtype]:
             raise BytecodeError("saved program has a malformed %s array" % name)
         try:
             d0, d1, off = (int(x) for x in fields[2:])
         except ValueError:
             raise BytecodeError("saved program has a malformed %s array" % name) from None
-        size = d0 * d1 * np.dtype(dtype).itemsize
+        fmt = buffers.FORMAT[dtype]
+        size = d0 * d1 * buffers.ITEMSIZE[fmt]
         if d0 < 0 or d1 < 0 or off < 0 or off % 8 or off + size > len(payload) or (cols and d1 != cols):
             raise BytecodeError("saved program has a malformed %s array" % name)
-        arr = np.frombuffer(buf, dtype=dtype, count=d0 * d1, offset=16 + hlen + off)
-        arrays[name] = arr.reshape(d0, d1) if ndim == 2 else arr
+        arrays[name] = buffers.view(buf, 16 + hlen + off, (d0, d1) if ndim == 2 else (d0,), fmt)
     return Program(filename=filename, source=source, **arrays)
 
 

@@ -446,6 +446,7 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
                 echo(piece)
 
     machine = Machine(compiled.program, get_vm(), write, io.BytesIO(_as_bytes(stdin)))
+    machine.to_numpy()                  # values come and go as numpy arrays
     machine.state[P.S_PC] = compiled.start
     for name in outputs:
         # A string or array the cell never assigns keeps this invalid handle

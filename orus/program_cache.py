@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 COMPILER_SOURCES = ("ast.py", "lexer.py", "parser.py", "types.py", "checker.py",
                     "compiler.py", "bytecode.py", "opcodes.py", "modules.py",
                     # ids that end up inside saved bytecode (host calls, error codes)
-                    "hostcalls.py", "runtime_errors.py")
+                    "hostcall_table.py", "runtime_errors.py")
 
 _compiler_version = None
 
@@ -90,18 +91,25 @@ def load_cached(folder: Path, source: bytes, filename: str) -> Program | None:
 
 
 def _load_file(path: Path, source: bytes, filename: str) -> Program | None:
+    """The saved program at `path`, its host tables checked; the VM verifies
+    the code before running it (and run_program discards the file if not)."""
     if not path.exists():
         return None
     try:
         program = bytecode.load(str(path), compiler_version(), filename=filename, source=source)
-        verify.verify(program)
-        return program
+        verify.check_host(program)
     except BytecodeError:
-        try:
-            path.unlink()
-        except OSError:
-            pass
+        discard(path)
         return None
+    program.saved_file = path
+    return program
+
+
+def discard(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def save_cached(folder: Path, program: Program, source: bytes) -> None:

@@ -18,15 +18,21 @@ report an error) and calls the loop again, which resumes at ``state[S_PC]``.
     GC           the loop marked live objects (epoch       sweep + compact the heap,
                  S_EPOCH) because allocation passed        resume same pc
                  S_GC_LIMIT
+    BADCODE      the verifier (orus/jit/verifier.py) reject-  the program never ran:
+                 ed the program: reason S_ERR, pc S_PC,     BytecodeError
+                 operand slot S_ERRARG
+
+The first call of a machine verifies the program before running it
+(S_VERIFIED: 0 = not yet, 1 = verified, 2 = verify only, then stop with DONE).
 
 Instructions that stop with FLUSH / GROW_* have had no side effect yet, so
 re-executing them is safe.
 """
 
 # ---- statuses -----------------------------------------------------------------
-DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD, GC, GROW_STACK = range(9)
+DONE, ERROR, FLUSH, GROW_REGS, GROW_HEAP, HOST, YIELD, GC, GROW_STACK, BADCODE = range(10)
 STATUS_NAMES = ("DONE", "ERROR", "FLUSH", "GROW_REGS", "GROW_HEAP", "HOST", "YIELD", "GC",
-                "GROW_STACK")
+                "GROW_STACK", "BADCODE")
 
 # ---- state array slots ---------------------------------------------------------
 S_PC = 0        # pc to resume at (or of the failing / host instruction)
@@ -54,6 +60,8 @@ S_BYTE0 = 21    # handle of the one-byte string "\x00"; byte v is S_BYTE0 + v
 S_NHANDLERS = 22  # active try handlers (rows of `handlers`)
 S_ERRMSG0 = 23  # handle of the message string of error code 0; code c is S_ERRMSG0 + c
 S_RAISE = 24    # set by the host: on resume, raise error S_ERR with message S_ERRARG
+S_VERIFIED = 25  # 0: verify the program on entry; 1: verified; 2: verify, then stop
+VERIFY_ONLY = 2
 S_SIZE = 32
 
 # ---- frames: one row per active call (below the current one) --------------------

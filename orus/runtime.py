@@ -8,16 +8,17 @@ serves before resuming (see orus/protocol.py).
 from __future__ import annotations
 
 import time
+from array import array
 
-import numpy as np
-
-from . import fmt, gc, hostcalls
+from . import buffers as B
+from . import fmt
 from . import opcodes as op
 from . import protocol as P
 from . import runtime_errors as E
-from .bytecode import FN_NREGS, Program
+from .bytecode import FN_NREGS, BytecodeError, Program
 from .errors import OrusRuntimeError
 from .jit.abi import vm_args
+from .verify import check_host, rejection
 
 OUT_RECORDS = 1 << 14
 OUT_BLOB = 1 << 18
@@ -27,121 +28,145 @@ HEAP_SLOTS = 1 << 12
 FLUSH_BYTES = 1 << 16         # pending text written to the stream in chunks this big
 
 
-_ERROR_TABLE = []
+# Instructions served by host functions that work on numpy arrays.
+NUMPY_OPS = frozenset({op.HOSTCALL, op.OUTV})
+
+_ERROR_TEXTS = []
 
 
-def _error_message_table():
-    """(bytes, offsets) of every runtime error message, built once per process."""
-    if not _ERROR_TABLE:
-        texts = [E.message(code, "?")[1].encode() for code in range(E.NUM_ERRORS)]
-        offs = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in texts], out=offs[1:])
-        _ERROR_TABLE.append((np.frombuffer(b"".join(texts), dtype=np.uint8), offs))
-    return _ERROR_TABLE[0]
+def _error_messages() -> list:
+    """The text of every runtime error message, built once per process."""
+    if not _ERROR_TEXTS:
+        _ERROR_TEXTS.extend(E.message(code, "?")[1].encode() for code in range(E.NUM_ERRORS))
+    return _ERROR_TEXTS
 
 
-def _resized(arr: np.ndarray, rows: int) -> np.ndarray:
-    new = np.zeros((rows,) + arr.shape[1:], dtype=arr.dtype)
-    new[:arr.shape[0]] = arr
-    return new
-
-
-def _grow(arr: np.ndarray, need: int) -> np.ndarray:
-    """A copy of arr with at least `need` rows (doubling), zero-filled."""
-    size = max(arr.shape[0], 16)
+def _doubled(rows: int, need: int) -> int:
+    size = max(rows, 16)
     while size < need:
         size *= 2
-    new = np.zeros((size,) + arr.shape[1:], dtype=arr.dtype)
-    new[:arr.shape[0]] = arr
-    return new
+    return size
+
+
+def _set_rows(table, rows: list) -> None:
+    """table[i] = rows[i] for a 2-D int64 memoryview table."""
+    flat = array("q", [x for row in rows for x in row])
+    table.cast("B").cast("q")[:len(flat)] = memoryview(flat)
+
+
+def _set_bytes(arena, off: int, data) -> None:
+    """arena[off:off + len(data)] = data (bytes-like) for a uint8 array."""
+    if B.is_numpy(arena):
+        import numpy as np
+        arena[off:off + len(data)] = np.frombuffer(data, dtype=np.uint8)
+    else:
+        arena[off:off + len(data)] = data
 
 
 class Machine:
     def __init__(self, program: Program, vm, write, stdin=None):
         """`vm` is the compiled loop (orus.jit.get_vm()); `write(bytes)` takes
-        output; `stdin` is a binary stream for input() (default: sys.stdin)."""
+        output; `stdin` is a binary stream for input() (default: sys.stdin).
+
+        The arrays start as memoryviews (orus/buffers.py), so a run that needs
+        no host call, collection or large output flush never imports numpy;
+        ``to_numpy`` switches them (and the program's) to numpy arrays over the
+        same memory when something does (and at once for the njit loop)."""
+        check_host(program)
         self.program = program
         self.vm = vm
         self.write = write
         self._stdin = stdin
+        self.numpy = False
         nstr = program.num_strings
         nfun = len(program.funcs)
         main_regs = int(program.funcs[0, FN_NREGS])
 
-        self.regs = np.zeros(max(256, main_regs * 2), dtype=np.int64)
+        self.regs = B.zeros(max(256, main_regs * 2), "int64")
         # Frames and try handlers start small and grow on GROW_STACK up to
         # MAX_DEPTH / MAX_HANDLERS (beyond: "stack overflow").
-        self.frames = np.zeros((256, P.F_COLS), dtype=np.int64)
-        self.handlers = np.zeros((16, P.T_COLS), dtype=np.int64)
-        self.state = np.zeros(P.S_SIZE, dtype=np.int64)
-        self.ginit = np.zeros(main_regs, dtype=np.uint8)
-        self.out_rec = np.zeros((OUT_RECORDS, P.REC_COLS), dtype=np.int64)
-        self.out_blob = np.zeros(OUT_BLOB, dtype=np.uint8)
+        self.frames = B.zeros((256, P.F_COLS), "int64")
+        self.handlers = B.zeros((16, P.T_COLS), "int64")
+        self.state = B.zeros(P.S_SIZE, "int64")
+        self.ginit = B.zeros(main_regs, "uint8")
+        self.out_rec = B.zeros((OUT_RECORDS, P.REC_COLS), "int64")
+        self.out_blob = B.zeros(OUT_BLOB, "uint8")
 
         # The heap starts with permanent objects: the string constants (handle =
-        # string index), one function value per function (handle = nstr + index)
-        # and the 256 one-byte strings that indexing a string returns.
+        # string index), one function value per function (handle = nstr + index),
+        # the 256 one-byte strings that indexing a string returns, and the
+        # message of every VM error code (for the error objects `catch` makes).
         blob = program.str_blob
-        nperm = nstr + nfun + 256
-        self.hobj = np.zeros((max(HEAP_OBJS, 2 * nperm), P.H_COLS), dtype=np.int64)
-        self.hbytes = np.zeros(max(HEAP_BYTES, 2 * (len(blob) + 256)), dtype=np.uint8)
-        self.hslots = np.zeros(max(HEAP_SLOTS, 2 * nfun), dtype=np.int64)
-        self.gcstack = np.zeros(self.hobj.shape[0], dtype=np.int64)
-        self.hbytes[:len(blob)] = blob
-        self.hbytes[len(blob):len(blob) + 256] = np.arange(256, dtype=np.uint8)
-        offs = program.str_offs
-        self.hobj[:nstr, P.H_KIND] = P.HK_STR
-        self.hobj[:nstr, P.H_OFF] = offs[:-1]
-        self.hobj[:nstr, P.H_LEN] = np.diff(offs)
-        fn_rows = slice(nstr, nstr + nfun)
-        self.hobj[fn_rows, P.H_KIND] = P.HK_FN
-        self.hobj[fn_rows, P.H_OFF] = np.arange(nfun)
-        self.hobj[fn_rows, P.H_LEN] = 1
-        self.hslots[:nfun] = np.arange(nfun)
-        byte_rows = slice(nstr + nfun, nperm)
-        self.hobj[byte_rows, P.H_KIND] = P.HK_STR
-        self.hobj[byte_rows, P.H_OFF] = len(blob) + np.arange(256)
-        self.hobj[byte_rows, P.H_LEN] = 1
-        self.hobj[:nperm, P.H_AUX] = self.hobj[:nperm, P.H_LEN]
-        self.hobj[:nstr, P.H_AUX] = -1              # strings: no growable region
-        self.hobj[byte_rows, P.H_AUX] = -1
+        messages = _error_messages()
+        nperm = nstr + nfun + 256 + len(messages)
+        nbytes = len(blob) + 256 + sum(map(len, messages))
+        self.hobj = B.zeros((max(HEAP_OBJS, 2 * nperm), P.H_COLS), "int64")
+        self.hbytes = B.zeros(max(HEAP_BYTES, 2 * nbytes), "uint8")
+        self.hslots = B.zeros(max(HEAP_SLOTS, 2 * nfun), "int64")
+        # the collector's mark stack; also the verifier's scratch (one slot per pc)
+        self.gcstack = B.zeros(max(self.hobj.shape[0], len(program.code)), "int64")
+        nb = len(blob)
+        if nb:
+            _set_bytes(self.hbytes, 0, blob)
+        _set_bytes(self.hbytes, nb, bytes(range(256)))
+        offs = program.str_offs.tolist()
+        rows = [(P.HK_STR, offs[i], offs[i + 1] - offs[i], -1, 0) for i in range(nstr)]
+        rows += [(P.HK_FN, f, 1, 1, 0) for f in range(nfun)]
+        rows += [(P.HK_STR, nb + v, 1, -1, 0) for v in range(256)]
+        at = nb + 256
+        for text in messages:
+            rows.append((P.HK_STR, at, len(text), -1, 0))
+            _set_bytes(self.hbytes, at, text)
+            at += len(text)
+        _set_rows(self.hobj, rows)
+        self.hslots[:nfun] = array("q", range(nfun))
 
         st = self.state
-        st[P.S_PC] = program.funcs[0, 0]
+        st[P.S_PC] = int(program.funcs[0, 0])
         st[P.S_NOBJ] = nperm
-        st[P.S_NBYTES] = len(blob) + 256
+        st[P.S_NBYTES] = at
         st[P.S_NSLOTS] = nfun
         st[P.S_NSTR] = nstr
         st[P.S_BYTE0] = nstr + nfun
+        st[P.S_ERRMSG0] = nstr + nfun + 256
         st[P.S_NPERM] = nperm
         st[P.S_FREE] = -1
         st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
         st[P.S_BUDGET] = P.YIELD_EVERY
-        # The message of every VM error code, for error objects made by `catch`.
-        self._add_error_messages()
         self._strings = {}
         self._pending = []
         self._pending_size = 0
+        self._decoder = fmt.OutputDecoder()
+        if not getattr(vm, "native", False) or not NUMPY_OPS.isdisjoint(
+                B.column(program.code, 0, len(program.code))):
+            # the njit loop takes numpy arrays only; a program that calls host
+            # functions will need numpy anyway: import it before it runs
+            self.to_numpy()
 
-    def _add_error_messages(self) -> None:
-        """The message of every VM error code as a permanent string, for the
-        error objects `catch` makes (handle S_ERRMSG0 + code)."""
+    ARRAYS = ("regs", "frames", "handlers", "state", "ginit", "out_rec", "out_blob",
+              "hobj", "hbytes", "hslots", "gcstack")
+
+    def to_numpy(self) -> None:
+        """Switch every array (and the program's) to numpy, sharing memory."""
+        if not self.numpy:
+            for name in self.ARRAYS:
+                setattr(self, name, B.to_numpy(getattr(self, name)))
+            self.program.to_numpy()
+            self.numpy = True
+
+    def verify_only(self) -> None:
+        """Run the verifier kernel on the program, nothing else (BytecodeError)."""
+        self.state[P.S_VERIFIED] = P.VERIFY_ONLY
+        status = self.vm(*vm_args(self))
+        self.state[P.S_VERIFIED] = 0
+        if status == P.BADCODE:
+            raise self._rejection()
+        if status != P.DONE:
+            raise RuntimeError("verifier returned status %d" % status)
+
+    def _rejection(self) -> BytecodeError:
         st = self.state
-        blob, offs = _error_message_table()
-        n, nb = len(offs) - 1, len(blob)
-        self._room(nb, 0)
-        if st[P.S_NOBJ] + n > self.hobj.shape[0]:
-            self._grow_heap(n, 0, 0)
-        h0, b0 = int(st[P.S_NOBJ]), int(st[P.S_NBYTES])
-        self.hbytes[b0:b0 + nb] = blob
-        rows = self.hobj[h0:h0 + n]
-        rows[:, P.H_KIND] = P.HK_STR
-        rows[:, P.H_OFF] = b0 + offs[:-1]
-        rows[:, P.H_LEN] = np.diff(offs)
-        rows[:, P.H_AUX] = -1
-        st[P.S_ERRMSG0] = h0
-        st[P.S_NOBJ] = st[P.S_NPERM] = h0 + n
-        st[P.S_NBYTES] = b0 + nb
+        return rejection(self.program, int(st[P.S_ERR]), int(st[P.S_PC]), int(st[P.S_ERRARG]))
 
     # ------------------------------------------------------------------ running
     def run(self) -> None:
@@ -162,19 +187,24 @@ class Machine:
             if status == P.FLUSH:
                 self._flush_records()
             elif status == P.GROW_REGS:
-                self.regs = _grow(self.regs, int(self.state[P.S_NEED]) + 64)
+                self.regs = B.grown(self.regs, _doubled(len(self.regs), int(self.state[P.S_NEED]) + 64))
             elif status == P.GROW_HEAP:
-                self._grow_heap(*(int(x) for x in self.state[P.S_NEED:P.S_NEED3 + 1]))
+                st = self.state
+                self._grow_heap(int(st[P.S_NEED]), int(st[P.S_NEED2]), int(st[P.S_NEED3]))
             elif status == P.HOST:
                 self._host_call()
             elif status == P.GROW_STACK:
                 self._grow_stack()
             elif status == P.GC:
+                from . import gc
+                self.to_numpy()
                 gc.sweep_and_compact(self)
             elif status == P.YIELD:
                 pass                 # lets Python run signal handlers (Ctrl-C)
             elif status == P.ERROR:
                 raise self._runtime_error()
+            elif status == P.BADCODE:
+                raise self._rejection()
             else:
                 raise RuntimeError("VM returned unknown status %d" % status)
 
@@ -185,36 +215,65 @@ class Machine:
             s = self._strings[sid] = self.program.string(sid)
         return s
 
+    def _records(self, first: int, end: int) -> list:
+        """Output records first..end-1 as [kind, x, y] lists."""
+        rec = self.out_rec
+        if B.is_numpy(rec):
+            return rec[first:end].tolist()
+        flat = rec.cast("B").cast("q")[first * P.REC_COLS:end * P.REC_COLS].tolist()
+        return [flat[i:i + P.REC_COLS] for i in range(0, len(flat), P.REC_COLS)]
+
+    def _decode(self, done: int) -> bytes:
+        """The text of the first `done` records (complete statements)."""
+        if done >= fmt.SMALL:
+            self.to_numpy()                  # a big buffer: the vectorised decoder
+            return self._decoder.decode(self.out_rec, done, self.out_blob, self._string_const)
+        return self._decoder.decode_records(self._records(0, done), self.out_blob,
+                                            self._string_const)
+
+    def _complete(self, n: int) -> int:
+        """Number of leading records that form complete print statements."""
+        rec = self.out_rec
+        if B.is_numpy(rec):
+            import numpy as np
+            ends = np.flatnonzero(rec[:n, 0] == P.OUTEND_REC)
+            return int(ends[-1]) + 1 if len(ends) else 0
+        kinds = B.column(rec, 0, n)
+        done = n
+        while done and kinds[done - 1] != P.OUTEND_REC:
+            done -= 1
+        return done
+
     def _flush_records(self) -> None:
         """Turn the complete print statements in the buffer into text; keep a
         partial statement (its records and blob bytes) at the front."""
         st = self.state
         n = int(st[P.S_NOUT])
-        rec = self.out_rec
-        ends = np.nonzero(rec[:n, 0] == P.OUTEND_REC)[0]
-        if len(ends) == 0:
+        done = self._complete(n)
+        if done == 0:
             # One statement larger than the buffer: make room for it.
-            self.out_rec = _grow(rec, 2 * rec.shape[0])
-            self.out_blob = _grow(self.out_blob, 2 * self.out_blob.shape[0] + int(st[P.S_NEED]))
+            self.out_rec = B.grown(self.out_rec, 2 * len(self.out_rec))
+            self.out_blob = B.grown(self.out_blob, 2 * len(self.out_blob) + int(st[P.S_NEED]))
             return
-        done = int(ends[-1]) + 1
-        text = fmt.decode(rec, done, self.out_blob, self._string_const)
-        self._emit(text)
-        tail = rec[done:n].copy()
-        is_bytes = (tail[:, 0] == op.OUT_STR) | (tail[:, 0] == op.OUT_FN)
+        self._emit(self._decode(done))
+        tail = self._records(done, n)
+        starts = [x for kind, x, _ in tail if kind == op.OUT_STR or kind == op.OUT_FN]
         nblob = 0
-        if np.any(is_bytes):
-            start = int(tail[is_bytes, 1].min())
-            end = int(st[P.S_NBLOB])
-            self.out_blob[:end - start] = self.out_blob[start:end].copy()
-            tail[is_bytes, 1] -= start
+        if starts:
+            start, end = min(starts), int(st[P.S_NBLOB])
+            _set_bytes(self.out_blob, 0, self.out_blob[start:end].tobytes())
+            for row in tail:
+                if row[0] == op.OUT_STR or row[0] == op.OUT_FN:
+                    row[1] -= start
             nblob = end - start
-        rec[:len(tail)] = tail
+        rec = self.out_rec
+        for i, (kind, x, y) in enumerate(tail):
+            rec[i, 0], rec[i, 1], rec[i, 2] = kind, x, y
         st[P.S_NOUT] = len(tail)
         st[P.S_NBLOB] = nblob
         need = int(st[P.S_NEED])
-        if nblob + need > self.out_blob.shape[0]:
-            self.out_blob = _grow(self.out_blob, nblob + need)
+        if nblob + need > len(self.out_blob):
+            self.out_blob = B.grown(self.out_blob, _doubled(len(self.out_blob), nblob + need))
 
     def _emit(self, text: bytes) -> None:
         if text:
@@ -234,10 +293,9 @@ class Machine:
         st = self.state
         n = int(st[P.S_NOUT])
         if n:
-            ends = np.nonzero(self.out_rec[:n, 0] == P.OUTEND_REC)[0]
-            if len(ends):
-                done = int(ends[-1]) + 1
-                self._emit(fmt.decode(self.out_rec, done, self.out_blob, self._string_const))
+            done = self._complete(n)
+            if done:
+                self._emit(self._decode(done))
             st[P.S_NOUT] = 0
             st[P.S_NBLOB] = 0
         self._write_pending()
@@ -245,13 +303,14 @@ class Machine:
     def _out_text(self, text: bytes) -> None:
         """Append a finished piece of print text as an OUT_STR record."""
         st = self.state
-        while (st[P.S_NOUT] >= self.out_rec.shape[0]
-               or st[P.S_NBLOB] + len(text) > self.out_blob.shape[0]):
+        while (st[P.S_NOUT] >= len(self.out_rec)
+               or st[P.S_NBLOB] + len(text) > len(self.out_blob)):
             st[P.S_NEED] = len(text)
             self._flush_records()
         n, b = int(st[P.S_NOUT]), int(st[P.S_NBLOB])
-        self.out_blob[b:b + len(text)] = np.frombuffer(text, dtype=np.uint8)
-        self.out_rec[n] = (op.OUT_STR, b, len(text))
+        _set_bytes(self.out_blob, b, text)
+        rec = self.out_rec
+        rec[n, 0], rec[n, 1], rec[n, 2] = op.OUT_STR, b, len(text)
         st[P.S_NOUT] = n + 1
         st[P.S_NBLOB] = b + len(text)
 
@@ -259,21 +318,21 @@ class Machine:
     def _grow_stack(self) -> None:
         st = self.state
         # Exact sizes: the VM reports overflow when an array is full at its limit.
-        if st[P.S_DEPTH] >= self.frames.shape[0]:
-            self.frames = _resized(self.frames, min(P.MAX_DEPTH, 4 * self.frames.shape[0]))
-        if st[P.S_NHANDLERS] >= self.handlers.shape[0]:
-            self.handlers = _resized(self.handlers, min(P.MAX_HANDLERS, 4 * self.handlers.shape[0]))
+        if st[P.S_DEPTH] >= len(self.frames):
+            self.frames = B.grown(self.frames, min(P.MAX_DEPTH, 4 * len(self.frames)))
+        if st[P.S_NHANDLERS] >= len(self.handlers):
+            self.handlers = B.grown(self.handlers, min(P.MAX_HANDLERS, 4 * len(self.handlers)))
 
     def _grow_heap(self, nobj: int, nbytes: int, nslots: int) -> None:
         """Enlarge whichever heap array is short (doubling, so growth is amortised)."""
         st = self.state
-        if st[P.S_NOBJ] + nobj > self.hobj.shape[0]:
-            self.hobj = _grow(self.hobj, 2 * self.hobj.shape[0])
-            self.gcstack = np.zeros(self.hobj.shape[0], dtype=np.int64)
-        if st[P.S_NBYTES] + nbytes > self.hbytes.shape[0]:
-            self.hbytes = _grow(self.hbytes, max(2 * self.hbytes.shape[0], int(st[P.S_NBYTES]) + nbytes))
-        if st[P.S_NSLOTS] + nslots > self.hslots.shape[0]:
-            self.hslots = _grow(self.hslots, max(2 * self.hslots.shape[0], int(st[P.S_NSLOTS]) + nslots))
+        if st[P.S_NOBJ] + nobj > len(self.hobj):
+            self.hobj = B.grown(self.hobj, 2 * len(self.hobj))
+            self.gcstack = B.grown(self.gcstack, max(len(self.hobj), len(self.gcstack)))
+        if st[P.S_NBYTES] + nbytes > len(self.hbytes):
+            self.hbytes = B.grown(self.hbytes, max(2 * len(self.hbytes), int(st[P.S_NBYTES]) + nbytes))
+        if st[P.S_NSLOTS] + nslots > len(self.hslots):
+            self.hslots = B.grown(self.hslots, max(2 * len(self.hslots), int(st[P.S_NSLOTS]) + nslots))
 
     def _new_row(self, kind: int, off: int, length: int, aux: int) -> int:
         """An object row from the free list or the end of the table (room checked)."""
@@ -284,7 +343,9 @@ class Machine:
         else:
             h = int(st[P.S_NOBJ])
             st[P.S_NOBJ] = h + 1
-        self.hobj[h] = (kind, off, length, aux, 0)
+        hobj = self.hobj
+        hobj[h, P.H_KIND], hobj[h, P.H_OFF], hobj[h, P.H_LEN] = kind, off, length
+        hobj[h, P.H_AUX], hobj[h, P.H_MARK] = aux, 0
         return h
 
     def _room(self, nbytes: int, nslots: int) -> None:
@@ -298,14 +359,17 @@ class Machine:
         st = self.state
         self._room(len(data), 0)
         off = int(st[P.S_NBYTES])
-        self.hbytes[off:off + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        _set_bytes(self.hbytes, off, data)
         st[P.S_NBYTES] = off + len(data)
         st[P.S_ALLOC] += len(data) + P.OBJ_COST
         return self._new_row(P.HK_STR, off, len(data), -1)
 
-    def new_array(self, values: np.ndarray, kind: int) -> int:
+    def new_array(self, values, kind: int) -> int:
         """Allocate an array of object kind `kind` (HK_ARR, HK_ARR_H or
-        HK_ARR_B) whose elements are the int64 `values`."""
+        HK_ARR_B) whose elements are the int64 numpy array `values`
+        (host calls, notebook inputs)."""
+        import numpy as np
+        self.to_numpy()
         st = self.state
         n = len(values)
         if kind == P.HK_ARR_B:
@@ -327,12 +391,14 @@ class Machine:
         off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
         return self.hbytes[off:off + n].tobytes()
 
-    def array_slots(self, h: int) -> np.ndarray:
+    def array_slots(self, h: int):
         """The elements of array h as int64 (a view for slot arrays: copy it
         before the heap can change; a fresh array for byte arrays)."""
+        self.to_numpy()
         self.check_handle(h, (P.HK_ARR, P.HK_ARR_H, P.HK_ARR_B))
         off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
         if self.hobj[h, P.H_KIND] == P.HK_ARR_B:
+            import numpy as np
             return self.hbytes[off:off + n].astype(np.int64)
         return self.hslots[off:off + n]
 
@@ -360,12 +426,35 @@ class Machine:
             flush.flush()
 
     def _host_call(self) -> None:
-        try:
-            self._host_call_inner()
-        except hostcalls.HostError as exc:
-            if self.state[P.S_NHANDLERS] == 0:
-                raise self._located(exc.message, exc.kind) from None
-            self._raise_in_vm(exc)
+        """The instruction at S_PC asked for the host.  Formatting a value and
+        reading the clock need nothing but Python; the host functions
+        (orus/hostcalls.py) work on numpy arrays."""
+        st = self.state
+        pc = int(st[P.S_PC])
+        code = self.program.code
+        o, a, b, c = int(code[pc, 0]), int(code[pc, 1]), int(code[pc, 2]), int(code[pc, 3])
+        base = int(st[P.S_BASE])
+        if o == op.TIMESTAMP:
+            B.reinterpret(self.regs, "float64")[base + a] = time.monotonic()
+        elif o == op.TOSTR:
+            bits = int(self.regs[base + b])
+            if c == op.OUT_FN:
+                name = self.program.function_name(self.function_of(bits))
+                text = ("<fn %s>" % name).encode()
+            else:
+                text = fmt.format_scalar(c, bits)
+            self.regs[base + a] = self.new_string(text)
+        else:
+            self.to_numpy()
+            from . import hostcalls
+            try:
+                self._host_function(o, a, b, c, base)
+            except hostcalls.HostError as exc:
+                if st[P.S_NHANDLERS] == 0:
+                    raise self._located(exc.message, exc.kind) from None
+                self._raise_in_vm(exc)
+                return
+        st[P.S_PC] = pc + 1
 
     def _raise_in_vm(self, exc) -> None:
         """Hand a host function's error to the VM, which unwinds to the
@@ -381,22 +470,9 @@ class Machine:
         filename, line, col, _ = self.program.location(pc)
         return OrusRuntimeError(message, filename, line, col, kind=kind)
 
-    def _host_call_inner(self) -> None:
-        st = self.state
-        pc = int(st[P.S_PC])
-        o, a, b, c = (int(x) for x in self.program.code[pc])
-        base = int(st[P.S_BASE])
-        if o == op.TOSTR:
-            bits = int(self.regs[base + b])
-            if c == op.OUT_FN:
-                name = self.program.function_name(self.function_of(bits))
-                text = ("<fn %s>" % name).encode()
-            else:
-                text = fmt.format_scalar(c, bits)
-            self.regs[base + a] = self.new_string(text)
-        elif o == op.TIMESTAMP:
-            self.regs.view(np.float64)[base + a] = time.monotonic()
-        elif o == op.HOSTCALL:
+    def _host_function(self, o: int, a: int, b: int, c: int, base: int) -> None:
+        from . import hostcalls
+        if o == op.HOSTCALL:
             result = hostcalls.call(self, c, base + b)
             if result is not None:
                 self.regs[base + a] = result
@@ -405,7 +481,6 @@ class Machine:
             self._out_text(text)
         else:
             raise RuntimeError("host call for unexpected opcode %s" % op.NAMES[o])
-        st[P.S_PC] = pc + 1
 
     # ------------------------------------------------------------------ errors
     def _runtime_error(self) -> OrusRuntimeError:

@@ -1,9 +1,10 @@
-"""Saving and loading programs, and the verifier that guards the VM (no numba)."""
+"""Saving and loading programs, and the verifier that guards the VM (the
+verifier's kernel runs in the VM: these tests load the native VM)."""
 
 import numpy as np
 import pytest
 
-from orus import bytecode, opcodes as op
+from orus import buffers, bytecode, opcodes as op
 from orus.bytecode import BytecodeError, ProgramBuilder
 from orus.verify import verify
 
@@ -36,7 +37,10 @@ def test_round_trip_gives_identical_arrays(tmp_path):
     path = tmp_path / "p.orusbc"
     bytecode.save(program, str(path), "fp1")
     loaded = bytecode.load(str(path), "fp1")
+    # loaded without numpy: memoryviews into the file's bytes
+    assert not any(buffers.is_numpy(getattr(loaded, name)) for name in bytecode.ARRAYS)
     verify(loaded)
+    loaded.to_numpy()
     for name in bytecode.ARRAYS:
         a, b = getattr(program, name), getattr(loaded, name)
         assert a.dtype == b.dtype and np.array_equal(a, b), name
@@ -134,6 +138,12 @@ def test_loaded_arrays_are_writable_and_aligned(tmp_path):
     path = tmp_path / "p.orusbc"
     bytecode.save(sample_program(), str(path), "")
     loaded = bytecode.load(str(path), "")
+    for name in bytecode.ARRAYS:
+        arr = getattr(loaded, name)
+        if isinstance(arr, memoryview):           # (empty arrays are buffers.Empty)
+            assert not arr.readonly and arr.c_contiguous, name
+            assert buffers.address(arr) % 8 == 0, name
+    loaded.to_numpy()
     for name in bytecode.ARRAYS:
         arr = getattr(loaded, name)
         assert arr.flags.writeable and arr.flags.c_contiguous, name

@@ -345,6 +345,47 @@ def test_orus_run_importtime_shows_no_numba(warm_root, tmp_path):
     assert not [m for m in imported if m.split(".")[0] in ("numba", "llvmlite")]
 
 
+def test_saved_program_runs_without_numpy(warm_root, tmp_path):
+    """A saved program on the native VM runs on memoryviews (orus/buffers.py):
+    numpy's import (~60 ms) is most of the start-up it would otherwise cost."""
+    prog = tmp_path / "fib.orus"
+    prog.write_text("fn fib(n: i32) -> i32:\n    if n < 2:\n        return n\n"
+                    "    return fib(n - 1) + fib(n - 2)\n"
+                    "xs = [1, 2, 3]\nmut s = \"\"\nfor i in 0..300:\n    s = s + (i as string)\n"
+                    "print(fib(20), len(s), xs[2], 1.5 * 2.0, timestamp() > 0.0)\n")
+    check = ("import sys; from orus.cli import main; rc = main(['run', sys.argv[1]]); "
+             "sys.stdout.flush(); print('numpy' in sys.modules, rc)")
+    env = _env(warm_root)
+    runs = [subprocess.run([sys.executable, "-c", check, str(prog)], cwd=str(ROOT), env=env,
+                           capture_output=True, text=True, timeout=TIMEOUT) for _ in range(2)]
+    first, second = (r.stdout.splitlines() for r in runs)
+    assert first[0] == second[0] == "6765 790 3 3 true", runs[0].stderr
+    assert first[1] == "True 0"                     # compiling: the front end uses numpy
+    assert second[1] == "False 0", runs[1].stderr   # loaded from the saved bytecode
+
+
+def test_saved_program_the_verifier_rejects_is_compiled_again(warm_root, tmp_path):
+    """The verifier runs in the VM before the first instruction: a saved
+    program that fails it (here: a register operand out of range, with a valid
+    checksum) is discarded and recompiled, and the output is right."""
+    prog = tmp_path / "p.orus"
+    prog.write_text('x = 40\nprint("sum", x + 2)\n')
+    assert _orus(warm_root, "run", str(prog)).stdout == "sum 42\n"
+    saved = list((warm_root / "bytecode").glob("*.orusbc"))
+    from orus import bytecode, program_cache
+    target = [p for p in saved
+              if p.stem == program_cache.key_for(prog.read_bytes())]
+    assert len(target) == 1
+    program = bytecode.load(str(target[0]), program_cache.compiler_version())
+    program.to_numpy()
+    program.code[0, 1] = 10_000                      # R[10000] in a small frame
+    bytecode.save(program, str(target[0]), program_cache.compiler_version())
+    proc = _orus(warm_root, "run", str(prog))
+    assert proc.returncode == 0 and proc.stdout == "sum 42\n", proc.stderr
+    reloaded = bytecode.load(str(target[0]), program_cache.compiler_version())
+    assert int(reloaded.code[0, 1]) != 10_000         # replaced by a fresh compile
+
+
 def test_native_and_njit_give_identical_results(expected, warm_root, runner_script):
     njit, stderr = _run_programs(runner_script, warm_root, ORUS_NATIVE="0")
     assert not njit["native"] and njit["numba"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from orus import buffers
 from orus import opcodes as op
 from orus import protocol as P
 from orus import runtime_errors as E
@@ -124,7 +125,7 @@ def test_unsigned_wraps_and_divides_unsigned(vm):
 def test_float_mod_is_c_fmod(vm):
     machine, _ = _machine(vm, _binop_program(op.MOD_F64, 0, 0, -7.5, 2.0))
     machine.run()
-    assert machine.regs.view(np.float64)[0] == -1.5
+    assert buffers.reinterpret(machine.regs, "float64")[0] == -1.5
 
 
 def _cast(vm, frm, to, value):
@@ -141,7 +142,7 @@ def _cast(vm, frm, to, value):
     machine, _ = _machine(vm, b.finish())
     machine.run()
     if to == op.T_F64:
-        return float(machine.regs.view(np.float64)[0])
+        return float(buffers.reinterpret(machine.regs, "float64")[0])
     return int(machine.regs[0])
 
 

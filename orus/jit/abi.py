@@ -16,12 +16,15 @@ element type, its number of dimensions, and the attribute of the host's
 Adding an array to the VM is one row here (plus the parameter of ``run`` and
 the allocation in ``Machine``).  Every array must be C-contiguous.
 
-This module imports neither numpy nor numba.
+This module imports neither numpy nor numba.  The arrays may be numpy arrays
+or memoryviews (orus/buffers.py).
 """
 
 from __future__ import annotations
 
 import operator
+
+from ..buffers import reinterpret
 
 # name        dtype       ndim  Machine attribute (dotted path)
 ARGS = (
@@ -93,10 +96,10 @@ def vm_args(machine) -> list:
         views = machine.__dict__.setdefault("_abi_views", {})
         for i, dtype in _VIEWS:
             src = arrays[i]
-            view = views.get(i)
-            if view is None or view.base is not src:
-                view = views[i] = src.view(dtype)
-            arrays[i] = view
+            seen = views.get(i)
+            if seen is None or seen[0] is not src:
+                seen = views[i] = (src, reinterpret(src, dtype))
+            arrays[i] = seen[1]
     return arrays
 
 

@@ -34,6 +34,7 @@ import os
 import time
 
 from . import abi
+from .. import buffers
 from ..atomicio import write_atomic
 
 MANIFEST = "native.manifest"
@@ -123,6 +124,9 @@ _KIND_SIZE = tuple(({"int": "i", "uint": "u", "float": "f"}[d.rstrip("0123456789
                     abi.ITEMSIZE[d]) for d in abi.DTYPES)
 
 
+_FORMAT = tuple(buffers.FORMAT[d] for d in abi.DTYPES)
+
+
 class NativeVM:
     """Callable like ``orus.jit.vm.run`` (the same positional arrays, in
     abi.ARGS order); returns the status.  Each array's dtype, dimensions and
@@ -144,6 +148,17 @@ class NativeVM:
     def _describe(self, i: int, a, arrays) -> None:
         k = i * abi.DESC_COLS
         desc = self._desc
+        if not hasattr(a, "dtype"):            # a memoryview (orus/buffers.py)
+            if (getattr(a, "format", None) != _FORMAT[i] or a.ndim != abi.NDIMS[i]
+                    or not getattr(a, "c_contiguous", True)):
+                raise TypeError("native VM: argument %s must be a C-contiguous %s array "
+                                "with %d dimension(s), got %r" % (abi.NAMES[i], abi.DTYPES[i],
+                                                                  abi.NDIMS[i], a))
+            desc[k] = buffers.address(a)
+            desc[k + 1] = a.shape[0]
+            desc[k + 2] = a.shape[1] if a.ndim == 2 else 1
+            self._seen[i] = a
+            return
         src = abi.VIEW_OF[i]
         if src >= 0:
             # A view of an earlier row's array (fregs = regs.view(float64)): when it

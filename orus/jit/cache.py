@@ -27,11 +27,14 @@ VM_SOURCES = (
     "jit/aot.py",
     "jit/cache.py",
     "jit/native_stubs.c",
+    "jit/verifier.py",
     "jit/vm.py",
     "jit/warm.py",
+    "hostcall_table.py",
     "opcodes.py",
     "protocol.py",
     "runtime_errors.py",
+    "verify.py",
 )
 
 NJIT_MARKER = "warm.ok"        # in the VM folder: the njit cache is complete

@@ -1,9 +1,10 @@
 """The VM: one Numba-compiled dispatch loop over the bytecode arrays.
 
 Safety model (Numba does no bounds checking):
-  * register operands, constant indices, jump targets and call targets were
-    checked by orus.verify before the first call, so every R[x], KI[x], KF[x]
-    and code[pc] access below is in range by construction;
+  * register operands, constant indices, jump targets and call targets are
+    checked by the verifier (orus/jit/verifier.py) on a machine's first call,
+    before any instruction runs, so every R[x], KI[x], KF[x] and code[pc]
+    access below is in range by construction;
   * the register file is large enough for the current frame (the host grows
     it on GROW_REGS before a call enters a frame that would not fit);
   * heap handles come out of registers, which the verifier cannot type, so
@@ -29,6 +30,7 @@ from numba import njit  # noqa: E402
 from .. import opcodes as op
 from .. import protocol as P
 from .. import runtime_errors as E
+from .verifier import verify_code
 
 I32_MIN = -2147483648
 I32_MAX = 2147483647
@@ -590,6 +592,11 @@ def run_with(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
     error inside an active try block is caught here, without returning to
     the host: the frames unwind to the handler and dispatch resumes in its
     catch code.  The host resumes a host-raised error with S_RAISE set."""
+    if state[P.S_VERIFIED] != 1:
+        status = verify_code(code, kint, kflt, funcs, regkinds, types, state, gcstack)
+        if status != P.DONE or state[P.S_VERIFIED] == P.VERIFY_ONLY:
+            return status
+        state[P.S_VERIFIED] = 1
     if state[P.S_RAISE] != 0:
         state[P.S_RAISE] = 0
         status = P.ERROR

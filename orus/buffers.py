@@ -1,0 +1,129 @@
+"""Typed host arrays without numpy: what a run needs before numpy is imported.
+
+`orus run` of a saved program on the native VM never imports numpy (it
+would cost more start-up time than most programs run): the program's arrays
+are memoryviews into the file's bytes and the machine's arrays are
+memoryviews over zeroed bytearrays.  A memoryview of a native format
+('q' int64, 'i' int32, 'd' float64, 'B' uint8) supports what the run path
+needs -- ``a[i]`` / ``a[i, j]`` get and set, ``len``, ``.shape``,
+``.tolist()``, 1-D slices and ``.tobytes()`` -- and ``np.asarray(a)`` turns it
+into a numpy array over the same memory, without a copy, when a host call,
+the collector or a large output flush needs numpy (``to_numpy``).
+
+Both kinds are C-contiguous, so the native VM takes either (``address``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+FORMAT = {"int64": "q", "int32": "i", "float64": "d", "uint8": "B"}
+DTYPE = {f: d for d, f in FORMAT.items()}
+ITEMSIZE = {"q": 8, "i": 4, "d": 8, "B": 1}
+
+
+class Empty:
+    """A zero-length array (memoryview.cast rejects zeros in a shape)."""
+
+    __slots__ = ("shape", "format")
+    ndim = property(lambda self: len(self.shape))
+    itemsize = property(lambda self: ITEMSIZE[self.format])
+
+    def __init__(self, shape, fmt):
+        self.shape = tuple(shape)
+        self.format = fmt
+
+    def __len__(self):
+        return 0
+
+    def tolist(self):
+        return []
+
+    def tobytes(self):
+        return b""
+
+
+_EMPTY_TARGET = ctypes.create_string_buffer(16)     # the address of every empty array
+
+
+def view(data, offset: int, shape: tuple, fmt: str):
+    """The array of `shape` and `fmt` at byte `offset` of the writable buffer `data`."""
+    count = 1
+    for d in shape:
+        count *= d
+    if count == 0:
+        return Empty(shape, fmt)
+    mv = memoryview(data)[offset:offset + count * ITEMSIZE[fmt]]
+    return mv.cast(fmt, shape) if len(shape) == 2 else mv.cast(fmt)
+
+
+def zeros(shape, dtype: str):
+    """A zero-filled memoryview array."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    fmt = FORMAT[dtype]
+    count = 1
+    for d in shape:
+        count *= d
+    return view(bytearray(count * ITEMSIZE[fmt]), 0, shape, fmt)
+
+
+def is_numpy(arr) -> bool:
+    return not isinstance(arr, (memoryview, Empty))
+
+
+def to_numpy(arr):
+    """`arr` as a numpy array sharing its memory (arr itself if it is one)."""
+    import numpy as np
+    if isinstance(arr, memoryview):
+        return np.asarray(arr)
+    if isinstance(arr, Empty):
+        return np.zeros(arr.shape, dtype=DTYPE[arr.format])
+    return arr
+
+
+def reinterpret(arr, dtype: str):
+    """The same memory read as `dtype` (same item size), e.g. registers as float64."""
+    if isinstance(arr, memoryview):
+        return arr.cast("B").cast(FORMAT[dtype], arr.shape)
+    if isinstance(arr, Empty):
+        return Empty(arr.shape, FORMAT[dtype])
+    return arr.view(dtype)
+
+
+def grown(arr, rows: int):
+    """A copy of `arr` with `rows` rows (>= its own), the new rows zero."""
+    if is_numpy(arr):
+        import numpy as np
+        new = np.zeros((rows,) + arr.shape[1:], dtype=arr.dtype)
+        new[:arr.shape[0]] = arr
+        return new
+    shape = (rows,) + tuple(arr.shape[1:])
+    new = zeros(shape, DTYPE[arr.format])
+    if len(arr):
+        new.cast("B")[:arr.nbytes] = arr.cast("B")
+    return new
+
+
+def column(arr, col: int, rows: int) -> list:
+    """Column `col` of the first `rows` rows of a 2-D array, as a list."""
+    if isinstance(arr, Empty):
+        return []
+    if isinstance(arr, memoryview):
+        cols = arr.shape[1]
+        return arr.cast("B").cast(arr.format)[col:rows * cols:cols].tolist()
+    return arr[:rows, col].tolist()
+
+
+def address(arr) -> int:
+    """Address of the first element (C-contiguous arrays of either kind)."""
+    if isinstance(arr, memoryview):
+        return ctypes.addressof((ctypes.c_char * 1).from_buffer(arr.cast("B")))
+    if isinstance(arr, Empty):
+        return ctypes.addressof(_EMPTY_TARGET)
+    return arr.ctypes.data
+
+
+def dtype_name(arr) -> str:
+    if isinstance(arr, (memoryview, Empty)):
+        return DTYPE.get(arr.format, arr.format)
+    return arr.dtype.name if arr.dtype.isnative else "non-native " + arr.dtype.name
