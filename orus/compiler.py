@@ -34,7 +34,7 @@ garbage collector scans.
 from __future__ import annotations
 
 from . import ast
-from . import hostcalls as H
+from . import hostcall_table as H
 from . import opcodes as O
 from . import types as T
 from .bytecode import (TY_ANY, TY_ARRAY, TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY_FN, TY_RANGE,
@@ -723,13 +723,8 @@ class Compiler:
         self.emit(O.ARR_POP, dst, ra, 0, e)
 
     def bi_sorted(self, e, dst):
-        mark = self.free
-        blk = self.alloc_block([T.CAT_HANDLE, T.CAT_INT])
-        self.exp_to(e.args[0], blk)
-        elem = T.resolve(e.ty.elem, T.I32)
-        self.emit(O.LOADI, blk + 1, SORT_KIND[elem], 0, e)
-        self.free = mark
-        self.emit(O.HOSTCALL, dst, blk, H.HC_SORTED, e)
+        ra = self.operand(e.args[0])
+        self.emit(O.ARR_SORT, dst, ra, SORT_KIND[T.resolve(e.ty.elem, T.I32)], e)
 
     def bi_range(self, e, dst):
         args = e.args

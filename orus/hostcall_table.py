@@ -1,4 +1,4 @@
-"""Host function ids and their argument counts (the table the compiler,
+"""Host function ids, their argument counts and the sort kinds (the table the compiler,
 the verifier kernel and the host share; what each function does is in
 orus/hostcalls.py).  Plain ints, so that Numba freezes them as literals."""
 
@@ -9,16 +9,16 @@ HC_INT_I64 = 3
 HC_INT_U64 = 4
 HC_INT_F64 = 5
 HC_FLOAT_STR = 6
-HC_SORTED = 7
-HC_EQUAL = 8
-HC_ASSERT_EQ = 9
-HC_TYPEOF = 10
-HC_UNBOX = 11
-NUM_HOSTCALLS = 12
+HC_EQUAL = 7
+HC_ASSERT_EQ = 8
+HC_TYPEOF = 9
+HC_UNBOX = 10
+NUM_HOSTCALLS = 11
 
 # Number of argument registers each function reads (the verifier checks B + n <= nregs).
 ARITY = {HC_INPUT: 0, HC_INPUT_PROMPT: 1, HC_INT_STR: 1, HC_INT_I64: 1, HC_INT_U64: 1,
-         HC_INT_F64: 1, HC_FLOAT_STR: 1, HC_SORTED: 2, HC_EQUAL: 3, HC_ASSERT_EQ: 5,
+         HC_INT_F64: 1, HC_FLOAT_STR: 1, HC_EQUAL: 3, HC_ASSERT_EQ: 5,
          HC_TYPEOF: 2, HC_UNBOX: 2}
 
+# Sort kinds of ARR_SORT's C operand (sorted() is in the VM: orus/jit/vm.py).
 SORT_I64, SORT_U64, SORT_F64, SORT_STR = range(4)

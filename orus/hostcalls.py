@@ -17,7 +17,6 @@ where a function needs a type id or a kind):
     HC_INT_U64       u64 value                                i32, range-checked
     HC_INT_F64       f64 value                                i32 (whole, finite, in range)
     HC_FLOAT_STR     string                                   f64 (float(text))
-    HC_SORTED        array, sort kind (SORT_*)                new sorted array
     HC_EQUAL         value, value, type id                    bool: deep equality
     HC_ASSERT_EQ     label string, actual, expected,          bool true, or the runtime
                      type id of actual, type id of expected   error "assert_eq failed ..."
@@ -28,14 +27,14 @@ where a function needs a type id or a kind):
                                                               type error when the boxed type
                                                               differs
 
-Type ids index ``Program.types`` (see orus/bytecode.py).  Sort kinds:
-SORT_I64 (i32, i64, u32 and bool: signed order of the stored value),
-SORT_U64, SORT_F64 (NaN last), SORT_STR (bytewise).
+Type ids index ``Program.types`` (see orus/bytecode.py).  (``sorted`` is the
+VM instruction ARR_SORT.)
 """
 
 from __future__ import annotations
 
-from .hostcall_table import *  # noqa: F401,F403 (HC_* ids, ARITY, SORT_*)
+from .hostcall_table import (HC_ASSERT_EQ, HC_EQUAL, HC_FLOAT_STR, HC_INPUT, HC_INPUT_PROMPT,
+                             HC_INT_F64, HC_INT_I64, HC_INT_STR, HC_INT_U64, HC_TYPEOF, HC_UNBOX)
 
 import math
 import re
@@ -416,21 +415,6 @@ def read_line(machine, prompt: bytes | None) -> bytes:
 
 
 # ------------------------------------------------------------------ dispatch
-def _sorted(machine, h: int, sort_kind: int) -> int:
-    slots = machine.array_slots(h).copy()
-    kind = int(machine.hobj[h, P.H_KIND])
-    if sort_kind == SORT_I64:
-        out = np.sort(slots, kind="stable")
-    elif sort_kind == SORT_U64:
-        out = np.sort(slots.view(np.uint64), kind="stable").view(np.int64)
-    elif sort_kind == SORT_F64:
-        out = np.sort(slots.view(np.float64), kind="stable").view(np.int64)
-    else:
-        keyed = sorted(slots.tolist(), key=machine.string_bytes)
-        out = np.array(keyed, dtype=np.int64)
-    return machine.new_array(out, kind)
-
-
 def call(machine, hc: int, r: int):
     """Run host function `hc` on registers r, r+1, ...; returns the result bits
     (or None).  Raises HostError for an Orus runtime error."""
@@ -449,8 +433,6 @@ def call(machine, hc: int, r: int):
         return int_of_number(_f64(int(regs[r])))
     if hc == HC_FLOAT_STR:
         return fmt.f64_to_bits(float_of_text(machine.string_bytes(int(regs[r]))))
-    if hc == HC_SORTED:
-        return _sorted(machine, int(regs[r]), int(regs[r + 1]))
     if hc == HC_EQUAL:
         return 1 if equal(machine, int(regs[r]), int(regs[r + 1]), int(regs[r + 2])) else 0
     if hc == HC_ASSERT_EQ:

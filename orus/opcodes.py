@@ -181,6 +181,7 @@ ARR_LEN = _op("ARR_LEN", "r r -", "R[A] := length of array R[B]  (i32)")
 ARR_POP = _op("ARR_POP", "r r -", "R[A] := remove the last element of array R[B]  (empty -> error)")
 ARR_SLICE = _op("ARR_SLICE", "r r r", "R[A] := new array R[B][R[C]..R[C+1]]  (inclusive end rule, checked)")
 ARR_REPEAT = _op("ARR_REPEAT", "r r r", "R[A] := new array: R[B] repeated R[C] times (shallow; negative -> error)")
+ARR_SORT = _op("ARR_SORT", "r r n", "R[A] := new array: the elements of R[B] in order (stable); C: SORT_* of orus/hostcall_table.py")
 ITER_INT = _op("ITER_INT", "r - -", "check R[A] >= 0 for `for x in n` (negative -> error)")
 
 # ---- range() iterators (DATA.md §9) ------------------------------------------------------

@@ -15,9 +15,9 @@ report an error) and calls the loop again, which resumes at ``state[S_PC]``.
     YIELD        instruction budget used up               check signals, resume
     GROW_STACK   frames or try handlers full (below       enlarge, resume same pc
                  MAX_DEPTH / MAX_HANDLERS)
-    GC           the loop marked live objects (epoch       sweep + compact the heap,
-                 S_EPOCH) because allocation passed        resume same pc
-                 S_GC_LIMIT
+    GC           the loop marked live objects (epoch       (never reaches the host:
+                 S_EPOCH) because allocation passed        the VM entry sweeps and
+                 S_GC_LIMIT                                compacts, orus/jit/collector.py)
     BADCODE      the verifier (orus/jit/verifier.py) reject-  the program never ran:
                  ed the program: reason S_ERR, pc S_PC,     BytecodeError
                  operand slot S_ERRARG
@@ -61,6 +61,7 @@ S_NHANDLERS = 22  # active try handlers (rows of `handlers`)
 S_ERRMSG0 = 23  # handle of the message string of error code 0; code c is S_ERRMSG0 + c
 S_RAISE = 24    # set by the host: on resume, raise error S_ERR with message S_ERRARG
 S_VERIFIED = 25  # 0: verify the program on entry; 1: verified; 2: verify, then stop
+S_COLLECTIONS = 26  # garbage collections so far
 VERIFY_ONLY = 2
 S_SIZE = 32
 

@@ -195,10 +195,6 @@ class Machine:
                 self._host_call()
             elif status == P.GROW_STACK:
                 self._grow_stack()
-            elif status == P.GC:
-                from . import gc
-                self.to_numpy()
-                gc.sweep_and_compact(self)
             elif status == P.YIELD:
                 pass                 # lets Python run signal handlers (Ctrl-C)
             elif status == P.ERROR:

@@ -327,7 +327,7 @@ def test_collector_keeps_memory_bounded_and_live_data_intact(vm):
     assert int(machine.regs[0]) == 3
     assert int(machine.regs[14]) == 1 + 2 * 300              # "x" + 300 * "ab"
     assert machine.string_bytes(int(machine.regs[2])) == b"x" + b"ab" * 300
-    assert getattr(machine, "collections", 0) >= 3
+    assert int(machine.state[P.S_COLLECTIONS]) >= 3
     # ~12 MB of strings and arrays were allocated; the heap stayed small.
     assert machine.hobj.shape[0] <= 1 << 18
     assert machine.hslots.shape[0] <= 1 << 21
@@ -595,7 +595,7 @@ def test_orus_program_allocating_100x_its_live_data_stays_bounded(vm):
     machine = Machine(program, vm, out.append)
     machine.run()
     assert b"".join(out).strip().isdigit()
-    assert getattr(machine, "collections", 0) >= 2
+    assert int(machine.state[P.S_COLLECTIONS]) >= 2
     heap_bytes = machine.hbytes.nbytes + machine.hslots.nbytes + machine.hobj.nbytes
     assert heap_bytes < 48 << 20, heap_bytes
 
@@ -630,13 +630,13 @@ def test_bool_arrays_are_bytes_and_behave_like_slot_arrays(vm):
     assert machine.array_slots(int(machine.regs[10])).tolist() == [0, 1]
     assert int(machine.regs[11]) == 1 and int(machine.regs[12]) == 3000
     assert machine.array_slots(int(machine.regs[1])).tolist() == [1, 0]
-    from orus import gc
     gc_before = machine.array_slots(int(machine.regs[4])).copy()
     # a collection keeps live byte arrays intact (mark from registers, then compact)
-    from orus.jit.vm import gc_mark
+    from orus.jit.collector import collect, gc_mark
     gc_mark(machine.hobj, machine.hslots, machine.state, machine.regs, machine.frames,
             machine.program.funcs, machine.program.regkinds, machine.gcstack, 0, 0, 0)
-    gc.sweep_and_compact(machine)
+    collect(machine.hobj, machine.hbytes, machine.hslots, machine.state, machine.gcstack)
+    assert int(machine.state[P.S_COLLECTIONS]) == 1
     assert np.array_equal(machine.array_slots(int(machine.regs[4])), gc_before)
 
 
@@ -662,3 +662,47 @@ def test_array_store_of_an_immediate(vm):
     assert info.value.line == 3
     assert machine.array_slots(int(machine.regs[1])).tolist() == [0, -7]
     assert machine.array_slots(int(machine.regs[2])).tolist() == [0, 1]
+
+
+# ---------------------------------------------------------------- sorted() in the VM
+def _sorted_output(decl: str, expr: str) -> str:
+    import orus
+    res = orus.run_source("%s\nprint(sorted(%s))\n" % (decl, expr))
+    assert res.status == 0, res.stderr
+    return res.stdout.strip()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 15, 16, 17, 33, 1000, 4099])
+def test_sorted_matches_python_for_every_length(n):
+    import random
+    rng = random.Random(n)
+    values = [rng.randint(-2**63, 2**63 - 1) for _ in range(n)]
+    decl = "mut xs: [i64] = []\n" + "".join(
+        "push(xs, %s)\n" % (v if v > -2**63 else "-9223372036854775807 - 1") for v in values)
+    got = _sorted_output(decl, "xs")
+    assert got == ", ".join(str(v) for v in sorted(values))
+
+
+def test_sorted_orders_each_element_type():
+    assert _sorted_output("us: [u64] = [18446744073709551615u64, 0u64, 9223372036854775808u64, 5u64]",
+                          "us") == "0, 5, 9223372036854775808, 18446744073709551615"
+    assert _sorted_output('ss = ["pear", "apple", "", "apples", "Zebra", "app"]', "ss") == \
+        ", Zebra, app, apple, apples, pear"
+    assert _sorted_output("bs = [true, false, true, false, false]", "bs") == \
+        "false, false, false, true, true"
+    assert _sorted_output("fs: [f64] = [3.5, -0.0, 1000.5, -1.0, 2.0, -1e-300]", "fs") == \
+        "-1, -1e-300, 0, 2, 3.5, 1000.5"
+    assert _sorted_output("ws: [u32] = [4294967295u32, 0u32, 7u32]", "ws") == "0, 7, 4294967295"
+
+
+def test_sorted_copies_and_survives_collections():
+    import orus
+    src = ("mut keep: [[i32]] = []\nmut x: i32 = 7\n"
+           "for r in 0..300:\n    mut xs: [i32] = []\n    for i in 0..200:\n"
+           "        x = (x * 1103 + 12345) % 65536\n        push(xs, x)\n"
+           "    ys = sorted(xs)\n    push(keep, ys)\n"
+           "    mut s = \"\"\n    for i in 0..50:\n        s = s + (i as string)\n"
+           "mut ok = true\nfor ys in keep:\n    for i in 1..len(ys):\n"
+           "        if ys[i - 1] > ys[i]:\n            ok = false\nprint(ok, len(keep))\n")
+    res = orus.run_source(src)
+    assert res.stdout == "true 300\n", res.stderr

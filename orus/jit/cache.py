@@ -26,6 +26,7 @@ VM_SOURCES = (
     "jit/abi.py",
     "jit/aot.py",
     "jit/cache.py",
+    "jit/collector.py",
     "jit/native_stubs.c",
     "jit/verifier.py",
     "jit/vm.py",

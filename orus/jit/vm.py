@@ -29,7 +29,9 @@ from numba import njit  # noqa: E402
 
 from .. import opcodes as op
 from .. import protocol as P
+from .. import hostcall_table as HC
 from .. import runtime_errors as E
+from .collector import collect, gc_mark
 from .verifier import verify_code
 
 I32_MIN = -2147483648
@@ -316,61 +318,10 @@ def new_object(hobj, state, kind, off, length):
 
 
 @njit(cache=True)
-def _mark_push(hobj, state, gcstack, sp, h, epoch):
-    if 0 <= h < state[P.S_NOBJ] and hobj[h, P.H_KIND] != P.HK_FREE and hobj[h, P.H_MARK] != epoch:
-        hobj[h, P.H_MARK] = epoch
-        gcstack[sp] = h
-        return sp + 1
-    return sp
-
-
-@njit(cache=True)
-def gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, fn, depth):
-    """Mark every object reachable from the registers of all frames (globals
-    are main's registers).  Each object is pushed at most once, and gcstack
-    has a row per object, so the explicit stack cannot overflow.  The host
-    then sweeps and compacts (orus/gc.py)."""
-    epoch = state[P.S_EPOCH] + 1
-    state[P.S_EPOCH] = epoch
-    sp = 0
-    for d in range(depth + 1):
-        if d < depth:
-            b = frames[d, 1]
-            f = frames[d, 2]
-        else:
-            b = base
-            f = fn
-        ko = funcs[f, 6]
-        for r in range(funcs[f, 2]):
-            if regkinds[ko + r] != 0:
-                sp = _mark_push(hobj, state, gcstack, sp, regs[b + r], epoch)
-    while sp > 0:
-        sp -= 1
-        h = gcstack[sp]
-        k = hobj[h, P.H_KIND]
-        off = hobj[h, P.H_OFF]
-        if k == P.HK_STR:
-            if hobj[h, P.H_AUX] >= 0:           # its growable region
-                sp = _mark_push(hobj, state, gcstack, sp, hobj[h, P.H_AUX], epoch)
-        elif k == P.HK_ARR_H:
-            for i in range(hobj[h, P.H_LEN]):
-                sp = _mark_push(hobj, state, gcstack, sp, hslots[off + i], epoch)
-        elif k == P.HK_REC:
-            mask = hobj[h, P.H_AUX]
-            for i in range(hobj[h, P.H_LEN]):
-                if (i < 31 and (mask >> i) & 1) or (i >= 31 and (mask >> 31) & 1):
-                    sp = _mark_push(hobj, state, gcstack, sp, hslots[off + i], epoch)
-        elif k == P.HK_FN:
-            f = hslots[off]
-            ko = funcs[f, 6] + funcs[f, 3]        # kinds of the captured registers
-            for i in range(hobj[h, P.H_LEN] - 1):
-                if regkinds[ko + i] != 0:
-                    sp = _mark_push(hobj, state, gcstack, sp, hslots[off + 1 + i], epoch)
-
-
-@njit(cache=True)
 def out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, fn, depth):
-    """The status to stop with when heap_room said no (marking first for GC)."""
+    """The status to stop with when heap_room said no: GC after marking
+    (run_with then sweeps and compacts, orus/jit/collector.py, and resumes
+    the instruction), else GROW_HEAP for the host."""
     if rc == ROOM_GC:
         gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, fn, depth)
         return P.GC
@@ -429,6 +380,112 @@ def copy_elements(arena, dst, src, first, count, n, is_slice):
     else:
         for k in range(count // n if n > 0 else 0):
             copy_within(arena, dst + k * n, src, n)
+
+
+# ------------------------------------------------------------------ sorting
+SIGN_BIT = np.uint64(0x8000000000000000)
+ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+INSERTION_RUN = 16
+
+
+@njit(cache=True)
+def sort_key(kind, bits):
+    """An unsigned key whose order is the element order of sort `kind`
+    (SORT_I64 signed, SORT_U64 unsigned, SORT_F64: numeric with -0.0 == 0.0
+    and every NaN last, as numpy sorts)."""
+    if kind == HC.SORT_U64:
+        return np.uint64(bits)
+    if kind == HC.SORT_I64:
+        return np.uint64(bits) ^ SIGN_BIT
+    if (bits >> 52) & 0x7FF == 0x7FF and (bits & 0xFFFFFFFFFFFFF) != 0:
+        return ALL_ONES                                  # NaN
+    if bits == I64_MIN:                                  # -0.0
+        bits = 0
+    if bits >= 0:
+        return np.uint64(bits) | SIGN_BIT
+    return ~np.uint64(bits)
+
+
+@njit(cache=True)
+def sort_less(hobj, hbytes, kind, x, y):
+    if kind == HC.SORT_STR:
+        return str_compare(hobj, hbytes, x, y) < 0
+    return sort_key(kind, x) < sort_key(kind, y)
+
+
+@njit(cache=True)
+def merge_sort(hobj, hbytes, hslots, kind, off, n):
+    """Stable sort of hslots[off:off+n] with hslots[off+n:off+2n] as scratch:
+    insertion sort of short runs, then bottom-up merges between the halves."""
+    for lo in range(0, n, INSERTION_RUN):
+        hi = min(lo + INSERTION_RUN, n)
+        for i in range(lo + 1, hi):
+            v = hslots[off + i]
+            j = i
+            while j > lo and sort_less(hobj, hbytes, kind, v, hslots[off + j - 1]):
+                hslots[off + j] = hslots[off + j - 1]
+                j -= 1
+            hslots[off + j] = v
+    src = off
+    dst = off + n
+    width = INSERTION_RUN
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            k = lo
+            while i < mid and j < hi:
+                if sort_less(hobj, hbytes, kind, hslots[src + j], hslots[src + i]):
+                    hslots[dst + k] = hslots[src + j]
+                    j += 1
+                else:
+                    hslots[dst + k] = hslots[src + i]
+                    i += 1
+                k += 1
+            while i < mid:
+                hslots[dst + k] = hslots[src + i]
+                i += 1
+                k += 1
+            while j < hi:
+                hslots[dst + k] = hslots[src + j]
+                j += 1
+                k += 1
+        src, dst = dst, src
+        width *= 2
+    if src != off:
+        copy_within(hslots, off, src, n)
+
+
+@njit(cache=True)
+def sorted_array(hobj, hbytes, hslots, state, h, kind):
+    """A new array with the elements of array h in order (the caller checked
+    room: n bytes for a bool array, else 2n slots, the upper half scratch).
+    -1 if an element of a string array is not a valid string."""
+    n = hobj[h, P.H_LEN]
+    src = hobj[h, P.H_OFF]
+    if hobj[h, P.H_KIND] == P.HK_ARR_B:              # bools: count the falses
+        zeros = 0
+        for i in range(n):
+            if hbytes[src + i] == 0:
+                zeros += 1
+        off = state[P.S_NBYTES]
+        for i in range(n):
+            hbytes[off + i] = 0 if i < zeros else 1
+        state[P.S_NBYTES] = off + n
+        state[P.S_ALLOC] += n + P.OBJ_COST
+        return new_object(hobj, state, P.HK_ARR_B, off, n)
+    if kind == HC.SORT_STR:
+        for i in range(n):
+            if not _handle_ok(hobj, state, hslots[src + i], P.HK_STR):
+                return -1
+    off = state[P.S_NSLOTS]
+    copy_within(hslots, off, src, n)
+    merge_sort(hobj, hbytes, hslots, kind, off, n)
+    state[P.S_NSLOTS] = off + n                       # the scratch half is free again
+    state[P.S_ALLOC] += 8 * n + P.OBJ_COST
+    return new_object(hobj, state, hobj[h, P.H_KIND], off, n)
 
 
 @njit(cache=True)
@@ -494,7 +551,7 @@ def concat(hobj, hbytes, state, x, y, plan, room):
     A region is an object (HK_SREGION: H_OFF start, H_LEN used end, H_AUX
     capacity end, absolute byte offsets); a string's H_AUX names its region
     or is -1.  A live string keeps its region alive; the collector moves a
-    region with its whole capacity (orus/gc.py)."""
+    region with its whole capacity (orus/jit/collector.py)."""
     lx = hobj[x, P.H_LEN]
     ly = hobj[y, P.H_LEN]
     ox = hobj[x, P.H_OFF]
@@ -588,10 +645,11 @@ def run_with(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
     Numba compiles a separate specialisation for prof=None in which the
     counting branch is pruned, so a normal run pays nothing for it.
 
-    Dispatch until a status for the host.  A runtime
-    error inside an active try block is caught here, without returning to
-    the host: the frames unwind to the handler and dispatch resumes in its
-    catch code.  The host resumes a host-raised error with S_RAISE set."""
+    Dispatch until a status for the host.  A collection and a runtime error
+    inside an active try block are dealt with here, without returning to the
+    host: the collector sweeps and compacts, or the frames unwind to the
+    handler and dispatch resumes in its catch code.  The host resumes a
+    host-raised error with S_RAISE set."""
     if state[P.S_VERIFIED] != 1:
         status = verify_code(code, kint, kflt, funcs, regkinds, types, state, gcstack)
         if status != P.DONE or state[P.S_VERIFIED] == P.VERIFY_ONLY:
@@ -603,12 +661,16 @@ def run_with(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
     else:
         status = dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
                           state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob, prof)
-    while status == P.ERROR and state[P.S_NHANDLERS] > 0:
-        if not catch_error(hobj, hslots, regs, handlers, state):
-            return P.GROW_HEAP
+    while True:
+        if status == P.GC:                      # marked: sweep, compact, resume
+            collect(hobj, hbytes, hslots, state, gcstack)
+        elif status == P.ERROR and state[P.S_NHANDLERS] > 0:
+            if not catch_error(hobj, hslots, regs, handlers, state):
+                return P.GROW_HEAP
+        else:
+            return status
         status = dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, handlers,
                           state, ginit, hobj, hbytes, hslots, gcstack, out_rec, out_blob, prof)
-    return status
 
 
 @njit(cache=True)
@@ -1179,6 +1241,24 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             else:
                 hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
             hobj[h, P.H_LEN] = n + 1
+        elif o == op.ARR_SORT:
+            h = regs[base + b]
+            if not _is_array(hobj, state, h) or c < HC.SORT_I64 or c > HC.SORT_STR:
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            rc = heap_room(hobj, hbytes, hslots, state, n if is_bytes else 0,
+                           0 if is_bytes else 2 * n)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+            h = sorted_array(hobj, hbytes, hslots, state, h, c)
+            if h < 0:
+                err = E.BAD_VALUE
+                break
+            regs[base + a] = h
         elif o == op.ARR_POP:
             h = regs[base + b]
             if not _is_array(hobj, state, h):
