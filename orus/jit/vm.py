@@ -632,6 +632,30 @@ def int_to_string(hobj, hbytes, state, v, unsigned):
     return new_string_object(hobj, state, off, n, -1)
 
 
+@njit(cache=True)
+def append_int(hobj, hbytes, hslots, state, x, v, unsigned):
+    """STR_APPINT: append the decimal text of v to the chain's own string x (a
+    valid string handle).  Returns ROOM_OK, or what heap_room says to stop
+    with (nothing changed yet).  A helper, not written out in the loop: the
+    digit loop there slowed down unrelated opcodes (register allocation of
+    the whole loop)."""
+    n, neg, mag = int_text(v, unsigned)
+    lx = hobj[x, P.H_LEN]
+    end = hobj[x, P.H_OFF] + lx
+    r = hobj[x, P.H_AUX]
+    if r >= 0 and hobj[r, P.H_LEN] == end and end + n <= hobj[r, P.H_AUX]:
+        hobj[r, P.H_LEN] = end + n
+        hobj[x, P.H_LEN] = lx + n
+    else:
+        plan, room = append_plan(hobj, state, x, n)
+        rc = heap_room(hobj, hbytes, hslots, state, room, 0)
+        if rc != ROOM_OK:
+            return rc
+        end = str_extend(hobj, hbytes, state, x, n, plan, room)
+    write_int(hbytes, end, n, neg, mag)
+    return ROOM_OK
+
+
 # ------------------------------------------------------------------ output
 @njit(cache=True)
 def out_bytes(out_rec, out_blob, state, kind, hobj, hbytes, h):
@@ -1238,30 +1262,12 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if not (0 <= x < hobj.shape[0] and hobj[x, P.H_KIND] == P.HK_STR):
                 err = E.BAD_VALUE
                 break
-            n, neg, mag = int_text(regs[base + b], c == op.OUT_U32 or c == op.OUT_U64)
-            lx = hobj[x, P.H_LEN]
-            end = hobj[x, P.H_OFF] + lx
-            r = hobj[x, P.H_AUX]
-            if r >= 0 and hobj[r, P.H_LEN] == end and end + n <= hobj[r, P.H_AUX]:
-                hobj[r, P.H_LEN] = end + n     # fast path (as STR_APPEND)
-                hobj[x, P.H_LEN] = lx + n
-            else:
-                plan, room = append_plan(hobj, state, x, n)
-                rc = heap_room(hobj, hbytes, hslots, state, room, 0)
-                if rc != ROOM_OK:
-                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                         gcstack, base, fn, depth)
-                    break
-                end = str_extend(hobj, hbytes, state, x, n, plan, room)
-            pos = end + n - 1                  # the digits, last first (as write_int)
-            while True:
-                hbytes[pos] = np.uint8(48 + np.int64(mag % np.uint64(10)))
-                mag = mag // np.uint64(10)
-                pos -= 1
-                if mag == np.uint64(0):
-                    break
-            if neg:
-                hbytes[end] = 45               # '-'
+            rc = append_int(hobj, hbytes, hslots, state, x, regs[base + b],
+                            c == op.OUT_U32 or c == op.OUT_U64)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
         elif o == op.STR_BUILD:
             x = regs[base + b]
             if not (0 <= x < hobj.shape[0] and hobj[x, P.H_KIND] == P.HK_STR):
