@@ -26,9 +26,10 @@ fills ARR_NEW + ARR_PUSH + ARR_REPEAT; `for x in array` is an index loop that
 re-reads the length every step; compound values print with OUTV and a type
 descriptor (``type_id``); builtins that Python does best (input, int/float of
 text, sorted, deep equality, assert_eq) are HOSTCALLs (orus.hostcalls);
-typeof/istype are static.  Heap values (strings, arrays, functions, range
-iterators) always live in registers of category ``handle``, the registers the
-garbage collector scans.
+typeof/istype are static.  A chain of string `+` (and `s += ...`) is built in
+one fresh register and appended to in place (``concat_chain``).  Heap values
+(strings, arrays, functions, range iterators) always live in registers of
+category ``handle``, the registers the garbage collector scans.
 """
 
 from __future__ import annotations
