@@ -26,9 +26,10 @@ fills ARR_NEW + ARR_PUSH + ARR_REPEAT; `for x in array` is an index loop that
 re-reads the length every step; compound values print with OUTV and a type
 descriptor (``type_id``); builtins that Python does best (input, int/float of
 text, sorted, deep equality, assert_eq) are HOSTCALLs (orus.hostcalls);
-typeof/istype are static.  Heap values (strings, arrays, functions, range
-iterators) always live in registers of category ``handle``, the registers the
-garbage collector scans.
+typeof/istype are static.  A chain of string `+` (and `s += ...`) is built in
+one fresh register and appended to in place (``concat_chain``).  Heap values
+(strings, arrays, functions, range iterators) always live in registers of
+category ``handle``, the registers the garbage collector scans.
 """
 
 from __future__ import annotations
@@ -104,6 +105,32 @@ def _jump_slot(opcode):
     return O.TABLE[opcode].operands.index("j")
 
 _JUMP_A = (O.JMP,)
+
+# `x as string` of these kinds is appended to a concatenation chain as digits.
+INT_TEXT_KINDS = (O.OUT_I32, O.OUT_I64, O.OUT_U32, O.OUT_U64)
+
+
+def _string_leaves(e, out):
+    """The operands of a chain of string `+` (`a + b + c`, `a + (b + c)`), left
+    to right: string `+` is associative, and this is their evaluation order."""
+    if type(e) is ast.Binary and e.op == "+" and e.ty is T.STRING:
+        _string_leaves(e.left, out)
+        _string_leaves(e.right, out)
+    else:
+        out.append(e)
+    return out
+
+
+def _int_text(e):
+    """The integer x of a leaf `x as string`, else None."""
+    if type(e) is ast.Cast and e.ty is T.STRING and OUT_KIND.get(e.expr.ty) in INT_TEXT_KINDS:
+        return e.expr
+    return None
+
+
+def _is_chain(leaves):
+    """Is a builder better than one CONCAT: three or more leaves, or a number's text?"""
+    return len(leaves) > 2 or any(_int_text(leaf) is not None for leaf in leaves)
 
 # Types whose values are records (REC_NEW), printed by the host with OUTV.
 RECORD_KINDS = ("struct", "enum", "error", "dyn")
@@ -361,6 +388,12 @@ class Compiler:
             return self.call(e)
         if te is ast.Cast and e.expr.ty is e.ty:
             return self.exp_to_reg(e.expr)
+        if te is ast.Binary and e.op == "+" and e.ty is T.STRING:
+            leaves = _string_leaves(e, [])
+            if _is_chain(leaves):
+                t = self.alloc(T.CAT_HANDLE)
+                self.concat_chain(leaves, t, e)
+                return t
         if te is ast.Name and e.sym.kind != "fn":
             sym = e.sym
             r = self.sym_reg(sym)
@@ -448,6 +481,15 @@ class Compiler:
             return
         if op in ("+", "-") and e.ty in ADD_IMM and self.add_immediate(e, dst):
             return
+        if op == "+" and e.ty is T.STRING:
+            leaves = _string_leaves(e, [])
+            if _is_chain(leaves):       # built in a fresh temporary (dst may be a variable)
+                mark = self.free
+                t = self.alloc(T.CAT_HANDLE)
+                self.concat_chain(leaves, t, e)
+                self.emit(O.MOVE, dst, t, 0, e)
+                self.free = mark
+                return
         if op in ("+", "-", "*", "/", "%"):
             mark = self.free
             rb = self.exp_to_reg(e.left)
@@ -465,6 +507,37 @@ class Compiler:
                 self.array_equal(e, dst)
             return
         self.compare(e, dst)
+
+    def concat_chain(self, leaves, dst, node):
+        """`leaves[0] + leaves[1] + ...` (two or more strings) into `dst`, a fresh
+        temporary that nothing reads before this returns.  The leaves are
+        evaluated left to right.  The first instruction makes a new string in
+        dst (CONCAT of the first two leaves, TOSTR of a number, or STR_BUILD,
+        which shares the first leaf's bytes); each further leaf is appended to
+        that string in place (STR_APPEND; STR_APPINT writes a number's
+        digits, so its text is never an object of its own).  Only dst's own
+        new string is ever extended, so no other value can change."""
+        mark = self.free
+        rest = leaves[1:]
+        x = _int_text(leaves[0])
+        if x is not None:
+            self.emit(O.TOSTR, dst, self.operand(x), OUT_KIND[x.ty], leaves[0])
+        else:
+            r1 = self.exp_to_reg(leaves[0])
+            if _int_text(leaves[1]) is None:
+                r2 = self.exp_to_reg(leaves[1])
+                self.emit(O.CONCAT, dst, r1, r2, node)
+                rest = leaves[2:]
+            else:
+                self.emit(O.STR_BUILD, dst, r1, 0, node)
+            self.free = mark
+        for leaf in rest:
+            x = _int_text(leaf)
+            if x is None:
+                self.emit(O.STR_APPEND, dst, self.operand(leaf), 0, node)
+            else:
+                self.emit(O.STR_APPINT, dst, self.operand(x), OUT_KIND[x.ty], node)
+        self.free = mark
 
     def add_immediate(self, e, dst):
         """`x + k`, `k + x`, `x - k` with an int32 literal k: one instruction."""
@@ -943,6 +1016,19 @@ class Compiler:
         if s.op == "=":
             self.store(sym, s.value, s, s.decl is not None)
             return
+        if s.op == "+=" and sym.ty is T.STRING:
+            leaves = [s.target] + _string_leaves(s.value, [])
+            if _is_chain(leaves):       # `s += a + b`: s = s + a + b, one builder
+                mark = self.free
+                t = self.alloc(T.CAT_HANDLE)
+                self.concat_chain(leaves, t, s)
+                r = self.sym_reg(sym)
+                if r is None:
+                    self.emit(O.SETG, sym.reg, t, 0, s)
+                else:
+                    self.emit(O.MOVE, r, t, 0, s)
+                self.free = mark
+                return
         opcode = self.arith_op(sym.ty, s.op[0])
         mark = self.free
         r = self.sym_reg(sym)

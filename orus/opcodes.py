@@ -234,6 +234,15 @@ JNEQI_I = _op("JNEQI_I", "r n j", "if R[A] != B: pc := C")
 JNNEI_I = _op("JNNEI_I", "r n j", "if R[A] == B: pc := C")
 ARR_SETI = _op("ARR_SETI", "r r n", "array R[A][R[B]] := C  (an integer or bool immediate; checked)")
 
+# ---- string building (concatenation chains) ---------------------------------------------
+# A concatenation chain `e1 + e2 + ... + en` (and `s += ...`) is built in a
+# fresh register that only the chain's own instructions see: its first step
+# makes a new string object (CONCAT, TOSTR or STR_BUILD), the other leaves are
+# appended to that object in place (no new object row; see vm.str_extend).
+STR_BUILD = _op("STR_BUILD", "r r -", "R[A] := new string object with the bytes of string R[B] (shared, not copied)")
+STR_APPEND = _op("STR_APPEND", "r r -", "append string R[B] to the chain's own string R[A] (in place)")
+STR_APPINT = _op("STR_APPINT", "r r ok", "append the decimal text of R[B] (integer kind C: OUT_I32..OUT_U64) to the chain's own string R[A]")
+
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}

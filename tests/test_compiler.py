@@ -768,3 +768,35 @@ def test_equality_with_a_unit_variant_compares_tags_inline():
     assert ops(p).count("EQ_I") == 1 and ops(p).count("NE_I") == 1
     q = compiled("enum D:\n    N\n    S\na = D.N\nb = D.S\nprint(a == b)\n")
     assert "HOSTCALL" not in ops(q)             # no payloads anywhere: tags decide
+
+
+# ------------------------------------------------------------------ string chains
+@pytest.mark.parametrize("body, expected", [
+    # two plain strings: one CONCAT, as before
+    ("return a + b", ["CONCAT", "RET"]),
+    # three leaves: CONCAT of the first two into a fresh temporary, then appends
+    ("return a + b + a", ["CONCAT", "STR_APPEND", "RET"]),
+    ("return a + (b + (a + b))", ["CONCAT", "STR_APPEND", "STR_APPEND", "RET"]),
+    # a number's text is appended as digits (no string object for it)
+    ("return a + (n as string)", ["STR_BUILD", "STR_APPINT", "RET"]),
+    ("return (n as string) + a + (n as string)", ["TOSTR", "STR_APPEND", "STR_APPINT", "RET"]),
+    # a float's text is an ordinary leaf
+    ("return a + (x as string) + b", ["TOSTR", "CONCAT", "STR_APPEND", "RET"]),
+])
+def test_string_chains_build_in_place(body, expected):
+    src = "fn f(a: string, b: string, n: i64, x: f64) -> string:\n    %s\n" % body
+    assert ops(compiled(src), "f") == expected
+
+
+def test_compound_string_append_is_one_builder_into_a_fresh_register():
+    p = compiled("fn f(n: i32) -> string:\n    mut s = \"\"\n    for i in 0..n:\n"
+                 "        s += (i as string) + \",\"\n    return s\n")
+    code = code_of(p, "f")
+    names = [op.NAMES[row[0]] for row in code]
+    k = names.index("STR_BUILD")
+    assert names[k:k + 5] == ["STR_BUILD", "STR_APPINT", "LOADS", "STR_APPEND", "MOVE"]
+    build, appint, _, append, move = code[k:k + 5]
+    s_reg = build[2]
+    t = build[1]
+    assert t != s_reg and appint[1] == t and append[1] == t      # only the temporary grows
+    assert move[1:3] == (s_reg, t)

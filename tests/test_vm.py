@@ -706,3 +706,72 @@ def test_sorted_copies_and_survives_collections():
            "        if ys[i - 1] > ys[i]:\n            ok = false\nprint(ok, len(keep))\n")
     res = orus.run_source(src)
     assert res.stdout == "true 300\n", res.stderr
+
+
+def test_string_builder_appends_in_place_and_changes_no_other_string(vm):
+    """STR_BUILD shares the start's bytes; STR_APPEND / STR_APPINT extend only
+    the builder's own object, through every plan (a new region, in place, the
+    region doubling at the top of the arena, the top of the arena)."""
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 1, b.const_str(b"ab"))
+    b.emit(op.STR_BUILD, 2, 1)                  # r2 = "ab" (shares the constant's bytes)
+    b.emit(op.STR_APPEND, 2, 1)                 # new region: "abab"
+    b.emit(op.MOVE, 3, 2)                       # r3 = a copy of the handle, taken early
+    b.emit(op.STR_BUILD, 4, 2)                  # r4 starts from r2 ("abab")
+    b.emit(op.LOADK, 5, b.const_int(I64_MIN))
+    b.emit(op.STR_APPINT, 4, 5, op.OUT_I64)     # in r2's region, after its bytes
+    b.emit(op.LOADI, 6, -1)
+    b.emit(op.STR_APPINT, 4, 6, op.OUT_U64)     # -1 as u64: the region doubles at the top
+    b.emit(op.STR_APPINT, 4, 6, op.OUT_U32)     # (u32 values are zero-extended: -1 -> 2^64-1)
+    b.emit(op.TOSTR, 7, 6, op.OUT_I32)          # "-1" at the top, no region
+    b.emit(op.STR_APPEND, 7, 1)                 # extends at the top: "-1ab"
+    b.emit(op.STR_APPINT, 7, 6, op.OUT_I32)     # "-1ab-1"
+    b.emit(op.HALT)
+    b.end_function(m, 8, [True] * 8)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    text = machine.string_bytes
+    assert text(int(machine.regs[1])) == b"ab"
+    assert text(int(machine.regs[2])) == b"abab"
+    assert int(machine.regs[3]) == int(machine.regs[2])
+    assert text(int(machine.regs[4])) == (b"abab-9223372036854775808" + b"18446744073709551615" * 2)
+    assert text(int(machine.regs[7])) == b"-1ab-1"
+
+
+@pytest.mark.parametrize("opcode,a,b", [
+    (op.STR_BUILD, 3, 1), (op.STR_APPEND, 1, 2), (op.STR_APPEND, 2, 1), (op.STR_APPINT, 1, 2)])
+def test_string_builder_checks_its_handles(vm, opcode, a, b):
+    prog = ProgramBuilder("t")
+    m = prog.declare_function("<main>", 0)
+    prog.begin_function(m)
+    prog.emit(op.LOADK, 1, prog.const_int(1 << 40))   # beyond the object table
+    prog.emit(op.LOADS, 2, prog.const_str(b"x"))
+    prog.emit(op.STR_BUILD, 2, 2)
+    prog.emit(opcode, a, b, op.OUT_I64 if opcode == op.STR_APPINT else 0, line=4)
+    prog.emit(op.HALT)
+    prog.end_function(m, 4, [True] * 4)
+    machine, _ = _machine(vm, prog.finish())
+    with pytest.raises(OrusRuntimeError) as info:
+        machine.run()
+    assert info.value.line == 4
+
+
+def test_string_chain_in_a_loop_makes_one_object_per_iteration(vm):
+    import orus
+    from orus.runtime import Machine
+    program = orus.compile_source(
+        "fn build(n: i32) -> string:\n"
+        "    mut s = \"\"\n"
+        "    for i in 0..n:\n"
+        "        s += (i as string) + \",\"\n"
+        "    return s\n"
+        "print(len(build(1000)))\n")
+    out = []
+    machine = Machine(program, vm, out.append)
+    machine.run()
+    assert b"".join(out) == b"3890\n"
+    assert getattr(machine, "collections", 0) == 0
+    rows = int(machine.state[P.S_NOBJ]) - int(machine.state[P.S_NPERM])
+    assert 1000 <= rows <= 1000 + 16, rows      # the strings, and a few regions

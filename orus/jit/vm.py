@@ -581,11 +581,80 @@ def concat(hobj, hbytes, state, x, y, plan, room):
     return new_string_object(hobj, state, top, lx + ly, region)
 
 
+CAT_GROW_REGION = 3
+
+
 @njit(cache=True)
-def int_to_string(hobj, hbytes, state, v, unsigned):
-    """New string holding the decimal text of v; the caller checked room (20 bytes)."""
+def append_plan(hobj, state, x, ly):
+    """How STR_APPEND / STR_APPINT extend the chain's own string x by ly
+    bytes (see str_extend), and the arena bytes that needs."""
+    lx = hobj[x, P.H_LEN]
+    end = hobj[x, P.H_OFF] + lx
+    r = hobj[x, P.H_AUX]
+    top = state[P.S_NBYTES]
+    if r >= 0 and hobj[r, P.H_LEN] == end:
+        cap = hobj[r, P.H_AUX]
+        if end + ly <= cap:
+            return CAT_IN_REGION, 0
+        if cap == top:
+            return CAT_GROW_REGION, hobj[r, P.H_OFF] + max(2 * (end + ly - hobj[r, P.H_OFF]), 32) - cap
+    if r < 0 and end == top:
+        return CAT_AT_TOP, ly
+    return CAT_NEW_REGION, max(2 * (lx + ly), 32)
+
+
+@njit(cache=True)
+def str_extend(hobj, hbytes, state, x, ly, plan, room):
+    """Make room for ly more bytes at the end of string x by `plan` (from
+    append_plan, with `room` the bytes it needs; the caller checked that room
+    and a free object row) and return the offset where the caller writes
+    them.  x keeps its object row and grows: only a concatenation chain's own
+    string (made by its first instruction, referenced by nothing else) may be
+    extended like this.
+
+      * CAT_IN_REGION: x ends where its region's used bytes end and the
+        region has room: the used end moves (a string sharing x's bytes keeps
+        its own length, and no other string ends there any more);
+      * CAT_GROW_REGION: the same, but the region is full and ends at the top
+        of the arena: its capacity doubles in place first;
+      * CAT_AT_TOP: x has no region and ends at the top of the arena: the top
+        moves;
+      * CAT_NEW_REGION: x's bytes are copied into a new region of `room`
+        bytes (twice what they need) and x moves there; the old bytes stay
+        for whatever shares them."""
+    lx = hobj[x, P.H_LEN]
+    ox = hobj[x, P.H_OFF]
+    end = ox + lx
+    top = state[P.S_NBYTES]
+    if plan == CAT_NEW_REGION:
+        copy_within(hbytes, top, ox, lx)
+        state[P.S_NBYTES] = top + room
+        state[P.S_ALLOC] += lx + ly + P.OBJ_COST
+        region = new_object(hobj, state, P.HK_SREGION, top, top + lx + ly)
+        hobj[region, P.H_AUX] = top + room
+        hobj[x, P.H_OFF] = top
+        hobj[x, P.H_LEN] = lx + ly
+        hobj[x, P.H_AUX] = region
+        return top + lx
+    r = hobj[x, P.H_AUX]
+    if plan == CAT_GROW_REGION:                # the region's capacity ends at the top
+        state[P.S_NBYTES] = top + room
+        hobj[r, P.H_AUX] = top + room
+    elif plan == CAT_AT_TOP:
+        state[P.S_NBYTES] = top + ly
+    if plan != CAT_AT_TOP:
+        hobj[r, P.H_LEN] = end + ly
+    if plan != CAT_IN_REGION:
+        state[P.S_ALLOC] += ly
+    hobj[x, P.H_LEN] = lx + ly
+    return end
+
+
+@njit(cache=True)
+def int_text(v, unsigned):
+    """(byte length, negative, magnitude) of the decimal text of v; the
+    magnitude as uint64 is exact even for I64_MIN."""
     neg = (not unsigned) and v < 0
-    # the magnitude as uint64 is exact even for I64_MIN
     mag = np.uint64(0) - np.uint64(v) if neg else np.uint64(v)
     n = 1
     t = mag
@@ -594,7 +663,12 @@ def int_to_string(hobj, hbytes, state, v, unsigned):
         n += 1
     if neg:
         n += 1
-    off = state[P.S_NBYTES]
+    return n, neg, mag
+
+
+@njit(cache=True)
+def write_int(hbytes, off, n, neg, mag):
+    """Write the n bytes of a decimal text (from int_text) at hbytes[off]."""
     pos = off + n - 1
     while True:
         hbytes[pos] = np.uint8(48 + np.int64(mag % np.uint64(10)))
@@ -604,9 +678,41 @@ def int_to_string(hobj, hbytes, state, v, unsigned):
             break
     if neg:
         hbytes[off] = 45   # '-'
+
+
+@njit(cache=True)
+def int_to_string(hobj, hbytes, state, v, unsigned):
+    """New string holding the decimal text of v; the caller checked room (20 bytes)."""
+    n, neg, mag = int_text(v, unsigned)
+    off = state[P.S_NBYTES]
+    write_int(hbytes, off, n, neg, mag)
     state[P.S_NBYTES] = off + n
     state[P.S_ALLOC] += n + P.OBJ_COST
     return new_string_object(hobj, state, off, n, -1)
+
+
+@njit(cache=True)
+def append_int(hobj, hbytes, hslots, state, x, v, unsigned):
+    """STR_APPINT: append the decimal text of v to the chain's own string x (a
+    valid string handle).  Returns ROOM_OK, or what heap_room says to stop
+    with (nothing changed yet).  A helper, not written out in the loop: the
+    digit loop there slowed down unrelated opcodes (register allocation of
+    the whole loop)."""
+    n, neg, mag = int_text(v, unsigned)
+    lx = hobj[x, P.H_LEN]
+    end = hobj[x, P.H_OFF] + lx
+    r = hobj[x, P.H_AUX]
+    if r >= 0 and hobj[r, P.H_LEN] == end and end + n <= hobj[r, P.H_AUX]:
+        hobj[r, P.H_LEN] = end + n
+        hobj[x, P.H_LEN] = lx + n
+    else:
+        plan, room = append_plan(hobj, state, x, n)
+        rc = heap_room(hobj, hbytes, hslots, state, room, 0)
+        if rc != ROOM_OK:
+            return rc
+        end = str_extend(hobj, hbytes, state, x, n, plan, room)
+    write_int(hbytes, end, n, neg, mag)
+    return ROOM_OK
 
 
 # ------------------------------------------------------------------ output
@@ -1186,6 +1292,75 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                                      gcstack, base, fn, depth)
                 break
             regs[base + a] = concat(hobj, hbytes, state, x, y, plan, room)
+        elif o == op.STR_APPEND:
+            # Fast path, written out here (a helper taking the arrays costs
+            # reference counting on every call): x ends where its region's
+            # used bytes end and the region has room.  Rows past the live
+            # ones are zero (HK_FREE), so the table's size bounds a handle.
+            x = regs[base + a]
+            y = regs[base + b]
+            if (0 <= x < hobj.shape[0] and 0 <= y < hobj.shape[0]
+                    and hobj[x, P.H_KIND] == P.HK_STR and hobj[y, P.H_KIND] == P.HK_STR):
+                lx = hobj[x, P.H_LEN]
+                ly = hobj[y, P.H_LEN]
+                end = hobj[x, P.H_OFF] + lx
+                r = hobj[x, P.H_AUX]
+                if r >= 0 and hobj[r, P.H_LEN] == end and end + ly <= hobj[r, P.H_AUX]:
+                    oy = hobj[y, P.H_OFF]
+                    for j in range(ly):
+                        hbytes[end + j] = hbytes[oy + j]
+                    hobj[r, P.H_LEN] = end + ly
+                    hobj[x, P.H_LEN] = lx + ly
+                    pc += 1
+                    continue
+            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
+                err = E.BAD_VALUE
+                break
+            ly = hobj[y, P.H_LEN]
+            plan, room = append_plan(hobj, state, x, ly)
+            if plan != CAT_IN_REGION:
+                rc = heap_room(hobj, hbytes, hslots, state, room, 0)
+                if rc != ROOM_OK:
+                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                         gcstack, base, fn, depth)
+                    break
+            oy = hobj[y, P.H_OFF]
+            copy_within(hbytes, str_extend(hobj, hbytes, state, x, ly, plan, room), oy, ly)
+        elif o == op.STR_APPINT:
+            x = regs[base + a]
+            if not (0 <= x < hobj.shape[0] and hobj[x, P.H_KIND] == P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            rc = append_int(hobj, hbytes, hslots, state, x, regs[base + b],
+                            c == op.OUT_U32 or c == op.OUT_U64)
+            if rc != ROOM_OK:
+                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
+                                     gcstack, base, fn, depth)
+                break
+        elif o == op.STR_BUILD:
+            x = regs[base + b]
+            if not (0 <= x < hobj.shape[0] and hobj[x, P.H_KIND] == P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            # a row (heap_room with no bytes or slots, and new_object, written out)
+            if state[P.S_ALLOC] <= state[P.S_GC_LIMIT] and state[P.S_FREE] >= 0:
+                h = state[P.S_FREE]
+                state[P.S_FREE] = hobj[h, P.H_OFF]
+            elif state[P.S_ALLOC] <= state[P.S_GC_LIMIT] and state[P.S_NOBJ] < hobj.shape[0]:
+                h = state[P.S_NOBJ]
+                state[P.S_NOBJ] = h + 1
+            else:
+                status = out_of_room(heap_room(hobj, hbytes, hslots, state, 0, 0), hobj, hslots,
+                                     state, regs, frames, funcs, regkinds, gcstack, base, fn,
+                                     depth)
+                break
+            state[P.S_ALLOC] += P.OBJ_COST
+            hobj[h, P.H_KIND] = P.HK_STR
+            hobj[h, P.H_OFF] = hobj[x, P.H_OFF]
+            hobj[h, P.H_LEN] = hobj[x, P.H_LEN]
+            hobj[h, P.H_AUX] = hobj[x, P.H_AUX]
+            hobj[h, P.H_MARK] = 0
+            regs[base + a] = h
         elif o == op.TOSTR:
             if c == op.OUT_STR:
                 regs[base + a] = regs[base + b]
