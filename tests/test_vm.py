@@ -775,3 +775,19 @@ def test_string_chain_in_a_loop_makes_one_object_per_iteration(vm):
     assert getattr(machine, "collections", 0) == 0
     rows = int(machine.state[P.S_NOBJ]) - int(machine.state[P.S_NPERM])
     assert 1000 <= rows <= 1000 + 16, rows      # the strings, and a few regions
+
+
+def test_sorted_floats_and_u64_in_order_with_every_element_kept():
+    """Radix passes over the float keys (negative, positive, zero, huge, tiny)
+    and u64 values above 2^63: checked in the program itself."""
+    import orus
+    src = ("mut fs: [f64] = []\nmut us: [u64] = []\nmut x: i64 = 12345\n"
+           "for i in 0..5000:\n    x = (x * 48271) % 2147483647\n"
+           "    push(fs, ((x % 2001) as f64 - 1000.0) * 1.5e-3 * ((x % 7) as f64) * 1e10)\n"
+           "    push(us, (x as u64) * 8589934592u64)\n"
+           "ys = sorted(fs)\nvs = sorted(us)\nmut ok = true\n"
+           "mut a = 0.0\nmut b = 0.0\nfor i in 0..5000:\n    a = a + fs[i]\n    b = b + ys[i]\n"
+           "    if i > 0 and (ys[i - 1] > ys[i] or vs[i - 1] > vs[i]):\n        ok = false\n"
+           "print(ok, a == b, len(ys), len(vs))\n")
+    res = orus.run_source(src)
+    assert res.stdout == "true true 5000 5000\n", res.stderr

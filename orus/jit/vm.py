@@ -458,10 +458,54 @@ def merge_sort(hobj, hbytes, hslots, kind, off, n):
         copy_within(hslots, off, src, n)
 
 
+RADIX = 256                 # digit values of the radix sort (8 bits per pass)
+
+
+@njit(cache=True)
+def radix_sort(hslots, kind, off, n):
+    """Stable LSD radix sort of hslots[off:off+n] by sort_key (8 bits a pass),
+    with hslots[off+n:off+2n] as the other buffer and the RADIX slots after
+    it as counters.  A pass whose digit is the same for every element (the
+    high bytes of small numbers) is skipped."""
+    buf = off + n
+    cnt = off + 2 * n
+    src = off
+    dst = buf
+    for p in range(8):
+        shift = np.uint64(8 * p)
+        for d in range(RADIX):
+            hslots[cnt + d] = 0
+        for i in range(n):
+            d = np.int64((sort_key(kind, hslots[src + i]) >> shift) & np.uint64(RADIX - 1))
+            hslots[cnt + d] += 1
+        skip = False
+        total = 0
+        for d in range(RADIX):
+            c = hslots[cnt + d]
+            if c == n:
+                skip = True
+                break
+            hslots[cnt + d] = total
+            total += c
+        if skip:
+            continue
+        for i in range(n):
+            v = hslots[src + i]
+            d = np.int64((sort_key(kind, v) >> shift) & np.uint64(RADIX - 1))
+            hslots[dst + hslots[cnt + d]] = v
+            hslots[cnt + d] += 1
+        t = src
+        src = dst
+        dst = t
+    if src != off:
+        copy_within(hslots, off, src, n)
+
+
 @njit(cache=True)
 def sorted_array(hobj, hbytes, hslots, state, h, kind):
     """A new array with the elements of array h in order (the caller checked
-    room: n bytes for a bool array, else 2n slots, the upper half scratch).
+    room: n bytes for a bool array, else 2n + RADIX slots, scratch above the
+    result: numbers are radix sorted, strings merge sorted).
     -1 if an element of a string array is not a valid string."""
     n = hobj[h, P.H_LEN]
     src = hobj[h, P.H_OFF]
@@ -482,8 +526,11 @@ def sorted_array(hobj, hbytes, hslots, state, h, kind):
                 return -1
     off = state[P.S_NSLOTS]
     copy_within(hslots, off, src, n)
-    merge_sort(hobj, hbytes, hslots, kind, off, n)
-    state[P.S_NSLOTS] = off + n                       # the scratch half is free again
+    if kind == HC.SORT_STR:
+        merge_sort(hobj, hbytes, hslots, kind, off, n)
+    else:
+        radix_sort(hslots, kind, off, n)
+    state[P.S_NSLOTS] = off + n                       # the scratch is free again
     state[P.S_ALLOC] += 8 * n + P.OBJ_COST
     return new_object(hobj, state, hobj[h, P.H_KIND], off, n)
 
@@ -1424,7 +1471,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             n = hobj[h, P.H_LEN]
             is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
             rc = heap_room(hobj, hbytes, hslots, state, n if is_bytes else 0,
-                           0 if is_bytes else 2 * n)
+                           0 if is_bytes else 2 * n + RADIX)
             if rc != ROOM_OK:
                 status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
                                      gcstack, base, fn, depth)
