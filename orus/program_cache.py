@@ -17,16 +17,14 @@ editing, adding or removing a module file invalidates the importer's bytecode.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
-from pathlib import Path
 
 from . import bytecode, verify
 from .atomicio import write_atomic
 from .bytecode import BytecodeError, Program
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 
 # Every file whose content decides what bytecode a source compiles to.
 COMPILER_SOURCES = ("ast.py", "lexer.py", "parser.py", "types.py", "checker.py",
@@ -42,10 +40,12 @@ def compiler_version() -> str:
     if _compiler_version is None:
         h = hashlib.sha256()
         for rel in COMPILER_SOURCES:
-            path = PACKAGE_DIR / rel
             h.update(rel.encode() + b"\0")
-            if path.exists():
-                h.update(path.read_bytes())
+            try:
+                with open(os.path.join(PACKAGE_DIR, rel), "rb") as fh:
+                    h.update(fh.read())
+            except OSError:
+                pass
         _compiler_version = h.hexdigest()[:16]
     return _compiler_version
 
@@ -55,11 +55,14 @@ def key_for(source: bytes) -> str:
 
 
 def _modules_key(key: str, rec: dict) -> str:
+    import json
     text = json.dumps(rec, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((key + "\0" + text).encode("utf-8")).hexdigest()
 
 
-def _load_with_modules(folder: Path, index: Path, source: bytes, filename: str):
+def _load_with_modules(folder: str, index: str, key: str, source: bytes, filename: str):
+    import json
+
     from . import modules
     try:
         with open(index, "rb") as fh:
@@ -69,7 +72,7 @@ def _load_with_modules(folder: Path, index: Path, source: bytes, filename: str):
     sources = modules.verify_record(rec, source, filename)
     if sources is None:
         return None
-    program = _load_file(folder / (_modules_key(index.stem, rec) + ".orusbc"), source, filename)
+    program = _load_file(os.path.join(folder, _modules_key(key, rec) + ".orusbc"), source, filename)
     if program is not None:
         if len(program.files) != len(sources):
             return None
@@ -78,25 +81,25 @@ def _load_with_modules(folder: Path, index: Path, source: bytes, filename: str):
     return program
 
 
-def load_cached(folder: Path, source: bytes, filename: str) -> Program | None:
-    """The saved, verified program for `source`, or None (missing or bad)."""
+def load_cached(folder: str, source: bytes, filename: str) -> Program | None:
+    """The saved program for `source`, or None (missing or bad)."""
     key = key_for(source)
-    index = folder / (key + ".deps")
-    if index.exists():
-        return _load_with_modules(folder, index, source, filename)
+    index = os.path.join(folder, key + ".deps")
+    if os.path.exists(index):
+        return _load_with_modules(folder, index, key, source, filename)
     loaded = sys.modules.get("orus.modules")
     if loaded is not None:
         loaded.forget_sources()
-    return _load_file(folder / (key + ".orusbc"), source, filename)
+    return _load_file(os.path.join(folder, key + ".orusbc"), source, filename)
 
 
-def _load_file(path: Path, source: bytes, filename: str) -> Program | None:
+def _load_file(path: str, source: bytes, filename: str) -> Program | None:
     """The saved program at `path`, its host tables checked; the VM verifies
     the code before running it (and run_program discards the file if not)."""
-    if not path.exists():
+    if not os.path.exists(path):
         return None
     try:
-        program = bytecode.load(str(path), compiler_version(), filename=filename, source=source)
+        program = bytecode.load(path, compiler_version(), filename=filename, source=source)
         verify.check_host(program)
     except BytecodeError:
         discard(path)
@@ -112,16 +115,17 @@ def discard(path) -> None:
         pass
 
 
-def save_cached(folder: Path, program: Program, source: bytes) -> None:
+def save_cached(folder: str, program: Program, source: bytes) -> None:
     key = key_for(source)
     rec = getattr(program, "modules", None)
+    import json
     try:
         if not rec:
-            bytecode.save(program, str(folder / (key + ".orusbc")), compiler_version())
+            bytecode.save(program, os.path.join(folder, key + ".orusbc"), compiler_version())
             return
         # bytecode first, then the index that leads to it (written atomically)
-        bytecode.save(program, str(folder / (_modules_key(key, rec) + ".orusbc")),
+        bytecode.save(program, os.path.join(folder, _modules_key(key, rec) + ".orusbc"),
                       compiler_version())
-        write_atomic(str(folder / (key + ".deps")), json.dumps(rec, sort_keys=True).encode("utf-8"))
+        write_atomic(os.path.join(folder, key + ".deps"), json.dumps(rec, sort_keys=True).encode("utf-8"))
     except OSError:
         pass          # a read-only cache only costs speed

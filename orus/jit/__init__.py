@@ -30,8 +30,8 @@ def _point_numba_cache() -> str | None:
     from . import cache
     folder = cache.vm_cache_dir()
     if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = str(folder)
+        os.makedirs(folder, exist_ok=True)
+        path = folder
     else:
         if _TEMP_NUMBA_DIR is None:
             import atexit

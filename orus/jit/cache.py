@@ -13,10 +13,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent          # orus/
-REPO_DIR = PACKAGE_DIR.parent
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))     # orus/
+REPO_DIR = os.path.dirname(PACKAGE_DIR)
 
 # Every file whose content the compiled VM (njit cache and native artifact)
 # depends on: all of orus/jit/ (a test checks none is missing) and what the
@@ -41,34 +40,32 @@ VM_SOURCES = (
 NJIT_MARKER = "warm.ok"        # in the VM folder: the njit cache is complete
 
 # This module runs on every `orus run`, so it avoids slow imports
-# (importlib.metadata costs ~30 ms, platform ~9 ms).
+# (importlib.metadata costs ~30 ms, platform ~9 ms, pathlib and importlib.util
+# several ms each).
 
 
 def _version(dist: str) -> str:
-    """The installed version of `dist`, read from its .dist-info folder name
-    next to the package (no import of the package, no importlib.metadata)."""
-    import importlib.util
-    try:
-        spec = importlib.util.find_spec(dist)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or not spec.origin:
-        return "missing"
-    site = os.path.dirname(os.path.dirname(spec.origin))
+    """The installed version of `dist`, read from the name of its .dist-info
+    folder in the first sys.path entry that holds the package (no import of
+    the package, no importlib)."""
     prefix = dist.lower() + "-"
-    try:
-        names = os.listdir(site)
-    except OSError:
-        names = []
-    for name in sorted(names):
-        low = name.lower()
-        if low.startswith(prefix) and low.endswith(".dist-info"):
-            return name[len(prefix):-len(".dist-info")]
-    try:                                  # unusual layout (egg, editable): the slow way
-        from importlib import metadata
-        return metadata.version(dist)
-    except Exception:
-        return "unknown"
+    for entry in sys.path:
+        if not os.path.isdir(os.path.join(entry or ".", dist)):
+            continue
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            low = name.lower()
+            if low.startswith(prefix) and low.endswith(".dist-info"):
+                return name[len(prefix):-len(".dist-info")]
+        try:                              # unusual layout (egg, editable): the slow way
+            from importlib import metadata
+            return metadata.version(dist)
+        except Exception:
+            return "unknown"
+    return "missing"
 
 
 def _cpu() -> str:
@@ -94,10 +91,10 @@ def _cpu() -> str:
 _FINGERPRINT = {}
 
 
-def fingerprint(package_dir: Path | None = None) -> str:
+def fingerprint(package_dir: str | None = None) -> str:
     """A short hash that changes whenever the compiled VM could differ
     (memoised per process for the installed package)."""
-    package_dir = PACKAGE_DIR if package_dir is None else Path(package_dir)
+    package_dir = PACKAGE_DIR if package_dir is None else os.fspath(package_dir)
     cached = _FINGERPRINT.get(package_dir)
     if cached is not None:
         return cached
@@ -105,7 +102,8 @@ def fingerprint(package_dir: Path | None = None) -> str:
     for rel in VM_SOURCES:
         h.update(rel.encode() + b"\0")
         try:
-            h.update((package_dir / rel).read_bytes())
+            with open(os.path.join(package_dir, rel), "rb") as fh:
+                h.update(fh.read())
         except OSError:                   # e.g. an install without the C stub file
             h.update(b"\0missing\0")
     for dist in ("numba", "llvmlite", "numpy"):
@@ -119,7 +117,7 @@ def fingerprint(package_dir: Path | None = None) -> str:
 _WRITABLE: dict[str, bool] = {}
 
 
-def _writable(path: Path) -> bool:
+def _writable(path: str) -> bool:
     """Can we create files in `path` (made if missing)?  Remembered per process
     once true, so a run does not probe the file system again and again."""
     key = str(path)
@@ -129,32 +127,33 @@ def _writable(path: Path) -> bool:
     return ok
 
 
-def _probe_writable(path: Path) -> bool:
+def _probe_writable(path: str) -> bool:
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / (".probe-%d" % os.getpid())
-        probe.write_bytes(b"")
-        probe.unlink()
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, ".probe-%d" % os.getpid())
+        with open(probe, "wb"):
+            pass
+        os.unlink(probe)
         return True
     except OSError:
         return False
 
 
-def candidate_roots() -> list[Path]:
+def candidate_roots() -> list[str]:
     """Where the cache may live, in order of preference: $ORUS_CACHE_DIR alone
     if set; else cache/ of a source checkout, then the user cache dir."""
     override = os.environ.get("ORUS_CACHE_DIR")
     if override:
-        return [Path(override)]
+        return [override]
     candidates = []
-    if (REPO_DIR / "cache" / "README.md").exists():
-        candidates.append(REPO_DIR / "cache")
+    if os.path.exists(os.path.join(REPO_DIR, "cache", "README.md")):
+        candidates.append(os.path.join(REPO_DIR, "cache"))
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    candidates.append(Path(xdg) / "orus")
+    candidates.append(os.path.join(xdg, "orus"))
     return candidates
 
 
-def cache_root() -> Path | None:
+def cache_root() -> str | None:
     """The cache folder to write to: the first writable candidate_roots()
     entry (created if missing).  None when nothing is writable."""
     for path in candidate_roots():
@@ -163,27 +162,27 @@ def cache_root() -> Path | None:
     return None
 
 
-def vm_cache_dir(root: Path | None = None) -> Path | None:
+def vm_cache_dir(root: str | None = None) -> str | None:
     """The fingerprinted folder of the compiled VM in the writable cache root."""
     root = cache_root() if root is None else root
-    return None if root is None else root / ("vm-" + fingerprint())
+    return None if root is None else os.path.join(root, "vm-" + fingerprint())
 
 
-def find_vm_dir() -> tuple[Path | None, bool]:
+def find_vm_dir() -> tuple[str | None, bool]:
     """(folder, writable) for a run: a candidate's fingerprinted folder that
     already holds a build (even a read-only one), else the writable one."""
     name = "vm-" + fingerprint()
     for root in candidate_roots():
-        folder = root / name
+        folder = os.path.join(root, name)
         if os.path.isdir(folder) and os.listdir(folder):
             return folder, os.access(folder, os.W_OK | os.X_OK)
     folder = vm_cache_dir()
     return folder, folder is not None
 
 
-def bytecode_dir(root: Path | None = None) -> Path | None:
+def bytecode_dir(root: str | None = None) -> str | None:
     root = cache_root() if root is None else root
     if root is None:
         return None
-    path = root / "bytecode"
+    path = os.path.join(root, "bytecode")
     return path if _writable(path) else None

@@ -144,7 +144,7 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
     if folder is None:
         raise OSError("no writable cache folder (tried %s; set ORUS_CACHE_DIR)"
                       % ", ".join(str(p) for p in cache.candidate_roots()))
-    folder.mkdir(parents=True, exist_ok=True)
+    os.makedirs(folder, exist_ok=True)
     fp = cache.fingerprint()
     with _Lock(str(folder), step):
         marker = os.path.join(folder, MARKER)
