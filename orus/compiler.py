@@ -181,6 +181,20 @@ def _pure(e) -> bool:
     return False
 
 
+def _calls(e) -> bool:
+    """Does evaluating `e` call a function (which may assign a global)?"""
+    if type(e) is ast.Call:
+        return True
+    for name in getattr(e, "_fields", ()):
+        v = getattr(e, name, None)
+        if isinstance(v, ast.Node):
+            if _calls(v):
+                return True
+        elif isinstance(v, list) and any(isinstance(x, ast.Node) and _calls(x) for x in v):
+            return True
+    return False
+
+
 def _is_builtin(e) -> bool:
     return type(e) is ast.Call and type(e.target) is str
 
@@ -1043,6 +1057,13 @@ class Compiler:
             if k is not None and sym.ty in ADD_IMM:      # `x += 1`: one instruction
                 add, sub = ADD_IMM[sym.ty]
                 self.emit(add if s.op == "+=" else sub, r, r, k, s)
+            elif sym.is_global and _calls(s.value):
+                # `x op= f()` reads x first (CORE 5.1: x = x op (e), left to
+                # right), and f may assign the global x
+                t = self.alloc(sym.ty.category)
+                self.emit(O.MOVE, t, r, 0, s)
+                rc = self.exp_to_reg(s.value)
+                self.emit(opcode, r, t, rc, s)
             else:
                 rc = self.exp_to_reg(s.value)
                 self.emit(opcode, r, r, rc, s)
