@@ -1,7 +1,7 @@
 """All text formatting the host does: print output, `as string`, messages.
 
-Pure Python (plus numpy for the bulk output decoder); nothing here is compiled
-by Numba.  The rules are CORE.md §7 as amended by DECISIONS.md core rows 9, 10,
+Pure Python, no numpy (the bulk output decoder is orus/fmt_vector.py);
+nothing here is compiled by Numba.  The rules are CORE.md §7 as amended by DECISIONS.md core rows 9, 10,
 11, 33 and 34:
 
 * ``fmt_f64``        print's float format (CORE §7.1), byte-exact.

@@ -69,7 +69,7 @@ class Machine:
         output; `stdin` is a binary stream for input() (default: sys.stdin).
 
         The arrays start as memoryviews (orus/buffers.py), so a run that needs
-        no host call, collection or large output flush never imports numpy;
+        no host function or large output flush never imports numpy;
         ``to_numpy`` switches them (and the program's) to numpy arrays over the
         same memory when something does (and at once for the njit loop)."""
         check_host(program)
