@@ -59,6 +59,12 @@ def bits_to_f64(bits: int) -> float:
     return _unpack_d(_pack_q(((bits + (1 << 63)) & _MASK64) - (1 << 63)))[0]
 
 
+def bits_to_f64_list(bits: list) -> list:
+    """Many int64 bit patterns as floats (one C-level conversion)."""
+    from array import array
+    return memoryview(array("q", bits)).cast("B").cast("d").tolist()
+
+
 def f64_to_bits(v: float) -> int:
     """The IEEE-754 bit pattern of ``v`` as a signed int64."""
     return _unpack_q(_pack_d(v))[0]

@@ -40,8 +40,6 @@ import math
 import re
 import sys
 
-import numpy as np
-
 from . import fmt
 from . import protocol as P
 from . import runtime_errors as E
@@ -50,6 +48,7 @@ from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_C, TY_DYN, TY_ENUM, T
                        TY_U64)
 
 I32_MIN, I32_MAX = -2**31, 2**31 - 1
+U64_MASK = 2**64 - 1
 
 
 class HostError(Exception):
@@ -63,8 +62,8 @@ class HostError(Exception):
 
 # ------------------------------------------------------------------ values
 def _type(machine, tid):
-    row = machine.program.types[tid]
-    return int(row[TY_KIND]), int(row[TY_A])
+    types = machine.program.types
+    return int(types[tid, TY_KIND]), int(types[tid, TY_A])
 
 
 def _f64(bits: int) -> float:
@@ -143,13 +142,13 @@ def _print_parts(machine, bits: int, tid: int):
         value, t = record_fields(machine, bits)
         return [(value, t)]
     if kind == TY_ARRAY:
-        slots = machine.array_slots(bits).copy()
+        slots = machine.array_slots(bits)
         ekind, _ = _type(machine, a)
         if ekind in (TY_I32, TY_I64, TY_U32):
-            return ", ".join(map(str, slots.tolist())).encode()
+            return ", ".join(map(str, slots)).encode()
         if ekind == TY_U64:
-            return ", ".join(map(str, slots.view(np.uint64).tolist())).encode()
-        return _joined([(int(v), a) for v in slots], b", ")
+            return ", ".join(str(v & U64_MASK) for v in slots).encode()
+        return _joined([(v, a) for v in slots], b", ")
     raise RuntimeError("cannot print type kind %d" % kind)
 
 
@@ -163,7 +162,7 @@ def record_fields(machine, h: int) -> list:
 
 def type_label(machine, tid: int) -> bytes:
     """The name of a struct or enum type (row C)."""
-    return machine.program.string(int(machine.program.types[tid][TY_C]))
+    return machine.program.string(int(machine.program.types[tid, TY_C]))
 
 
 def _layout_cache(machine) -> dict:
@@ -180,8 +179,8 @@ def struct_fields(machine, tid: int) -> list:
     out = cache.get(key)
     if out is None:
         types = machine.program.types
-        n = int(types[tid][TY_A])
-        out = cache[key] = [(int(types[tid + 1 + i][TY_A]), int(types[tid + 1 + i][TY_C]))
+        n = int(types[tid, TY_A])
+        out = cache[key] = [(int(types[tid + 1 + i, TY_A]), int(types[tid + 1 + i, TY_C]))
                             for i in range(n)]
     return out
 
@@ -195,10 +194,10 @@ def enum_variant(machine, tid: int, tag: int):
         types, prog = machine.program.types, machine.program
         variants = []
         row = tid + 1
-        for _ in range(int(types[tid][TY_A])):
-            n = int(types[row][TY_A]) - 1
-            variants.append((prog.string(int(types[row][TY_C])),
-                             [int(types[row + 1 + j][TY_A]) for j in range(n)]))
+        for _ in range(int(types[tid, TY_A])):
+            n = int(types[row, TY_A]) - 1
+            variants.append((prog.string(int(types[row, TY_C])),
+                             [int(types[row + 1 + j, TY_A]) for j in range(n)]))
             row += 1 + n
         cache[key] = variants
     if not 0 <= tag < len(variants):
@@ -276,8 +275,7 @@ def _repr_parts(machine, bits: int, tid: int):
         s = s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace('"', '\\"')
         return '"%s"' % s
     if kind == TY_ARRAY:
-        slots = machine.array_slots(bits).copy()
-        return _joined([(int(v), a) for v in slots], ", ", "[", "]")
+        return _joined([(v, a) for v in machine.array_slots(bits)], ", ", "[", "]")
     if kind == TY_ERROR:
         return "Error(%s)" % error_message(machine, bits).decode("utf-8", "replace")
     if kind == TY_STRUCT:                       # a struct is shown like an array
@@ -314,18 +312,20 @@ def equal(machine, x: int, y: int, tid: int) -> bool:
         elif x == y and kind in (TY_ARRAY, TY_STRUCT, TY_ENUM, TY_DYN):
             continue                            # the same object
         elif kind == TY_ARRAY:
-            xs, ys = machine.array_slots(x).copy(), machine.array_slots(y).copy()
+            xs, ys = machine.array_slots(x), machine.array_slots(y)
             if len(xs) != len(ys):
                 return False
             ekind, _ = _type(machine, a)
             if ekind == TY_F64:
-                if not np.array_equal(xs.view(np.float64), ys.view(np.float64)):
+                # as floats: -0.0 == 0.0, and NaN != NaN (distinct float objects,
+                # so list equality's identity shortcut does not apply)
+                if fmt.bits_to_f64_list(xs) != fmt.bits_to_f64_list(ys):
                     return False
             elif ekind in (TY_I32, TY_I64, TY_U32, TY_U64, TY_BOOL, TY_ANY):
-                if not np.array_equal(xs, ys):
+                if xs != ys:
                     return False
             else:
-                stack.extend((int(p), int(q), a) for p, q in zip(xs, ys))
+                stack.extend((p, q, a) for p, q in zip(xs, ys))
         elif kind == TY_STRUCT:
             stack.extend((p, q, t) for p, q, (t, _) in
                          zip(record_fields(machine, x), record_fields(machine, y),

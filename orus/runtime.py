@@ -28,9 +28,6 @@ HEAP_SLOTS = 1 << 12
 FLUSH_BYTES = 1 << 16         # pending text written to the stream in chunks this big
 
 
-# Instructions served by host functions that work on numpy arrays.
-NUMPY_OPS = frozenset({op.HOSTCALL, op.OUTV})
-
 _ERROR_TEXTS = []
 
 
@@ -137,11 +134,8 @@ class Machine:
         self._pending = []
         self._pending_size = 0
         self._decoder = fmt.OutputDecoder()
-        if not getattr(vm, "native", False) or not NUMPY_OPS.isdisjoint(
-                B.column(program.code, 0, len(program.code))):
-            # the njit loop takes numpy arrays only; a program that calls host
-            # functions will need numpy anyway: import it before it runs
-            self.to_numpy()
+        if not getattr(vm, "native", False):
+            self.to_numpy()                      # the njit loop takes numpy arrays only
 
     ARRAYS = ("regs", "frames", "handlers", "state", "ginit", "out_rec", "out_blob",
               "hobj", "hbytes", "hslots", "gcstack")
@@ -387,16 +381,12 @@ class Machine:
         off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
         return self.hbytes[off:off + n].tobytes()
 
-    def array_slots(self, h: int):
-        """The elements of array h as int64 (a view for slot arrays: copy it
-        before the heap can change; a fresh array for byte arrays)."""
-        self.to_numpy()
+    def array_slots(self, h: int) -> list:
+        """The elements of array h as a list of int64 values (a copy)."""
         self.check_handle(h, (P.HK_ARR, P.HK_ARR_H, P.HK_ARR_B))
         off, n = int(self.hobj[h, P.H_OFF]), int(self.hobj[h, P.H_LEN])
-        if self.hobj[h, P.H_KIND] == P.HK_ARR_B:
-            import numpy as np
-            return self.hbytes[off:off + n].astype(np.int64)
-        return self.hslots[off:off + n]
+        arena = self.hbytes if self.hobj[h, P.H_KIND] == P.HK_ARR_B else self.hslots
+        return arena[off:off + n].tolist()
 
     def check_handle(self, h: int, kinds) -> None:
         if not (0 <= h < self.state[P.S_NOBJ]) or int(self.hobj[h, P.H_KIND]) not in kinds:
@@ -422,9 +412,8 @@ class Machine:
             flush.flush()
 
     def _host_call(self) -> None:
-        """The instruction at S_PC asked for the host.  Formatting a value and
-        reading the clock need nothing but Python; the host functions
-        (orus/hostcalls.py) work on numpy arrays."""
+        """The instruction at S_PC asked for the host: format a value, read
+        the clock, or run a host function (orus/hostcalls.py)."""
         st = self.state
         pc = int(st[P.S_PC])
         code = self.program.code
@@ -441,7 +430,6 @@ class Machine:
                 text = fmt.format_scalar(c, bits)
             self.regs[base + a] = self.new_string(text)
         else:
-            self.to_numpy()
             from . import hostcalls
             try:
                 self._host_function(o, a, b, c, base)

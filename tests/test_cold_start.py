@@ -346,22 +346,27 @@ def test_orus_run_importtime_shows_no_numba(warm_root, tmp_path):
 
 
 def test_saved_program_runs_without_numpy(warm_root, tmp_path):
-    """A saved program on the native VM runs on memoryviews (orus/buffers.py):
-    numpy's import (~60 ms) is most of the start-up it would otherwise cost."""
+    """A saved program on the native VM runs on memoryviews (orus/buffers.py),
+    host functions and printing of compound values included: numpy's import
+    (~60 ms) is most of the start-up it would otherwise cost."""
     prog = tmp_path / "fib.orus"
     prog.write_text("fn fib(n: i32) -> i32:\n    if n < 2:\n        return n\n"
                     "    return fib(n - 1) + fib(n - 2)\n"
                     "xs = [1, 2, 3]\nmut s = \"\"\nfor i in 0..300:\n    s = s + (i as string)\n"
-                    "print(fib(20), len(s), xs[2], 1.5 * 2.0, timestamp() > 0.0)\n")
+                    "print(fib(20), len(s), xs[2], 1.5 * 2.0, timestamp() > 0.0)\n"
+                    "struct P:\n    x: i32\n    y: f64\n"
+                    "print(xs, P{x: 1, y: 2.5}, int(\"41\") + 1, sorted([3, 1, 2]) == [1, 2, 3])\n"
+                    "assert_eq(\"same\", [1.5], [1.5])\n")
     check = ("import sys; from orus.cli import main; rc = main(['run', sys.argv[1]]); "
              "sys.stdout.flush(); print('numpy' in sys.modules, rc)")
     env = _env(warm_root)
     runs = [subprocess.run([sys.executable, "-c", check, str(prog)], cwd=str(ROOT), env=env,
                            capture_output=True, text=True, timeout=TIMEOUT) for _ in range(2)]
     first, second = (r.stdout.splitlines() for r in runs)
-    assert first[0] == second[0] == "6765 790 3 3 true", runs[0].stderr
-    assert first[1] == "True 0"                     # compiling: the front end uses numpy
-    assert second[1] == "False 0", runs[1].stderr   # loaded from the saved bytecode
+    assert first[:2] == second[:2] == ["6765 790 3 3 true", "1, 2, 3 1, 2.5 42 true"], \
+        runs[0].stderr
+    assert first[2] == "True 0"                     # compiling: the front end uses numpy
+    assert second[2] == "False 0", runs[1].stderr   # loaded from the saved bytecode
 
 
 def test_saved_program_the_verifier_rejects_is_compiled_again(warm_root, tmp_path):
