@@ -75,10 +75,7 @@ class Machine:
         self.write = write
         self._stdin = stdin
         self.numpy = False
-        nstr = program.num_strings
-        nfun = len(program.funcs)
         main_regs = int(program.funcs[0, FN_NREGS])
-
         self.regs = B.zeros(max(256, main_regs * 2), "int64")
         # Frames and try handlers start small and grow on GROW_STACK up to
         # MAX_DEPTH / MAX_HANDLERS (beyond: "stack overflow").
@@ -89,10 +86,24 @@ class Machine:
         self.out_rec = B.zeros((OUT_RECORDS, P.REC_COLS), "int64")
         self.out_blob = B.zeros(OUT_BLOB, "uint8")
 
-        # The heap starts with permanent objects: the string constants (handle =
-        # string index), one function value per function (handle = nstr + index),
-        # the 256 one-byte strings that indexing a string returns, and the
-        # message of every VM error code (for the error objects `catch` makes).
+        self._init_heap(program)
+        st = self.state
+        st[P.S_PC] = int(program.funcs[0, 0])
+        st[P.S_BUDGET] = P.YIELD_EVERY
+        self._strings = {}
+        self._pending = []
+        self._pending_size = 0
+        self._decoder = fmt.OutputDecoder()
+        if not getattr(vm, "native", False):
+            self.to_numpy()                      # the njit loop takes numpy arrays only
+
+    def _init_heap(self, program) -> None:
+        """The heap arrays, holding the permanent objects.  Permanent: the string constants (handle = string index), one function
+        value per function (handle = nstr + index), the 256 one-byte strings
+        that indexing a string returns, and the message of every VM error
+        code (for the error objects `catch` makes)."""
+        nstr = program.num_strings
+        nfun = len(program.funcs)
         blob = program.str_blob
         messages = _error_messages()
         nperm = nstr + nfun + 256 + len(messages)
@@ -117,25 +128,15 @@ class Machine:
             at += len(text)
         _set_rows(self.hobj, rows)
         self.hslots[:nfun] = array("q", range(nfun))
-
         st = self.state
-        st[P.S_PC] = int(program.funcs[0, 0])
-        st[P.S_NOBJ] = nperm
+        st[P.S_NOBJ] = st[P.S_NPERM] = nperm
         st[P.S_NBYTES] = at
         st[P.S_NSLOTS] = nfun
         st[P.S_NSTR] = nstr
         st[P.S_BYTE0] = nstr + nfun
         st[P.S_ERRMSG0] = nstr + nfun + 256
-        st[P.S_NPERM] = nperm
         st[P.S_FREE] = -1
         st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
-        st[P.S_BUDGET] = P.YIELD_EVERY
-        self._strings = {}
-        self._pending = []
-        self._pending_size = 0
-        self._decoder = fmt.OutputDecoder()
-        if not getattr(vm, "native", False):
-            self.to_numpy()                      # the njit loop takes numpy arrays only
 
     ARRAYS = ("regs", "frames", "handlers", "state", "ginit", "out_rec", "out_blob",
               "hobj", "hbytes", "hslots", "gcstack")
