@@ -179,25 +179,29 @@ class Machine:
             status = self.vm(*vm_args(self))     # the arrays of orus/jit/abi.py
             if status == P.DONE:
                 return
-            if status == P.FLUSH:
-                self._flush_records()
-            elif status == P.GROW_REGS:
-                self.regs = B.grown(self.regs, _doubled(len(self.regs), int(self.state[P.S_NEED]) + 64))
-            elif status == P.GROW_HEAP:
-                st = self.state
-                self._grow_heap(int(st[P.S_NEED]), int(st[P.S_NEED2]), int(st[P.S_NEED3]))
-            elif status == P.HOST:
-                self._host_call()
-            elif status == P.GROW_STACK:
-                self._grow_stack()
-            elif status == P.YIELD:
-                pass                 # lets Python run signal handlers (Ctrl-C)
-            elif status == P.ERROR:
-                raise self._runtime_error()
-            elif status == P.BADCODE:
-                raise self._rejection()
-            else:
-                raise RuntimeError("VM returned unknown status %d" % status)
+            self._serve(status)
+
+    def _serve(self, status: int) -> None:
+        """Do what the VM stopped for (orus/protocol.py), so it can resume."""
+        if status == P.FLUSH:
+            self._flush_records()
+        elif status == P.GROW_REGS:
+            self.regs = B.grown(self.regs, _doubled(len(self.regs), int(self.state[P.S_NEED]) + 64))
+        elif status == P.GROW_HEAP:
+            st = self.state
+            self._grow_heap(int(st[P.S_NEED]), int(st[P.S_NEED2]), int(st[P.S_NEED3]))
+        elif status == P.HOST:
+            self._host_call()
+        elif status == P.GROW_STACK:
+            self._grow_stack()
+        elif status == P.YIELD:
+            pass                     # lets Python run signal handlers (Ctrl-C)
+        elif status == P.ERROR:
+            raise self._runtime_error()
+        elif status == P.BADCODE:
+            raise self._rejection()
+        else:
+            raise RuntimeError("VM returned unknown status %d" % status)
 
     # ------------------------------------------------------------------ output
     def _string_const(self, sid: int) -> bytes:

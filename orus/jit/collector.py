@@ -91,14 +91,23 @@ def _is_live(hobj, state, h):
 
 
 @njit(cache=True)
+def _before(hobj, a, b):
+    """Row a sorts before row b: by offset, then by row (zero-length objects
+    share offsets; the tie-break makes the layout deterministic)."""
+    oa = hobj[a, P.H_OFF]
+    ob = hobj[b, P.H_OFF]
+    return oa < ob or (oa == ob and a < b)
+
+
+@njit(cache=True)
 def _sift_down(rows, hobj, root, end):
     while True:
         child = 2 * root + 1
         if child >= end:
             return
-        if child + 1 < end and hobj[rows[child], P.H_OFF] < hobj[rows[child + 1], P.H_OFF]:
+        if child + 1 < end and _before(hobj, rows[child], rows[child + 1]):
             child += 1
-        if hobj[rows[root], P.H_OFF] >= hobj[rows[child], P.H_OFF]:
+        if not _before(hobj, rows[root], rows[child]):
             return
         t = rows[root]
         rows[root] = rows[child]
@@ -108,12 +117,12 @@ def _sift_down(rows, hobj, root, end):
 
 @njit(cache=True)
 def _sort_by_offset(rows, hobj, m):
-    """Sort rows[0:m] by H_OFF in place (heapsort: no scratch; ties are
-    zero-length objects, whose order does not matter).  Rows made by bump
-    allocation are usually in order already: checked first."""
+    """Sort rows[0:m] (collected in row order) by offset in place (heapsort:
+    no scratch).  Rows made by bump allocation are usually in order
+    already: checked first."""
     ordered = True
     for i in range(1, m):
-        if hobj[rows[i - 1], P.H_OFF] > hobj[rows[i], P.H_OFF]:
+        if _before(hobj, rows[i], rows[i - 1]):
             ordered = False
             break
     if ordered:
