@@ -148,3 +148,47 @@ def test_loaded_arrays_are_writable_and_aligned(tmp_path):
         arr = getattr(loaded, name)
         assert arr.flags.writeable and arr.flags.c_contiguous, name
         assert arr.ctypes.data % 8 == 0, name
+
+
+def test_verifier_kernel_agrees_with_the_reference_verifier():
+    """Random corruptions of real programs (operands, opcodes, the function
+    table): the kernel in the VM and the previous numpy verifier
+    (tests/reference_verify.py) accept and reject exactly the same ones."""
+    import reference_verify
+    from pathlib import Path
+    import orus
+    root = Path(__file__).resolve().parent.parent
+    sources = [root / "benchmarks" / "programs" / name for name in
+               ("sort.orus", "strings.orus", "fib.orus", "matmul.orus")]
+    sources += [p for p in sorted((root / "tests" / "programs").glob("*/*.orus"))
+                if p.with_suffix(".out").exists()][:12]
+    rng = np.random.default_rng(7)
+    accepted = rejected = 0
+    for path in sources:
+        program = orus.compile_source(path.read_bytes(), str(path))
+        code0, funcs0 = program.code, program.funcs
+        for _ in range(60):
+            code, funcs = code0.copy(), funcs0.copy()
+            program.code, program.funcs = code, funcs
+            for _flip in range(int(rng.integers(1, 3))):
+                if rng.random() < 0.85:
+                    pc, slot = int(rng.integers(len(code))), int(rng.integers(0, 4))
+                    code[pc, slot] = (int(rng.integers(0, op.NUM_OPS + 2)) if slot == 0
+                                      else int(code[pc, slot]) + int(rng.integers(-3, 4)))
+                else:
+                    f, col = int(rng.integers(len(funcs))), int(rng.integers(0, 7))
+                    funcs[f, col] += int(rng.integers(-2, 3))
+            try:
+                reference_verify.verify(program)
+                ref_ok = True
+            except BytecodeError:
+                ref_ok = False
+            try:
+                verify(program)
+                ok = True
+            except BytecodeError:
+                ok = False
+            assert ok == ref_ok, (path.name, code.tolist(), funcs.tolist())
+            accepted += ok
+            rejected += not ok
+    assert accepted > 100 and rejected > 300        # both outcomes well exercised
