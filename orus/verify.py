@@ -23,6 +23,10 @@ from .bytecode import BytecodeError
 # Instructions after which control never falls through to pc + 1.
 TERMINATORS = frozenset({op.JMP, op.RET, op.RET0, op.HALT, op.ERROR})
 
+# The only instructions whose jump target may lie at or before their own pc
+# (the VM counts these toward the yield budget).
+BACKWARD_JUMPS = frozenset({op.JMP, op.JMPT, op.JMPF, op.FORLOOP})
+
 MAX_REGS = 1 << 20
 
 # Why the kernel rejected a program (state S_ERR after BADCODE).

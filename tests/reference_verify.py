@@ -32,6 +32,8 @@ from orus import opcodes as op
 from orus.bytecode import (BytecodeError, FN_ARITY, FN_END, FN_ENTRY, FN_KINDS, FN_NAME,
                        FN_NCAP, FN_NREGS, Program)
 
+BACKWARD_JUMPS = frozenset({op.JMP, op.JMPT, op.JMPF, op.FORLOOP})
+
 # Instructions after which control never falls through to pc + 1.
 TERMINATORS = frozenset({op.JMP, op.RET, op.RET0, op.HALT, op.ERROR})
 
@@ -126,6 +128,9 @@ def verify(program: Program) -> None:
     high[is_reg] = np.broadcast_to(regs_of[:, None], high.shape)[is_reg]
     is_jump = kind_of == _K_JUMP
     low[is_jump] = np.broadcast_to(lo[:, None], low.shape)[is_jump]
+    # (added with the kernel: backward jumps only from the budget-counting jumps)
+    forward_only = is_jump & ~np.isin(ops, list(BACKWARD_JUMPS))[:, None]
+    low[forward_only] = np.broadcast_to(np.arange(n)[:, None] + 1, low.shape)[forward_only]
     high[is_jump] = np.broadcast_to(hi[:, None], high.shape)[is_jump]
     is_unused = kind_of == _K_UNUSED
     low[is_unused], high[is_unused] = 0, 1

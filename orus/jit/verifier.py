@@ -11,7 +11,9 @@ use is in range for the function it appears in:
     (so pc never leaves it); together the functions cover the code;
   * registers < the function's FN_NREGS, globals < main's FN_NREGS, constant /
     string / function / type indices inside their pools, jump targets inside
-    the function's own code, unused operands 0;
+    the function's own code (backward only from JMP / JMPT / JMPF / FORLOOP,
+    which count toward the yield budget: every loop yields), unused
+    operands 0;
   * calls: the callee's FN_NREGS holds its arguments and captures, CLOSURE's
     capture count equals the callee's FN_NCAP, CALLV's function register lies
     below the frame it starts;
@@ -44,6 +46,11 @@ K_R, K_G, K_KI, K_KF, K_KS, K_FN, K_J, K_N, K_CV, K_OK, K_E, K_HC, K_TY, K_UNUSE
 TERMINATES = np.zeros(op.NUM_OPS, dtype=np.uint8)
 for _o in V.TERMINATORS:
     TERMINATES[_o] = 1
+# The only instructions that may jump backward: they count toward the yield
+# budget, so every loop returns to the host now and then (Ctrl-C works).
+BACKWARD_OK = np.zeros(op.NUM_OPS, dtype=np.uint8)
+for _o in V.BACKWARD_JUMPS:
+    BACKWARD_OK[_o] = 1
 HC_ARITY = np.array([HC.ARITY[h] for h in range(HC.NUM_HOSTCALLS)], dtype=np.int64)
 NUM_OPS = op.NUM_OPS
 MAX_REGS = V.MAX_REGS
@@ -140,7 +147,7 @@ def verify_code(code, kint, kflt, funcs, regkinds, types, state, scratch):
             elif k == K_FN:
                 high = nf
             elif k == K_J:
-                low = lo
+                low = lo if BACKWARD_OK[o] else pc + 1
                 high = hi
             elif k == K_CV:
                 high = op.NUM_CONVS
