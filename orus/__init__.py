@@ -80,10 +80,10 @@ def run_program(program, write, stdin=None, profile=None) -> None:
     import numpy as np
 
     from .jit import get_profiling_vm
-    from .jit.warm import _tiny_program
+    from .bytecode import halt_program
     from .profile import report
     # compile (or load) the counting loop outside the timed run
-    Machine(_tiny_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
+    Machine(halt_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
     counts = np.zeros(len(program.code), dtype=np.int64)
     machine = Machine(program, get_profiling_vm(counts), write, stdin)
     t0 = time.perf_counter()
@@ -166,8 +166,12 @@ def _preload() -> None:
         return
     try:
         from . import fmt, program_cache, runtime, verify  # noqa: F401 (preload)
-        from .jit import cache, preload_native_vm
-        preload_native_vm()
+        from .bytecode import halt_program
+        from .jit import cache, get_vm, preload_native_vm
+        if preload_native_vm():
+            # a dry run through the path a run takes (Machine, VM call, output),
+            # so that first-call costs are paid here
+            runtime.Machine(halt_program(), get_vm(), lambda data: None).run()
         cache.bytecode_dir()
         program_cache.compiler_version()
     except Exception:           # never fail an import over an optimisation

@@ -146,6 +146,23 @@ class Program:
             setattr(self, name, buffers.to_numpy(getattr(self, name)))
 
 
+def halt_program(filename: str = "<tiny>") -> Program:
+    """A program of one HALT instruction, built without numpy: what warm-ups
+    run (`orus warm-cache`, the import-time dry run, the profiler's)."""
+    from array import array
+
+    def arr(typecode, values, shape):
+        return buffers.view(bytearray(array(typecode, values).tobytes()), 0, shape, typecode)
+
+    name = filename.encode()
+    return Program(code=arr("i", [opcodes.HALT, 0, 0, 0], (1, 4)), lines=arr("i", [0, 0, 0], (1, 3)),
+                   kint=buffers.Empty((0,), "q"), kflt=buffers.Empty((0,), "d"),
+                   str_blob=arr("B", list(name), (len(name),)),
+                   str_offs=arr("q", [0, len(name)], (2,)),
+                   funcs=arr("q", [0, 1, 1, 0, 0, 0, 0], (1, FN_COLS)),
+                   regkinds=arr("B", [0], (1,)), files=arr("q", [0], (1,)), filename=filename)
+
+
 class ProgramBuilder:
     """What the compiler emits into; ``finish`` freezes it into a Program.
 

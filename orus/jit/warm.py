@@ -87,17 +87,6 @@ def is_warm() -> bool:
 
 
 # ====================================================================== build
-def _tiny_program():
-    from .. import opcodes as op
-    from ..bytecode import ProgramBuilder
-    b = ProgramBuilder("<warm-cache>")
-    f = b.declare_function("<main>", 0)
-    b.begin_function(f)
-    b.emit(op.HALT)
-    b.end_function(f, 1)
-    return b.finish()
-
-
 class _Ticker:
     """Prints 'still working (N s)' every few seconds during one long step."""
 
@@ -161,10 +150,11 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
             t = time.perf_counter()
             _point_numba_cache()
             with _Ticker(say if not njit_ok else None):
+                from ..bytecode import halt_program
                 from ..runtime import Machine
                 from . import vm
                 vm.run.compile(abi_signature_types())
-                Machine(_tiny_program(), vm.run, lambda data: None).run()
+                Machine(halt_program("<warm-cache>"), vm.run, lambda data: None).run()
             if not njit_ok:
                 _write_text(marker, "built %s in %.1f s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"),
                                                               time.perf_counter() - t))
