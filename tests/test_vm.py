@@ -763,3 +763,22 @@ def test_string_chain_in_a_loop_makes_one_object_per_iteration(vm):
     assert getattr(machine, "collections", 0) == 0
     rows = int(machine.state[P.S_NOBJ]) - int(machine.state[P.S_NPERM])
     assert 1000 <= rows <= 1000 + 16, rows      # the strings, and a few regions
+
+
+def test_big_output_switches_decoders_mid_run_without_changing_the_text():
+    """The first ~100k output records are decoded one by one, the rest with the
+    vectorised decoder (numpy): the text must not notice (statements split
+    across flushes, strings, floats, bools, templates)."""
+    import orus
+    from orus import runtime
+    src = ('for i in 0..40000:\n'
+           '    print("row", i, i as f64 / 4.0, i % 3 == 0, "@-@" if i % 2 == 0 else "")\n')
+    res = orus.run_source(src)
+    assert res.status == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert len(lines) == 40000 and 40000 * 6 > runtime.NUMPY_WORTH
+    for i in (0, 1, 2, 12345, 39999):
+        f = i / 4.0
+        ftext = str(int(f)) if f == int(f) else repr(f)
+        tail = " @-@" if i % 2 == 0 else " "
+        assert lines[i] == "row %d %s %s%s" % (i, ftext, "true" if i % 3 == 0 else "false", tail), i
