@@ -1,14 +1,14 @@
 """Typed host arrays without numpy: what a run needs before numpy is imported.
 
-`orus run` of a saved program on the native VM never imports numpy (it
+`orus run` of a saved program on the native VM does not import numpy (it
 would cost more start-up time than most programs run): the program's arrays
 are memoryviews into the file's bytes and the machine's arrays are
 memoryviews over zeroed bytearrays.  A memoryview of a native format
 ('q' int64, 'i' int32, 'd' float64, 'B' uint8) supports what the run path
 needs -- ``a[i]`` / ``a[i, j]`` get and set, ``len``, ``.shape``,
 ``.tolist()``, 1-D slices and ``.tobytes()`` -- and ``np.asarray(a)`` turns it
-into a numpy array over the same memory, without a copy, when a host call,
-the collector or a large output flush needs numpy (``to_numpy``).
+into a numpy array over the same memory, without a copy, when the njit loop,
+a notebook or a long output needs numpy (``to_numpy``).
 
 Both kinds are C-contiguous, so the native VM takes either (``address``).
 """
@@ -121,9 +121,3 @@ def address(arr) -> int:
     if isinstance(arr, Empty):
         return ctypes.addressof(_EMPTY_TARGET)
     return arr.ctypes.data
-
-
-def dtype_name(arr) -> str:
-    if isinstance(arr, (memoryview, Empty)):
-        return DTYPE.get(arr.format, arr.format)
-    return arr.dtype.name if arr.dtype.isnative else "non-native " + arr.dtype.name
