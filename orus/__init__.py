@@ -58,34 +58,39 @@ def run_program(program, write, stdin=None, profile=None) -> None:
     `stdin` (a binary stream) feeds input(), default sys.stdin.  With
     `profile` (a callable taking the report text), the VM counts executed
     instructions and the report is produced after the run (also after an error)."""
+    from .bytecode import BytecodeError
+    try:
+        _execute(program, write, stdin, profile)
+    except BytecodeError:
+        # A saved program the verifier rejects (nothing ran: making the
+        # machine and the VM's first call check it before any instruction)
+        # is deleted and compiled again; a fresh one failing is a bug.
+        saved = getattr(program, "saved_file", None)
+        if saved is None:
+            raise
+        from .program_cache import discard
+        discard(saved)
+        _execute(load_program(program.source, program.filename), write, stdin, profile)
+
+
+def _execute(program, write, stdin, profile) -> None:
     from .runtime import Machine
     if profile is None:
-        from .bytecode import BytecodeError
         from .jit import get_vm
-        try:
-            Machine(program, get_vm(), write, stdin).run()
-        except BytecodeError:
-            # A saved program the verifier rejects (nothing ran: it verifies
-            # first) is deleted and compiled again; a fresh one is a bug.
-            saved = getattr(program, "saved_file", None)
-            if saved is None:
-                raise
-            from .program_cache import discard
-            discard(saved)
-            program = load_program(program.source, program.filename)      # compiles, saves
-            Machine(program, get_vm(), write, stdin).run()
+        Machine(program, get_vm(), write, stdin).run()
         return
     import time
 
     import numpy as np
 
-    from .jit import get_profiling_vm
     from .bytecode import halt_program
+    from .jit import get_profiling_vm
     from .profile import report
     # compile (or load) the counting loop outside the timed run
     Machine(halt_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
     counts = np.zeros(len(program.code), dtype=np.int64)
     machine = Machine(program, get_profiling_vm(counts), write, stdin)
+    machine.verify_only()               # a rejected program gets no report
     t0 = time.perf_counter()
     try:
         machine.run()

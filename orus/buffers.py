@@ -114,6 +114,17 @@ def column(arr, col: int, rows: int) -> list:
     return arr[:rows, col].tolist()
 
 
+def rows(arr, first: int, end: int) -> list:
+    """Rows first..end-1 of a 2-D array, as lists."""
+    if isinstance(arr, Empty):
+        return []
+    if isinstance(arr, memoryview):
+        cols = arr.shape[1]
+        flat = arr.cast("B").cast(arr.format)[first * cols:end * cols].tolist()
+        return [flat[i:i + cols] for i in range(0, len(flat), cols)]
+    return arr[first:end].tolist()
+
+
 def address(arr) -> int:
     """Address of the first element (C-contiguous arrays of either kind)."""
     if isinstance(arr, memoryview):

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import copy
 import math
+import operator
 import re
 
 from . import ast
@@ -383,6 +384,12 @@ def _intersect(states):
 def _int_div(a, b):
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b >= 0) else -q
+
+
+# How the checker folds an arithmetic operator on two literal values.
+_FOLD_COMMON = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_FOLD_FLOAT = dict(_FOLD_COMMON, **{"/": operator.truediv, "%": math.fmod})
+_FOLD_INT = dict(_FOLD_COMMON, **{"/": _int_div, "%": lambda x, y: x - _int_div(x, y) * y})
 
 
 # --------------------------------------------------------------------------- checker
@@ -1126,32 +1133,12 @@ class Checker:
         x, y = a.value, b.value
         if kind == "float":
             x, y = float(x), float(y)
-            if op in ("/", "%") and y == 0.0:
-                return self.division_by_zero(a, b, node)
-            if op == "+":
-                v = x + y
-            elif op == "-":
-                v = x - y
-            elif op == "*":
-                v = x * y
-            elif op == "/":
-                v = x / y
-            else:
-                v = math.fmod(x, y)
+        if op in ("/", "%") and y == 0:
+            return self.division_by_zero(a, b, node)
+        v = (_FOLD_FLOAT if kind == "float" else _FOLD_INT)[op](x, y)
+        if kind == "float":
             natural = T.F64
         else:
-            if op in ("/", "%") and y == 0:
-                return self.division_by_zero(a, b, node)
-            if op == "+":
-                v = x + y
-            elif op == "-":
-                v = x - y
-            elif op == "*":
-                v = x * y
-            elif op == "/":
-                v = _int_div(x, y)
-            else:
-                v = x - _int_div(x, y) * y
             natural = T.I64 if T.I64 in (a.natural, b.natural) else T.I32
         return PendingLit(v, kind, fixed, fixed or natural, line=node.line, col=node.col)
 

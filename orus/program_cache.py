@@ -20,7 +20,7 @@ import hashlib
 import os
 import sys
 
-from . import bytecode, verify
+from . import bytecode
 from .atomicio import write_atomic
 from .bytecode import BytecodeError, Program
 
@@ -94,13 +94,13 @@ def load_cached(folder: str, source: bytes, filename: str) -> Program | None:
 
 
 def _load_file(path: str, source: bytes, filename: str) -> Program | None:
-    """The saved program at `path`, its host tables checked; the VM verifies
-    the code before running it (and run_program discards the file if not)."""
+    """The saved program at `path` (format, fingerprint and checksum checked).
+    It is verified when a Machine is made for it and on the VM's first call;
+    run_program discards the file and compiles again if that fails."""
     if not os.path.exists(path):
         return None
     try:
         program = bytecode.load(path, compiler_version(), filename=filename, source=source)
-        verify.check_host(program)
     except BytecodeError:
         discard(path)
         return None

@@ -218,11 +218,7 @@ class Machine:
 
     def _records(self, first: int, end: int) -> list:
         """Output records first..end-1 as [kind, x, y] lists."""
-        rec = self.out_rec
-        if B.is_numpy(rec):
-            return rec[first:end].tolist()
-        flat = rec.cast("B").cast("q")[first * P.REC_COLS:end * P.REC_COLS].tolist()
-        return [flat[i:i + P.REC_COLS] for i in range(0, len(flat), P.REC_COLS)]
+        return B.rows(self.out_rec, first, end)
 
     def _decode(self, done: int) -> bytes:
         """The text of the first `done` records (complete statements): with
@@ -237,12 +233,7 @@ class Machine:
 
     def _complete(self, n: int) -> int:
         """Number of leading records that form complete print statements."""
-        rec = self.out_rec
-        if B.is_numpy(rec):
-            import numpy as np
-            ends = np.flatnonzero(rec[:n, 0] == P.OUTEND_REC)
-            return int(ends[-1]) + 1 if len(ends) else 0
-        kinds = B.column(rec, 0, n)
+        kinds = B.column(self.out_rec, 0, n)
         done = n
         while done and kinds[done - 1] != P.OUTEND_REC:
             done -= 1

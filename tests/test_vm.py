@@ -4,7 +4,6 @@ the host protocol, and that every opcode is known to every consumer."""
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from orus import buffers
@@ -489,26 +488,41 @@ def test_jump_table_and_records(vm):
     assert int(machine.regs[0]) == 20 and int(machine.regs[5]) == 99
 
 
+def _branch_taken(vm, loads, opcode, b_operand):
+    """Run `loads` (LOADK/LOADF rows into R1, R2), then `opcode 1 B ->else`;
+    1 if it fell through (its relation holds), 2 if it jumped."""
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    for load in loads:
+        load(b)
+    j = b.emit(opcode, 1, b_operand, 0)
+    b.emit(op.LOADI, 0, 1)                 # fall through: the relation holds
+    b.emit(op.HALT)
+    b.patch(j, c=b.pc)
+    b.emit(op.LOADI, 0, 2)
+    b.emit(op.HALT)
+    b.end_function(m, 3)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    return int(machine.regs[0])
+
+
+def _int_into(reg, x):
+    return lambda b: b.emit(op.LOADK, reg, b.const_int(x))
+
+
+def _float_into(reg, x):
+    return lambda b: b.emit(op.LOADF, reg, b.const_float(x))
+
+
 @pytest.mark.parametrize("opcode,holds", [
     (op.JNLT_I, lambda x, y: x < y), (op.JNLE_I, lambda x, y: x <= y),
     (op.JNEQ_I, lambda x, y: x == y), (op.JNNE_I, lambda x, y: x != y)])
 def test_fused_compare_branches(vm, opcode, holds):
     for x, y in ((1, 2), (2, 2), (3, 2), (-5, 7), (I64_MIN, I64_MAX)):
-        b = ProgramBuilder("t")
-        m = b.declare_function("<main>", 0)
-        b.begin_function(m)
-        b.emit(op.LOADK, 1, b.const_int(x))
-        b.emit(op.LOADK, 2, b.const_int(y))
-        j = b.emit(opcode, 1, 2, 0)
-        b.emit(op.LOADI, 0, 1)                 # fall through: the relation holds
-        b.emit(op.HALT)
-        b.patch(j, c=b.pc)
-        b.emit(op.LOADI, 0, 2)
-        b.emit(op.HALT)
-        b.end_function(m, 3)
-        machine, _ = _machine(vm, b.finish())
-        machine.run()
-        assert int(machine.regs[0]) == (1 if holds(x, y) else 2), (x, y)
+        taken = _branch_taken(vm, [_int_into(1, x), _int_into(2, y)], opcode, 2)
+        assert taken == (1 if holds(x, y) else 2), (x, y)
 
 
 @pytest.mark.parametrize("opcode,holds", [
@@ -517,39 +531,13 @@ def test_fused_compare_branches(vm, opcode, holds):
     (op.JNEQI_I, lambda x, k: x == k), (op.JNNEI_I, lambda x, k: x != k)])
 def test_immediate_compare_branches(vm, opcode, holds):
     for x in (-3, 1, 2, 3):
-        b = ProgramBuilder("t")
-        m = b.declare_function("<main>", 0)
-        b.begin_function(m)
-        b.emit(op.LOADK, 1, b.const_int(x))
-        j = b.emit(opcode, 1, 2, 0)
-        b.emit(op.LOADI, 0, 1)
-        b.emit(op.HALT)
-        b.patch(j, c=b.pc)
-        b.emit(op.LOADI, 0, 2)
-        b.emit(op.HALT)
-        b.end_function(m, 3)
-        machine, _ = _machine(vm, b.finish())
-        machine.run()
-        assert int(machine.regs[0]) == (1 if holds(x, 2) else 2), x
+        assert _branch_taken(vm, [_int_into(1, x)], opcode, 2) == (1 if holds(x, 2) else 2), x
 
 
 def test_float_fused_branches_treat_nan_as_false(vm):
     for opcode in (op.JNLT_F, op.JNLE_F):
-        b = ProgramBuilder("t")
-        m = b.declare_function("<main>", 0)
-        b.begin_function(m)
-        b.emit(op.LOADF, 1, b.const_float(float("nan")))
-        b.emit(op.LOADF, 2, b.const_float(1.0))
-        j = b.emit(opcode, 1, 2, 0)
-        b.emit(op.LOADI, 0, 1)
-        b.emit(op.HALT)
-        b.patch(j, c=b.pc)
-        b.emit(op.LOADI, 0, 2)
-        b.emit(op.HALT)
-        b.end_function(m, 3)
-        machine, _ = _machine(vm, b.finish())
-        machine.run()
-        assert int(machine.regs[0]) == 2
+        loads = [_float_into(1, float("nan")), _float_into(2, 1.0)]
+        assert _branch_taken(vm, loads, opcode, 2) == 2
 
 
 @pytest.mark.parametrize("opcode,x,k,ref", [

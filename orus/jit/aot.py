@@ -127,6 +127,16 @@ _KIND_SIZE = tuple(({"int": "i", "uint": "u", "float": "f"}[d.rstrip("0123456789
 _FORMAT = tuple(buffers.FORMAT[d] for d in abi.DTYPES)
 
 
+def _fits(i: int, a) -> bool:
+    """Is `a` (a numpy array or an orus.buffers array) right for argument i?"""
+    if getattr(a, "ndim", None) != abi.NDIMS[i]:
+        return False
+    if hasattr(a, "dtype"):
+        dt = a.dtype
+        return (dt.kind, dt.itemsize) == _KIND_SIZE[i] and dt.isnative and a.flags.c_contiguous
+    return getattr(a, "format", None) == _FORMAT[i] and getattr(a, "c_contiguous", True)
+
+
 class NativeVM:
     """Callable like ``orus.jit.vm.run`` (the same positional arrays, in
     abi.ARGS order); returns the status.  Each array's dtype, dimensions and
@@ -148,36 +158,22 @@ class NativeVM:
     def _describe(self, i: int, a, arrays) -> None:
         k = i * abi.DESC_COLS
         desc = self._desc
-        if not hasattr(a, "dtype"):            # a memoryview (orus/buffers.py)
-            if (getattr(a, "format", None) != _FORMAT[i] or a.ndim != abi.NDIMS[i]
-                    or not getattr(a, "c_contiguous", True)):
-                raise TypeError("native VM: argument %s must be a C-contiguous %s array "
-                                "with %d dimension(s), got %r" % (abi.NAMES[i], abi.DTYPES[i],
-                                                                  abi.NDIMS[i], a))
-            desc[k] = buffers.address(a)
-            desc[k + 1] = a.shape[0]
-            desc[k + 2] = a.shape[1] if a.ndim == 2 else 1
-            self._seen[i] = a
-            return
         src = abi.VIEW_OF[i]
-        if src >= 0:
+        if src >= 0 and hasattr(a, "dtype") and _fits(i, a):
             # A view of an earlier row's array (fregs = regs.view(float64)): when it
             # covers all of that array's memory, it has that array's address.
             s = arrays[src]
-            if (a.base is s and s.base is None and a.shape == s.shape
-                    and (a.dtype.kind, a.dtype.itemsize) == _KIND_SIZE[i]
-                    and a.dtype.isnative and a.flags.c_contiguous):
+            if a.base is s and s.base is None and a.shape == s.shape:
                 j = src * abi.DESC_COLS
                 desc[k], desc[k + 1], desc[k + 2] = desc[j], desc[j + 1], desc[j + 2]
                 self._seen[i] = a
                 return
-        dt = a.dtype
-        if ((dt.kind, dt.itemsize) != _KIND_SIZE[i] or not dt.isnative
-                or a.ndim != abi.NDIMS[i] or not a.flags.c_contiguous):
-            raise TypeError("native VM: argument %s must be a C-contiguous %s array "
-                            "with %d dimension(s), got %s %r" % (abi.NAMES[i], abi.DTYPES[i],
-                                                                 abi.NDIMS[i], a.dtype, a.shape))
-        desc[k] = a.ctypes.data
+        if not _fits(i, a):
+            raise TypeError("native VM: argument %s must be a C-contiguous %s array with %d "
+                            "dimension(s), got %s %r" % (abi.NAMES[i], abi.DTYPES[i], abi.NDIMS[i],
+                                                         getattr(a, "dtype", type(a).__name__),
+                                                         getattr(a, "shape", None)))
+        desc[k] = buffers.address(a)
         desc[k + 1] = a.shape[0]
         desc[k + 2] = a.shape[1] if a.ndim == 2 else 1
         self._seen[i] = a

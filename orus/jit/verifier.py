@@ -35,6 +35,7 @@ from .. import hostcall_table as HC
 from .. import opcodes as op
 from .. import protocol as P
 from .. import verify as V
+from ..bytecode import FN_ARITY, FN_COLS, FN_END, FN_ENTRY, FN_KINDS, FN_NAME, FN_NCAP, FN_NREGS
 
 # Operand kind codes per opcode and slot (frozen into the compiled code).
 KIND_OF = np.array([[op.OPERAND_KINDS.index(k) for k in info.operands] for info in op.TABLE],
@@ -55,8 +56,6 @@ HC_ARITY = np.array([HC.ARITY[h] for h in range(HC.NUM_HOSTCALLS)], dtype=np.int
 NUM_OPS = op.NUM_OPS
 MAX_REGS = V.MAX_REGS
 
-FN_ENTRY, FN_END, FN_NREGS, FN_ARITY, FN_NCAP, FN_NAME, FN_KINDS = range(7)
-
 
 @njit(cache=True)
 def _fail(state, reason, pc, slot):
@@ -72,7 +71,7 @@ def _functions_ok(code, funcs, regkinds, state, owner):
     n = code.shape[0]
     nf = funcs.shape[0]
     ns = state[P.S_NSTR]
-    if nf == 0 or code.shape[1] != 4 or funcs.shape[1] != 7:
+    if nf == 0 or code.shape[1] != 4 or funcs.shape[1] != FN_COLS:
         return _fail(state, V.R_SHAPE, -1, 0)
     for f in range(nf):
         entry = funcs[f, FN_ENTRY]

@@ -407,22 +407,16 @@ def sort_key(kind, bits):
 
 
 @njit(cache=True)
-def sort_less(hobj, hbytes, kind, x, y):
-    if kind == HC.SORT_STR:
-        return str_compare(hobj, hbytes, x, y) < 0
-    return sort_key(kind, x) < sort_key(kind, y)
-
-
-@njit(cache=True)
-def merge_sort(hobj, hbytes, hslots, kind, off, n):
-    """Stable sort of hslots[off:off+n] with hslots[off+n:off+2n] as scratch:
-    insertion sort of short runs, then bottom-up merges between the halves."""
+def merge_sort(hobj, hbytes, hslots, off, n):
+    """Stable bytewise sort of the strings hslots[off:off+n] (valid handles)
+    with hslots[off+n:off+2n] as scratch: insertion sort of short runs, then
+    bottom-up merges between the halves."""
     for lo in range(0, n, INSERTION_RUN):
         hi = min(lo + INSERTION_RUN, n)
         for i in range(lo + 1, hi):
             v = hslots[off + i]
             j = i
-            while j > lo and sort_less(hobj, hbytes, kind, v, hslots[off + j - 1]):
+            while j > lo and str_compare(hobj, hbytes, v, hslots[off + j - 1]) < 0:
                 hslots[off + j] = hslots[off + j - 1]
                 j -= 1
             hslots[off + j] = v
@@ -437,7 +431,7 @@ def merge_sort(hobj, hbytes, hslots, kind, off, n):
             j = mid
             k = lo
             while i < mid and j < hi:
-                if sort_less(hobj, hbytes, kind, hslots[src + j], hslots[src + i]):
+                if str_compare(hobj, hbytes, hslots[src + j], hslots[src + i]) < 0:
                     hslots[dst + k] = hslots[src + j]
                     j += 1
                 else:
@@ -527,7 +521,7 @@ def sorted_array(hobj, hbytes, hslots, state, h, kind):
     off = state[P.S_NSLOTS]
     copy_within(hslots, off, src, n)
     if kind == HC.SORT_STR:
-        merge_sort(hobj, hbytes, hslots, kind, off, n)
+        merge_sort(hobj, hbytes, hslots, off, n)
     else:
         radix_sort(hslots, kind, off, n)
     state[P.S_NSLOTS] = off + n                       # the scratch is free again
