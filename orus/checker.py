@@ -769,6 +769,19 @@ class Checker:
                        % v.ty)
         return v
 
+    def body_in_loop(self, loop, body, start_da):
+        """Check a loop's body inside `loop`, starting from the definite
+        assignments `start_da` (a copy: the body may run zero times)."""
+        ctx = self.ctx
+        ctx.loops.append(loop)
+        ctx.loop_depth += 1
+        ctx.da = None if start_da is None else set(start_da)
+        try:
+            self.block(body)
+        finally:
+            ctx.loop_depth -= 1
+            ctx.loops.pop()
+
     def stmt_While(self, s, tail):
         ctx = self.ctx
         s.cond = self.condition(s.cond)
@@ -776,15 +789,10 @@ class Checker:
         start = ctx.da
         loop = _Loop(s.label, s, infinite)
         w = _While(ctx.scope)
-        ctx.loops.append(loop)
         ctx.whiles.append(w)
-        ctx.loop_depth += 1
-        ctx.da = None if start is None else set(start)
         try:
-            self.block(s.body)
+            self.body_in_loop(loop, s.body, start)
         finally:
-            ctx.loop_depth -= 1
-            ctx.loops.pop()
             ctx.whiles.pop()
         if w.decls:
             self.out.while_decls[id(s)] = w.decls
@@ -864,14 +872,9 @@ class Checker:
         s.sym = sym
         saved = ctx.scope
         ctx.scope = scope
-        ctx.loops.append(loop)
-        ctx.loop_depth += 1
-        ctx.da = None if start_da is None else set(start_da)
         try:
-            self.block(s.body)
+            self.body_in_loop(loop, s.body, start_da)
         finally:
-            ctx.loop_depth -= 1
-            ctx.loops.pop()
             ctx.scope = saved
         ctx.da = start_da
         return s
