@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import re
 import sys
 import time
 
@@ -84,7 +85,7 @@ def main(argv=None):
         lines += prog.source.count("\n")
         statuses[prog.expected.status] += 1
         if prog.expected.message:
-            messages[prog.expected.message] += 1
+            messages[re.sub(r"'\w+'", "'NAME'", prog.expected.message)] += 1
         if problem is None:
             if args.seed is not None and args.show:
                 print(prog.source)

@@ -14,9 +14,13 @@ Design rules that keep programs valid (CORE.md + DECISIONS.md):
   "already defined" questions arise; a variable declared in a block is never
   used after the block (while bodies are not scopes, branches leak implicit
   declarations: we never rely on either);
-* functions never read globals (only parameters and their own locals), always
-  declare `-> T` (or `-> void`), end with `return`; function k calls only
-  functions j < k, and itself only with a depth parameter that decreases;
+* functions read the top-level declarations written above their definition
+  (which may not have run yet when they are called: a runtime error) and
+  assign only the mutable variables of the program's first lines (whose
+  initializers call nothing); they always declare `-> T` (or `-> void`) and
+  end with `return`; function k calls only functions j < k, and itself only
+  with a depth parameter that decreases (some are called with depths in the
+  hundreds);
 * types are tracked for every expression; literals carry a suffix whenever
   the context gives them no expected type (print arguments, cast operands,
   comparisons of two literals, ...); an expression made only of literals is
@@ -554,6 +558,8 @@ class Gen:
             if i == 0 and f.recursive:
                 if self.fn is f:
                     args.append(Bin("-", Var(pname, "i32"), Lit("i32", 1), "i32"))
+                elif getattr(f, "deep", False) and self.r.random() < 0.7:
+                    args.append(Lit("i32", self.r.randint(50, 1500)))
                 else:
                     args.append(Lit("i32", self.r.randint(0, 4)))
             else:
@@ -849,9 +855,8 @@ class Gen:
         return [If([(c, body)], None)]
 
     # ------------------------------------------------------------ functions
-    def function(self, k):
+    def signature(self, k):
         r = self.r
-        name = "f%d" % k
         recursive = r.random() < 0.3
         params = []
         if recursive:
@@ -859,24 +864,33 @@ class Gen:
         for _ in range(r.choice([0, 1, 1, 2, 2, 3])):
             params.append((self.fresh("p"), r.choice(SCALARS + SCALARS + ("[i32]", "[string]", "[f64]", "[u64]"))))
         ret = r.choice(SCALARS + SCALARS + ("[i32]", "[string]", "void"))
-        f = Fn(name, params, ret, recursive)
+        f = Fn("f%d" % k, params, ret, recursive)
+        f.deep = recursive and r.random() < 0.15      # called with depths in the hundreds
+        return f
+
+    def function(self, f, k, globals_scope):
+        """The body of f (the k-th function): it may call functions < k (and
+        itself, recursively, with a smaller depth), read the globals of
+        globals_scope and assign the assignable ones."""
+        r = self.r
+        params, ret = f.params, f.ret
         self.fn = f
-        self.callable = self.functions[:] + ([f] if recursive else [])
-        self.scopes = [Scope()]
+        self.callable = self.functions[:k] + ([f] if f.recursive else [])
+        self.scopes = [globals_scope, Scope()]
         self.stmts = 0
         for pname, pt in params:
             self.declare(pname, pt, False)
         body = []
-        if recursive:
-            base = [Return(self.expr(ret, 1) if ret != "void" else None)]
+        if f.recursive:
+            base = [Return(None)]
             if ret != "void":
                 saved = self.callable
-                self.callable = self.functions[:]
+                self.callable = self.functions[:k]
                 base = [Return(self.expr(ret, 1))]
                 self.callable = saved
             body.append(If([(Cmp("<=", Var(params[0][0], "i32"), Lit("i32", 0)), base)], None))
         save_max = Gen.MAX_STMTS
-        self.MAX_STMTS = r.randint(2, 8)
+        self.MAX_STMTS = r.randint(2, 8) if not f.deep else r.randint(1, 3)
         body += self.block(r.randint(1, 4), "fn")
         self.MAX_STMTS = save_max
         if ret != "void":
@@ -885,26 +899,44 @@ class Gen:
             body.append(Return(None))
         self.fn = None
         self.scopes = []
-        self.functions.append(f)
-        return FnDef(name, params, ret, body)
+        return FnDef(f.name, params, ret, body)
 
     def program(self):
         r = self.r
-        fndefs = [self.function(k) for k in range(r.choice([0, 1, 2, 3, 4, 5]))]
-        self.callable = self.functions[:]
+        nf = r.choice([0, 1, 2, 3, 4, 5])
+        self.functions = [self.signature(k) for k in range(nf)]
         self.scopes = [Scope()]
         self.stmts = 0
         body = []
-        # a few variables of assorted types to work with
+        # a few variables of assorted types to work with; their initializers
+        # call no function, so they are set before any function runs and
+        # functions may assign the mutable ones
+        self.callable = []
+        first = Scope()
         for t in r.sample(SCALARS + ("[i32]", "[string]"), r.randint(3, 7)):
             name = self.fresh("v")
             mut = r.random() < 0.6
             body.append(Decl(name, t, mut, True, self.expr(t, 1)))
             self.declare(name, t, mut)
+            first.vars[name] = (t, mut)
+        n_first = len(body)
+        self.callable = self.functions[:]
         body += self.block(self.MAX_STMTS, "plain")
-        # functions go at random top-level positions (they are hoisted)
-        for fd in fndefs:
-            body.insert(r.randint(0, len(body)), fd)
+        # functions go at random top-level positions after those (they are
+        # hoisted: calls may come before the definition); a function reads the
+        # top-level declarations above it, which may not have run yet when it
+        # is called ("variable 'v' used before it is initialized")
+        places = sorted(r.randint(n_first, len(body)) for _ in range(nf))
+        defs = []
+        for k, f in enumerate(self.functions):
+            g = Scope()
+            g.vars.update(first.vars)
+            for s in body[n_first:places[k]]:
+                if isinstance(s, Decl) and r.random() < 0.7:
+                    g.vars[s.name] = (s.ty, False)
+            defs.append(self.function(f, k, g))
+        for k in reversed(range(nf)):
+            body.insert(places[k], defs[k])
         return body
 
 

@@ -42,9 +42,9 @@ from generate import (  # noqa: E402  (the fuzzer's own AST, not orus')
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 
-STEP_LIMIT = 6000
+STEP_LIMIT = 15000
 OUTPUT_LIMIT = 200_000
-DEPTH_LIMIT = 60
+DEPTH_LIMIT = 2000
 
 
 class Budget(Exception):
@@ -271,7 +271,12 @@ class Machine:
         if isinstance(e, Lit):
             return e.value
         if isinstance(e, Var):
-            return self.env[e.name]
+            env = self.env
+            if e.name in env:
+                return env[e.name]
+            if e.name in self.globals:
+                return self.globals[e.name]
+            self.error("variable '%s' used before it is initialized" % e.name)   # DECISIONS 13
         if isinstance(e, Bin):
             a = self.ev(e.l)
             b = self.ev(e.r)
@@ -380,12 +385,13 @@ class Machine:
         if isinstance(s, Decl):
             self.env[s.name] = self.ev(s.expr)
         elif isinstance(s, Assign):
+            env = self.env if s.name in self.env else self.globals
             if s.op is None:
-                self.env[s.name] = self.ev(s.expr)
+                env[s.name] = self.ev(s.expr)
             else:
-                cur = self.env[s.name]
+                cur = env[s.name]
                 rhs = self.ev(s.expr)
-                self.env[s.name] = self.arith(s.op, cur, rhs, s.ty)
+                env[s.name] = self.arith(s.op, cur, rhs, s.ty)
         elif isinstance(s, SetIndex):
             arr = self.ev(s.arr)
             i = self.ev(s.idx)
@@ -508,7 +514,7 @@ class Machine:
         return arr[i]
 
     def run(self, body):
-        self.env = {}
+        self.env = self.globals = {}
         try:
             try:
                 self.block(body)
