@@ -29,6 +29,15 @@ element type, filled by the first use that fixes it (``unify``); a hole may be
 filled after a node carrying it was checked, so the compiler reads array
 types through ``types.resolve``.  Checks that need a filled hole and meet an
 unfilled one are deferred to the end of the module (``Checked.deferred``).
+A hole may also reach a generic specialisation (``show([])``) or an inferred
+return type (``return []``); the first use that fixes it fills it for all.
+
+Return types without ``-> T`` are inferred from the whole body (``check_function``):
+void when no ``return`` has a value; literal-only return values wait until a
+non-literal return fixes the type (DECISIONS core row 42); a recursive call met
+before the type is fixed abandons the pass, the type is found by a probing pass
+that leaves out what needs it (``probe_return_type``), and the body is checked
+again from an unchecked copy (``FuncInfo.source``).
 
 The checker knows nothing about opcodes or registers; ``orus.compiler`` reads
 the annotations and chooses instructions.
@@ -189,6 +198,9 @@ class FuncInfo:
         self.inner_refs = []        # (Call/Name node) referring to an enclosing function
         self.index = -1             # function index, assigned by the compiler
         self.sym = None             # nested `fn NAME`: its Symbol
+        self.source = None          # an unchecked copy of the body (see check_function)
+        self.probing = False        # the body is being checked by probe_return_type
+        self.probe_lit = None       # ... with recursive calls standing for this literal type
 
     @property
     def arity(self):
@@ -356,7 +368,8 @@ class _While:
 class _Ctx:
     """Per-function checking state."""
 
-    __slots__ = ("func", "scope", "loops", "whiles", "da", "branch_depth", "loop_depth")
+    __slots__ = ("func", "scope", "loops", "whiles", "da", "branch_depth", "loop_depth",
+                 "lit_returns", "blocked", "lost", "lost_tail")
 
     def __init__(self, func, scope):
         self.func = func
@@ -369,6 +382,14 @@ class _Ctx:
         self.da = set()
         self.branch_depth = 0
         self.loop_depth = 0
+        # Returns of literal-only values while the return type is not fixed yet
+        # (DECISIONS core row 42): (Return node, PendingLit) pairs.
+        self.lit_returns = []
+        # While probing: the first recursive call that made a statement be left
+        # out, and whether a left-out statement had a `return` with a value.
+        self.blocked = None
+        self.lost = False
+        self.lost_tail = False      # ... or was an implicit return (a final expression)
 
 
 def _intersect(states):
@@ -379,6 +400,72 @@ def _intersect(states):
     for s in live[1:]:
         out &= s
     return out
+
+
+class _NeedRet(Exception):
+    """A call needs the return type of `info`, a function without `-> T` whose
+    body is still being checked (recursion before a `return` fixed the type).
+    Caught by that function's `check_function`, which then infers the type
+    from the rest of the body (`probe_return_type`) and checks the body again."""
+
+    def __init__(self, info, node):
+        super().__init__(info.name)
+        self.info = info
+        self.node = node
+
+
+_SLOTS: dict = {}
+
+
+def _clone(x):
+    """A fresh copy of an unchecked AST (node, list or tuple of nodes); much
+    faster than copy.deepcopy.  Values other than nodes and lists are shared
+    (strings, numbers, and the types the parser never sets)."""
+    if isinstance(x, list):
+        return [_clone(v) for v in x]
+    if isinstance(x, ast.Node):
+        cls = type(x)
+        names = _SLOTS.get(cls)
+        if names is None:
+            names = _SLOTS[cls] = tuple(n for c in cls.__mro__
+                                        for n in getattr(c, "__slots__", ()))
+        new = object.__new__(cls)
+        for n in names:
+            try:
+                v = getattr(x, n)
+            except AttributeError:
+                continue
+            if isinstance(v, (list, tuple, ast.Node)):
+                v = _clone(v)
+            setattr(new, n, v)
+        return new
+    if isinstance(x, tuple):
+        return tuple(_clone(v) for v in x)
+    return x
+
+
+def _returns_value(stmts):
+    """Does a `return` with a value occur in these statements (not counting
+    the bodies of nested functions)?"""
+    for s in stmts:
+        t = type(s)
+        if t is ast.Return:
+            if s.value is not None:
+                return True
+        elif t is ast.If:
+            if any(_returns_value(b.body) for b in s.branches) \
+                    or (s.else_body and _returns_value(s.else_body)):
+                return True
+        elif t in (ast.While, ast.For, ast.ForIn):
+            if _returns_value(s.body):
+                return True
+        elif t is ast.Try:
+            if _returns_value(s.body) or _returns_value(s.handler):
+                return True
+        elif t is ast.MatchStmt:
+            if any(_returns_value(a.body) for a in s.arms):
+                return True
+    return False
 
 
 def _int_div(a, b):
@@ -435,6 +522,9 @@ class Checker:
             self.top_index = index
             module.body[index] = self.stmt(stmt, False)
         main.state = "done"
+        for info in list(out.funcs):
+            if info.state == "new":     # put back after an abandoned pass, not reached again
+                self.check_function(info)
         for check_fn, node, ty in out.deferred:
             check_fn(node, ty)
         return out
@@ -486,12 +576,53 @@ class Checker:
 
     # -- function bodies --------------------------------------------------------------
     def check_function(self, info):
+        """Check the body of `info`, inferring its return type when it has no `-> T`.
+
+        Without `-> T` the type is fixed by the returns (CORE §6; literal returns
+        adapt to the others, DECISIONS core row 42), or void when no `return` has
+        a value.  A call that needs the type before a `return` fixed it (recursion,
+        direct or through other functions) raises _NeedRet: every function being
+        checked in between puts its body back (`reset_function`, from the unchecked
+        copy `info.source`), and this one infers the type with `probe_return_type`,
+        then checks its body again with the type known."""
+        if info.ret is None and not (_returns_value(info.body) or
+                                     (info.body and self.tail_shape(info.body[-1]))):
+            info.ret = T.VOID           # no value is ever returned: void, known up front
+        if info.ret is None and info.source is None:
+            info.source = _clone(info.body)
+        probed = False
+        while True:
+            try:
+                self.check_body(info)
+                return
+            except _NeedRet as ex:
+                if info.source is None:
+                    raise
+                self.reset_function(info)
+                if ex.info is not info or probed:
+                    raise
+                info.ret = self.probe_return_type(info)
+                probed = True
+            except CompileError:
+                if info.source is not None:
+                    self.reset_function(info)
+                raise
+
+    def check_body(self, info, probing=False, lit=None):
+        """One pass over the body of `info`.  While probing (probe_return_type),
+        statements that need the return type are left out (`lit`: recursive calls
+        stand for a literal of that type instead), and the pass's _Ctx is returned."""
         saved = self.ctx
-        self.ctx = _Ctx(info, info.scope)
+        ctx = self.ctx = _Ctx(info, info.scope)
         info.state = "checking"
+        info.probing = probing
+        info.probe_lit = lit
         try:
             self.block(info.body, tail=True)
-            if self.ctx.da is not None:          # the end is reachable
+            if probing:
+                return ctx
+            self.settle_literal_returns(info)
+            if ctx.da is not None:          # the end is reachable
                 if info.ret is None:
                     info.ret = T.VOID
                 elif not info.ret.is_void:
@@ -500,8 +631,142 @@ class Checker:
             elif info.ret is None:
                 info.ret = T.VOID
         finally:
+            info.probing = False
+            info.probe_lit = None
             self.ctx = saved
         info.state = "done"
+        return None
+
+    def reset_function(self, info):
+        """Put the unchecked body of `info` back (after a pass was abandoned):
+        fresh scope and parameters, no functions nested in it, type unknown."""
+        info.body[:] = _clone(info.source)
+        info.scope = Scope("function", info.scope.parent, info)
+        self.out.scopes[id(info.body)] = info.scope
+        info.params = []
+        for p, t in zip(info.node.params, info.param_types):
+            sym = Symbol(p.name, t, False, "param", info, info.scope, p.line, p.col)
+            info.scope.add(sym)
+            info.params.append(sym)
+        info.ret = info.ret_hint.base if info.ret_declared else None
+        info.captures = []
+        info.cap_index = {}
+        info.inner_refs = []
+        info.state = "new"
+        self.out.funcs[:] = [f for f in self.out.funcs if not f.is_inside(info)]
+
+    def probe_return_type(self, info):
+        """The return type of `info` (no `-> T`), found by checking its body once
+        with every statement that needs that type left out: the type the other
+        returns agree on, or void when none of them has a value.  (The body is
+        put back afterwards; `check_function` then checks it for real.)"""
+        try:
+            ctx = self.check_body(info, probing=True)
+            if info.ret is None and (ctx.lost or ctx.lost_tail) and ctx.lit_returns:
+                # Only literal returns were checked; the others need the recursive
+                # call.  Again, with that call standing for such a literal, so that
+                # `return 0` and `return xs[i] + f(xs, i + 1)` agree on xs's elements.
+                lit = self.literal_type([v for _, v in ctx.lit_returns])
+                self.reset_function(info)
+                ctx = self.check_body(info, probing=True, lit=lit)
+            ret = info.ret
+            if ret is None and ctx.lit_returns:
+                ret = self.literal_type([v for _, v in ctx.lit_returns])
+        finally:
+            self.reset_function(info)
+        if ret is None:
+            if ctx.lost:
+                self.error(ctx.blocked, "cannot infer the return type of '%s': every `return` "
+                           "with a value needs the result of this recursive call; declare "
+                           "it with `-> TYPE`" % info.name)
+            ret = T.VOID
+        return ret
+
+    def probe_call(self, method, e, hint):
+        """A call while probing with `probe_lit`: a recursive one stands for a literal."""
+        ctx = self.ctx
+        try:
+            return method(e, hint)
+        except _NeedRet as ex:
+            if ex.info is not ctx.func:
+                raise
+            if ctx.blocked is None:
+                ctx.blocked = ex.node
+            lit = ctx.func.probe_lit
+            return PendingLit(1, "float" if lit.is_float else "int", None, lit,
+                              line=e.line, col=e.col)
+
+    def probe_stmt(self, method, s, tail):
+        """While probing the return type: check `s`, or leave it out when it needs
+        that type (or fails because of a statement left out before it)."""
+        ctx = self.ctx
+        saved = (ctx.scope, len(ctx.loops), len(ctx.whiles), ctx.branch_depth,
+                 ctx.loop_depth, ctx.da if ctx.da is None else set(ctx.da))
+        try:
+            return method(s, tail)
+        except (_NeedRet, CompileError) as ex:
+            if isinstance(ex, _NeedRet):
+                if ex.info is not ctx.func:
+                    raise                   # an enclosing check needs it
+                if ctx.blocked is None:
+                    ctx.blocked = ex.node
+            elif ctx.blocked is None:
+                raise                       # a real error, not caused by a left-out call
+            if _returns_value([s]):
+                ctx.lost = True
+            if tail:
+                ctx.lost_tail = True
+            ctx.scope, nl, nw, ctx.branch_depth, ctx.loop_depth, ctx.da = saved
+            del ctx.loops[nl:]
+            del ctx.whiles[nw:]
+            return s
+
+    def probe_alternatives(self, exprs, hint):
+        """Check alternative values (conditional branches, match arms); while
+        probing the return type, one that needs that type takes another's place."""
+        func = self.ctx.func
+        if not func.probing:
+            return [self.expr(x, hint) for x in exprs]
+        out = []
+        first = None
+        for x in exprs:
+            try:
+                out.append(self.expr(x, hint))
+            except _NeedRet as ex:
+                if ex.info is not func:
+                    raise
+                first = first or ex
+                out.append(None)
+        known = [v for v in out if v is not None]
+        if not known:
+            raise first
+        return [v if v is not None else known[0] for v in out]
+
+    def settle_literal_returns(self, info):
+        """Literal-only return values waiting for the return type: when no other
+        return fixed it, their own types decide (DECISIONS core row 42)."""
+        lits = self.ctx.lit_returns
+        if not lits:
+            return
+        if info.ret is None:
+            info.ret = self.literal_type([v for _, v in lits])
+        self.ctx.lit_returns = []
+        for node, v in lits:
+            node.value = self.finalize(v, self.ret_expected(info), "return value")
+
+    def literal_type(self, lits):
+        """The type literal-only values (PendingLit) take together."""
+        acc = lits[0]
+        ty = acc.fixed or acc.natural
+        for v in lits[1:]:
+            ty = self.common_literal_type(acc, v, v)
+            acc = PendingLit(0, "float" if ty.is_float else "int", acc.fixed or v.fixed, ty)
+        return ty
+
+    def fix_return_type(self, info, v):
+        """The first non-literal `return` value `v` fixes the inferred return type."""
+        info.ret = T.resolve(v.ty)
+        self.settle_literal_returns(info)
 
     def ensure_signature(self, info, node):
         """Make sure `info.ret` is known (inferring it by checking the body now)."""
@@ -510,8 +775,7 @@ class Checker:
         if info.state == "new":
             self.check_function(info)
             return
-        self.error(node, "cannot infer the return type of '%s' here (it is still being "
-                   "checked); declare it with `-> TYPE`" % info.name)
+        raise _NeedRet(info, node)      # recursion: caught by check_function(info)
 
     def specialise(self, decl, key, node):
         owner = getattr(decl, "owner", None)
@@ -519,6 +783,10 @@ class Checker:
             return owner.specialise(decl, key, node)
         info = decl.specs.get(key)
         if info is None:
+            if sum(1 for f in decl.specs.values() if f.state == "checking") >= 16:
+                self.error(node, "function '%s' calls itself with ever larger argument types "
+                           "(%s); give its parameters types"
+                           % (decl.name, ", ".join(str(t) for t in key)))
             saved, decl.node.info = decl.node.info, None
             try:
                 fn_node = copy.deepcopy(decl.node)
@@ -529,7 +797,10 @@ class Checker:
             info = self.new_func(decl.name, fn_node, None, ptypes, decl.ret, fn_node.body,
                                  self.module_scope, decl.def_index)
             fn_node.info = info
+            info.source = decl.node.body    # never checked itself: an unchecked copy
             decl.specs[key] = info
+            self.check_function(info)
+        elif info.state == "new":           # put back after an abandoned pass
             self.check_function(info)
         else:
             self.ensure_signature(info, node)
@@ -549,12 +820,17 @@ class Checker:
         if isinstance(s, ast.If) and s.else_body:
             return all(b.body and self.tail_shape(b.body[-1]) for b in s.branches) \
                 and self.tail_shape(s.else_body[-1])
+        if isinstance(s, ast.MatchStmt):        # DECISIONS core row 41 (if exhaustive)
+            return bool(s.arms) and all(a.body and self.tail_shape(a.body[-1])
+                                        for a in s.arms)
         return False
 
     def stmt(self, s, tail):
         method = getattr(self, "stmt_" + type(s).__name__, None)
         if method is None:
             self.error(s, "%s is not supported yet" % type(s).__name__)
+        if self.ctx.func.probing:
+            return self.probe_stmt(method, s, tail)
         return method(s, tail)
 
     def in_block(self, body, scope_kind, tail=False):
@@ -578,16 +854,20 @@ class Checker:
         info = self.ctx.func
         if tail and not info.is_main and (info.ret is None or not info.ret.is_void):
             # An implicit return (CORE §6).
+            ret = ast.Return(None, line=s.line, col=s.col)
             if info.ret is not None:
                 value = self.expect(s.expr, self.ret_expected(info), "return value")
             else:
-                value = self.rvalue(s.expr, allow_void=True)
-                if value.ty.is_void:
+                value = self.expr(s.expr)
+                if isinstance(value, PendingLit):       # DECISIONS core row 42
+                    self.ctx.lit_returns.append((ret, value))
+                elif value.ty.is_void:
                     s.expr = value
                     return s
-                info.ret = self.inferred_type(value, "return type of '%s'" % info.name)
+                else:
+                    self.fix_return_type(info, value)
+            ret.value = value
             self.ctx.da = None
-            ret = ast.Return(value, line=s.line, col=s.col)
             return ret
         s.expr = self.rvalue(s.expr, allow_void=True)
         return s
@@ -763,7 +1043,16 @@ class Checker:
         return s
 
     def condition(self, e):
-        v = self.rvalue(e)
+        try:
+            v = self.rvalue(e)
+        except _NeedRet as ex:
+            if ex.info is not self.ctx.func or not ex.info.probing:
+                raise
+            # Probing the return type: the body still gets checked.
+            v = ast.Name("<probe>", line=e.line, col=e.col)   # stands for some bool
+            v.sym = None
+            v.ty = T.BOOL
+            return v
         if not v.ty.is_bool:
             self.error(v, "condition must be bool, found %s (write an explicit comparison)"
                        % v.ty)
@@ -909,9 +1198,12 @@ class Checker:
                 s.value = self.rvalue(s.value, allow_void=True)
         elif s.value is not None:
             if info.ret is None:
-                v = self.rvalue(s.value)
-                info.ret = self.inferred_type(v, "return type of '%s'" % info.name)
-                s.value = v
+                v = s.value = self.expr(s.value)
+                if isinstance(v, PendingLit):           # DECISIONS core row 42
+                    ctx.lit_returns.append((s, v))
+                else:
+                    self.check_value(v)
+                    self.fix_return_type(info, v)
             elif info.ret.is_void:
                 if info.ret_declared:
                     self.error(s, "function '%s' returns no value (void), but this "
@@ -921,6 +1213,7 @@ class Checker:
             else:
                 s.value = self.expect(s.value, self.ret_expected(info), "return value")
         else:
+            self.settle_literal_returns(info)
             if info.ret is None:
                 info.ret = T.VOID
             elif not info.ret.is_void:
@@ -1266,15 +1559,6 @@ class Checker:
         if v.ty.is_void:
             self.error(v, "this expression has no value (the function returns void)")
 
-    def inferred_type(self, v, what):
-        """The type of `v` as the inferred type of something that needs a
-        complete type (a return type, a generic argument)."""
-        ty = T.resolve(v.ty)
-        if not ty.hole_free:
-            self.error(v, "cannot infer the %s: the element type of this empty array is "
-                       "not known yet (annotate it, e.g. `xs: [i32] = []`)" % what)
-        return ty
-
     @staticmethod
     def ret_expected(info):
         return info.ret_hint if info.ret_hint is not None else info.ret
@@ -1304,6 +1588,8 @@ class Checker:
         method = getattr(self, "expr_" + type(e).__name__, None)
         if method is None:
             self.error(e, "%s expressions are not supported yet" % type(e).__name__)
+        if type(e) is ast.Call and self.ctx.func.probe_lit is not None:
+            return self.probe_call(method, e, hint)
         return method(e, hint)
 
     def rvalue(self, e, expected=None, allow_void=False):
@@ -1723,8 +2009,7 @@ class Checker:
 
     def expr_Ternary(self, e, hint):
         e.cond = self.condition(e.cond)
-        a = self.expr(e.then, hint)
-        b = self.expr(e.other, hint)
+        a, b = self.probe_alternatives((e.then, e.other), hint)
         pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
         if pa and pb:
             if hint is not None and self.fits(a, hint) is not None \
@@ -1799,8 +2084,7 @@ class Checker:
                 v = self.rvalue(a)
                 self.check_value(v)
                 args[i] = v
-                key.append(self.inferred_type(v, "type of argument %d of '%s'"
-                                              % (i + 1, decl.name)))
+                key.append(T.resolve(v.ty))     # `[]` may still be open (DATA §3.1)
         info = self.specialise(decl, tuple(key), e)
         e.callee.ty = info.fn_type()
         return self.finish_call(e, info.param_hints, info.ret, info, decl.name,
@@ -2251,7 +2535,7 @@ class Checker:
                 self.check_value(v)
                 args[i] = v
                 skip[i] = True
-                key.append(self.inferred_type(v, "type of argument %d of '%s'" % (i + 1, name)))
+                key.append(T.resolve(v.ty))     # `[]` may still be open (DATA §3.1)
         info = self.specialise(decl, tuple(key), e)
         return self.finish_call(e, info.param_hints, info.ret, info, name, skip=skip)
 
@@ -2356,7 +2640,7 @@ class Checker:
                 return ty
         return None
 
-    def check_match(self, m, expression, hint=None):
+    def check_match(self, m, expression, hint=None, tail=False):
         """Check a match statement or expression; records a MatchPlan in
         Checked.matches and returns the arm values (expressions) or None."""
         ctx = self.ctx
@@ -2369,6 +2653,14 @@ class Checker:
             self.error(subj, "cannot match on a function value")
         sym = Symbol("<match>", sty, False, "subject", ctx.func, None, m.line, m.col)
         enum = sty if sty.kind == "enum" else None
+        if tail and enum is None:
+            # A final match is an implicit return only when some arm always runs
+            # (DECISIONS core row 41).
+            pats = [a.pattern for a in m.arms]
+            bools = {p.expr.value for p in pats
+                     if type(p) is ast.ValuePattern and type(p.expr) is ast.BoolLit}
+            tail = any(type(p) is ast.WildcardPattern for p in pats) \
+                or (sty.is_bool and len(bools) == 2)
         plan = MatchPlan(sym, enum)
         self.out.matches[id(m)] = plan
         self.out.keep.append(m)
@@ -2461,11 +2753,11 @@ class Checker:
             ctx.da = None if start is None else set(start)
             try:
                 if expression:
-                    values.append(self.expr(arm.body, hint))
+                    values.append(self.match_arm_value(arm.body, hint))
                 else:
                     self.out.scopes[id(arm.body)] = scope
                     self.out.keep.append(arm.body)
-                    self.block(arm.body)
+                    self.block(arm.body, tail)
                     ends.append(ctx.da)
             finally:
                 ctx.branch_depth -= 1
@@ -2485,6 +2777,12 @@ class Checker:
                     sty, " (or both `true` and `false`)" if sty.is_bool else ""))
         if expression:
             ctx.da = start
+            blocked = [v for v in values if isinstance(v, _NeedRet)]
+            if blocked:                 # probing: arms that need the return type
+                known = [v for v in values if not isinstance(v, _NeedRet)]
+                if not known:
+                    raise blocked[0]
+                values = [known[0] if isinstance(v, _NeedRet) else v for v in values]
             return values
         if not plan.exhaustive:
             ends.append(start)
@@ -2492,8 +2790,18 @@ class Checker:
         return None
 
     def stmt_MatchStmt(self, s, tail):
-        self.check_match(s, False)
+        self.check_match(s, False, tail=tail)
         return s
+
+    def match_arm_value(self, body, hint):
+        """The value of a match expression's arm (while probing the return type,
+        the _NeedRet of an arm that needs it: another arm takes its place)."""
+        try:
+            return self.expr(body, hint)
+        except _NeedRet as ex:
+            if ex.info is not self.ctx.func or not ex.info.probing:
+                raise
+            return ex
 
     def expr_MatchExpr(self, e, hint):
         values = self.check_match(e, True, hint)
