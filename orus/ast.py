@@ -134,6 +134,10 @@ VarDecl = _node("VarDecl", ("name", "mutable", "type", "value", "const", "pub"),
 # target: Name, Index or Member.  A plain `x = e` may be an implicit declaration;
 # the checker decides and sets `decl` to the new Symbol in that case.
 Assign = _node("Assign", ("target", "op", "value"), Stmt, extra=("decl",))
+# `t1 = t2 = ... = value` (DECISIONS core row 40): assigns holds one Assign(tK, "=", None)
+# per target in source order; value is evaluated once, then the targets are assigned
+# right to left.  The checker fills each Assign's value (see checker.stmt_ChainAssign).
+ChainAssign = _node("ChainAssign", ("assigns", "value"), Stmt, extra=("chain",))
 # branches: list of IfBranch; else_body: list[Stmt] or None
 If = _node("If", ("branches", "else_body"), Stmt)
 IfBranch = _node("IfBranch", ("cond", "body"))

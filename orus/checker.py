@@ -306,6 +306,15 @@ class Unbox(ast.Expr):
     _fields = ("expr",)
 
 
+class ChainValue(ast.Expr):
+    """The value of a chained assignment `a = b = expr` as each target's right
+    side: `expr` is evaluated once into a register (`reg`, set by the compiler)
+    that every target reads."""
+
+    __slots__ = ("reg",)
+    _fields = ()
+
+
 class ArmPlan:
     """One checked arm of a match.  kind: "variant" (tag), "value" (cond: a
     checked `subject == value` Binary) or "wildcard"; bindings: (payload
@@ -390,6 +399,18 @@ class _Ctx:
         self.blocked = None
         self.lost = False
         self.lost_tail = False      # ... or was an implicit return (a final expression)
+
+
+def _mentions_dyn(t):
+    """Does type `t` contain DYN (an enum's type parameter or `any`)?"""
+    t = T.prune(t)
+    if t is T.DYN:
+        return True
+    if t.is_array:
+        return _mentions_dyn(t.elem)
+    if t.is_fn:
+        return _mentions_dyn(t.ret) or any(_mentions_dyn(p) for p in t.params)
+    return False
 
 
 def _intersect(states):
@@ -974,10 +995,49 @@ class Checker:
             ctx.da.add(sym)
         return s
 
+    def stmt_ChainAssign(self, s, tail):
+        """`t1 = ... = tN = expr` (DECISIONS core row 40): expr is checked once
+        (with tN's type as its hint when tN is a declared variable), then each
+        `tK = value` is checked as if it stood alone, right to left.  A literal
+        expression adapts to each target's type (each target gets its own
+        literal; nothing is evaluated); any other value is a ChainValue."""
+        hint = None
+        last = s.assigns[-1].target
+        if type(last) is ast.Name:
+            sym = self.lookup(last.name, last)
+            if sym is not None and sym.kind != "fn":
+                hint = sym.ty
+        value = self.expr(s.value, hint)
+        s.chain = []
+        if isinstance(value, PendingLit):
+            s.value = None
+        else:
+            self.check_value(value)
+            s.value = value
+        for i in range(len(s.assigns) - 1, -1, -1):
+            a = s.assigns[i]
+            t = a.target
+            if s.value is None:
+                v = copy.copy(value)        # errors point at the target they concern
+                v.line, v.col = t.line, t.col
+            else:
+                v = ChainValue(line=t.line, col=t.col)
+                v.ty = value.ty
+                v.reg = None
+                s.chain.append(v)
+            a.value = v
+            s.assigns[i] = self.stmt_Assign(a, False)
+        return s
+
+    def expr_ChainValue(self, e, hint):
+        return e
+
     def compound_value(self, s, ty, target, what):
         """The checked right side of `target op= value` (target of type `ty`)."""
         op = s.op[0]
-        value = self.expr(s.value)
+        # `x op= e` is `x = x op (e)`, whose `e` is checked with x's type as its hint
+        # (so a conditional or match of literals adapts to it; DECISIONS data row 20)
+        value = self.expr(s.value, ty.base)
         if not isinstance(value, PendingLit) and value.ty is T.DYN:
             value = self.unbox(value, ty, "right side of `%s`" % s.op)
         if ty.is_array:
@@ -1318,6 +1378,9 @@ class Checker:
             (isinstance(st, ast.VarDecl) and st.name == node.name)
             or (isinstance(st, ast.Assign) and isinstance(st.target, ast.Name)
                 and st.target.name == node.name)
+            or (isinstance(st, ast.ChainAssign) and any(
+                isinstance(a.target, ast.Name) and a.target.name == node.name
+                for a in st.assigns))
             for st in self.out.module.body)
         if later or (hidden is not None and hidden.name == node.name):
             self.error(node, "undefined %s '%s' (the global '%s' is declared after this "
@@ -1509,6 +1572,8 @@ class Checker:
         if et is not ty:
             if et.is_any and ty is T.I64:
                 return e
+            if T.same_enum(et, ty):         # `Maybe` (arguments unknown) as `Maybe[i32]`
+                return e
             if ty is T.DYN:
                 return self.box(e, what)
             if et is T.DYN:
@@ -1553,7 +1618,7 @@ class Checker:
             return True
         if a.is_array and b.is_array:
             return self.unify(a.elem, b.elem)
-        return a.base is b.base
+        return a.base is b.base or T.same_enum(a, b)
 
     def check_value(self, v):
         if v.ty.is_void:
@@ -1975,7 +2040,8 @@ class Checker:
             # DECISIONS data row 1: == and != compare contents (deeply)
             if ordering:
                 self.error(e, "arrays have no order (`%s`); only == and != compare them" % op)
-        elif ta is tb and ta.kind in ("struct", "enum", "error", "dyn"):
+        elif (ta is tb and ta.kind in ("struct", "enum", "error", "dyn")) \
+                or T.same_enum(ta, tb):
             # structs and enums by contents (DECISIONS data row 1), errors by identity
             if ordering:
                 self.error(e, "%s values have no order (`%s`); only == and != compare them"
@@ -2023,13 +2089,14 @@ class Checker:
             a = self.try_adapt(a, b.ty) or self.natural(a)
         elif pb:
             b = self.try_adapt(b, a.ty) or self.natural(b)
-        if a.ty is not b.ty and not (a.ty.is_array and self.unify(a.ty, b.ty)):
+        if a.ty is not b.ty and not (a.ty.is_array and self.unify(a.ty, b.ty)) \
+                and not T.same_enum(a.ty, b.ty):
             self.error(e, "the branches of a conditional expression have different types: "
                        "%s and %s" % (a.ty, b.ty))
         if a.ty.is_void:
             self.error(e, "this expression has no value (the function returns void)")
         e.then, e.other = a, b
-        e.ty = T.resolve(a.ty)
+        e.ty = T.resolve(a.ty if a.ty.kind != "enum" else T.more_specific(a.ty, b.ty))
         return e
 
     def expr_Lambda(self, e, hint):
@@ -2043,7 +2110,7 @@ class Checker:
     def expr_Call(self, e, hint):
         callee = e.callee
         if type(callee) is ast.Member:
-            node = self.member_call(e, callee)
+            node = self.member_call(e, callee, hint)
             if node is not None:
                 return node
         if isinstance(callee, ast.Name):
@@ -2259,7 +2326,9 @@ class Checker:
         return self.find_type(name)
 
     def generic_type(self, t):
-        """`Maybe[i32]`: generic enums are erased, so this is `Maybe`."""
+        """`Maybe[i32]`: the instance of the generic enum (DECISIONS data row 18);
+        inside an enum's payloads, `Maybe[T]` (an argument mentioning a type
+        parameter or `any`) is the erased `Maybe`."""
         ty = self.find_type(t.name)
         if ty is None:
             self.error(t, "unknown type '%s'" % t.name)
@@ -2269,9 +2338,10 @@ class Checker:
         if len(t.args) != len(params):
             self.error(t, "type '%s' takes %d type argument%s, found %d" % (
                 t.name, len(params), "" if len(params) == 1 else "s", len(t.args)))
-        for a in t.args:
-            self.resolve_type(a)
-        return ty
+        args = [self.resolve_type(a).base for a in t.args]
+        if any(_mentions_dyn(a) for a in args):
+            return ty
+        return T.enum_inst(ty, args)
 
     def hoist_types(self, body):
         """Declare every top-level struct and enum, then resolve their fields
@@ -2305,14 +2375,20 @@ class Checker:
                     if v.name in ty.by_name:
                         self.error(v, "variant '%s' is declared twice in enum %s"
                                    % (v.name, ty.name))
+                    slots = []
                     ptypes = []
                     for _, texpr in v.payload:
+                        if type(texpr) is ast.TypeName and texpr.name in params:
+                            # `v: T`: a payload typed by a parameter (see Variant.params)
+                            slots.append((len(ptypes), params.index(texpr.name)))
                         pt = self.resolve_type(texpr).base
                         if pt is ty:        # DATA §5 (an array of it is fine: a reference)
                             self.error(texpr, "enum %s cannot contain itself (variant %s)"
                                        % (ty.name, v.name))
                         ptypes.append(pt)
-                    ty.add_variant(v.name, ptypes, [n for n, _ in v.payload])
+                    variant = ty.add_variant(v.name, ptypes, [n for n, _ in v.payload])
+                    for j, k in slots:
+                        variant.params[j] = k
             finally:
                 self.type_params = None
 
@@ -2420,7 +2496,11 @@ class Checker:
         lit.ty = variant.enum
         return lit
 
-    def construct_variant(self, e, v):
+    def construct_variant(self, e, v, hint=None):
+        """`Enum.V(args)`; with an expected instance `Maybe[i32]` of a generic
+        enum, payloads typed by a parameter are checked against its argument
+        (then boxed as every such payload is; DECISIONS data row 18)."""
+        inst = self.enum_instance(hint, v.enum)
         args = e.args
         n = len(v.payload)
         if len(args) != n:
@@ -2428,8 +2508,25 @@ class Checker:
                        % (v.name, n, "" if n == 1 else "s", len(args),
                           "" if len(args) == 1 else "s"))
         for i, (a, t) in enumerate(zip(args, v.payload)):
-            args[i] = self.expect(a, t, "value %d of %s.%s" % (i + 1, v.enum.name, v.name))
-        return self.enum_value(e, v, args)
+            what = "value %d of %s.%s" % (i + 1, v.enum.name, v.name)
+            if inst is not None and v.params[i] is not None:
+                args[i] = self.box(self.expect(a, inst.args[v.params[i]], what), what)
+            else:
+                args[i] = self.expect(a, t, what)
+        lit = self.enum_value(e, v, args)
+        if inst is not None:
+            lit.ty = inst
+        return lit
+
+    @staticmethod
+    def enum_instance(hint, enum):
+        """The instance of generic `enum` that `hint` expects, or None."""
+        if hint is None:
+            return None
+        hint = T.prune(hint)
+        if hint.kind == "enum" and hint.args is not None and hint.erased is enum:
+            return hint
+        return None
 
     def expr_Member(self, e, hint):
         ty = self.type_ref(e.obj)
@@ -2443,7 +2540,9 @@ class Checker:
                                "%s.%s(...)" % (ty.name, v.name, len(v.payload),
                                                "" if len(v.payload) == 1 else "s",
                                                ty.name, v.name))
-                return self.enum_value(e, v, [])
+                lit = self.enum_value(e, v, [])
+                lit.ty = self.enum_instance(hint, ty) or ty
+                return lit
             self.error(e, "Undefined variable '%s': `%s.%s` names neither a value nor a "
                        "variant (call a method with %s.%s(...))"
                        % (e.name, ty.name, e.name, ty.name, e.name))
@@ -2479,14 +2578,15 @@ class Checker:
             s.value = self.compound_value(s, T.resolve(t.ty), t, what)
         return s
 
-    def member_call(self, e, callee):
+    def member_call(self, e, callee, hint=None):
         """`Enum.Variant(...)`, `Type.method(...)`, `value.method(...)`; None
         when the callee is something else (a function stored in a field)."""
         ty = self.type_ref(callee.obj)
         if ty is not None:
             methods = getattr(ty, "methods", {})
             if ty.kind == "enum" and (callee.name in ty.by_name or callee.name not in methods):
-                return self.construct_variant(e, self.variant_of(ty, callee.name, callee))
+                return self.construct_variant(e, self.variant_of(ty, callee.name, callee),
+                                              hint)
             decl = methods.get(callee.name)
             if decl is None:
                 self.error(callee, "Undefined variable '%s': %s has no method '%s'"
@@ -2652,7 +2752,7 @@ class Checker:
         if sty.is_fn:
             self.error(subj, "cannot match on a function value")
         sym = Symbol("<match>", sty, False, "subject", ctx.func, None, m.line, m.col)
-        enum = sty if sty.kind == "enum" else None
+        enum = sty.erased if sty.kind == "enum" else None
         if tail and enum is None:
             # A final match is an implicit return only when some arm always runs
             # (DECISIONS core row 41).
@@ -2717,7 +2817,12 @@ class Checker:
                             continue
                         if name in scope.names:
                             self.error(arm, "'%s' is bound twice in this pattern" % name)
-                        b = Symbol(name, variant.payload[i], False, "var", ctx.func, scope,
+                        # a payload typed by a parameter has the argument's type when
+                        # the subject's is known (DECISIONS data row 18; the compiler
+                        # unboxes it), else any
+                        pt = sty.payload_type(variant, i) if sty.args is not None \
+                            else variant.payload[i]
+                        b = Symbol(name, pt, False, "var", ctx.func, scope,
                                    arm.line, arm.col)
                         scope.add(b)
                         ap.bindings.append((i, b))
@@ -2834,7 +2939,8 @@ class Checker:
                     v = self.unbox(v, ty, "match arm")
                 elif ty is T.DYN and v.ty is not T.DYN:
                     v = self.box(v, "match arm")
-                elif v.ty is not ty and not (v.ty.is_array and self.unify(v.ty, ty)):
+                elif v.ty is not ty and not (v.ty.is_array and self.unify(v.ty, ty)) \
+                        and not T.same_enum(v.ty, ty):
                     self.error(v, "the arms of a match expression have different types: "
                                "%s and %s" % (ty, v.ty))
             e.arms[i].body = v

@@ -152,10 +152,13 @@ class _Loop:
 
 def _contains_call(node) -> bool:
     """Does executing `node` (a statement or expression) possibly call a function?
-    (Builtins are not functions; their arguments may contain calls.)"""
+    (Builtins are not functions; their arguments may contain calls.)  A struct
+    declaration runs nothing: its field defaults run in the literals that omit
+    them (whose StructNew holds the checked default)."""
     if isinstance(node, list):
         return any(_contains_call(n) for n in node)
-    if not isinstance(node, ast.Node) or isinstance(node, (ast.FnDef, ast.Lambda)):
+    if not isinstance(node, ast.Node) or isinstance(node, (ast.FnDef, ast.Lambda,
+                                                           ast.StructDef)):
         return False
     if isinstance(node, ast.Call) and type(node.target) is not str:
         return True
@@ -658,6 +661,8 @@ class Compiler:
         """The type descriptor index of `ty` (Program.types) for the host.
         An element type never fixed (an array that stays empty) counts as i32."""
         ty = T.resolve(ty, T.I32)
+        if ty.kind == "enum":
+            ty = ty.erased                  # `Maybe[i32]` is `Maybe` at run time
         tid = self._tids.get(ty)
         if tid is None:
             b = self.b
@@ -1068,6 +1073,24 @@ class Compiler:
                 rc = self.exp_to_reg(s.value)
                 self.emit(opcode, r, r, rc, s)
         self.free = mark
+
+    def s_ChainAssign(self, s):
+        """`t1 = ... = tN = expr`: expr once into a temporary, then each target
+        right to left (s.value is None when expr was a literal, which the
+        checker gave each target in its type)."""
+        mark = self.free
+        if s.value is not None:
+            r = self.alloc(s.value.ty.category)
+            self.exp_to(s.value, r)
+            for v in s.chain:
+                v.reg = r
+        for a in reversed(s.assigns):
+            self.s_Assign(a)
+        self.free = mark
+
+    def x_ChainValue(self, e, dst):
+        if dst != e.reg:
+            self.emit(O.MOVE, dst, e.reg, 0, e)
 
     def assign_index(self, s):
         """`a[i] = v`, `a[i] op= v` (a and i evaluated once)."""
@@ -1492,17 +1515,23 @@ class Compiler:
         the host raises the type error)."""
         mark = self.free
         r = self.exp_to_reg(e.expr)
+        self.unbox_reg(r, e.ty, dst, e)
+        self.free = mark
+
+    def unbox_reg(self, r, ty, dst, node):
+        """dst := the value boxed in R[r], which must have type `ty`."""
+        mark = self.free
         blk = self.alloc_block([T.CAT_HANDLE, T.CAT_INT])
-        tid = self.type_id(e.ty)
-        self.emit(O.REC_GET, blk + 1, r, 1, e)
-        ok = self.emit(O.JNNEI_I, blk + 1, tid, 0, e)
+        tid = self.type_id(ty)
+        self.emit(O.REC_GET, blk + 1, r, 1, node)
+        ok = self.emit(O.JNNEI_I, blk + 1, tid, 0, node)
         if r != blk:
-            self.emit(O.MOVE, blk, r, 0, e)
-        self.emit(O.LOADI, blk + 1, tid, 0, e)
-        self.emit(O.HOSTCALL, blk + 1, blk, H.HC_UNBOX, e)      # raises the type error
+            self.emit(O.MOVE, blk, r, 0, node)
+        self.emit(O.LOADI, blk + 1, tid, 0, node)
+        self.emit(O.HOSTCALL, blk + 1, blk, H.HC_UNBOX, node)      # raises the type error
         self.patch_here([ok])
         self.free = mark
-        self.emit(O.REC_GET, dst, r, 0, e)
+        self.emit(O.REC_GET, dst, r, 0, node)
 
     def dynamic_typeof(self, arg, dst, node):
         """typeof of an error ("KIND MESSAGE") or of an `any` value (its boxed type)."""
@@ -1536,7 +1565,15 @@ class Compiler:
             if ap.scope is not None:
                 self.alloc_scope(ap.scope)
             for j, sym in ap.bindings:
-                self.emit(O.REC_GET, sym.reg, r, 1 + j, ap.node)
+                if sym.ty is not T.DYN and plan.enum.variants[ap.tag].payload[j] is T.DYN:
+                    # a boxed payload bound with its known type (`Maybe[P]`)
+                    bmark = self.free
+                    box = self.alloc(T.CAT_HANDLE)
+                    self.emit(O.REC_GET, box, r, 1 + j, ap.node)
+                    self.unbox_reg(box, sym.ty, sym.reg, ap.node)
+                    self.free = bmark
+                else:
+                    self.emit(O.REC_GET, sym.reg, r, 1 + j, ap.node)
             ended = body(ap)
             self.free = arm_mark
             if i < last and not ended:

@@ -217,6 +217,9 @@ def exports_of(unit) -> None:
                 unit.private.add(s.name)
         elif type(s) is ast.Assign and type(s.target) is ast.Name:
             unit.private.add(s.target.name)
+        elif type(s) is ast.ChainAssign:
+            unit.private.update(a.target.name for a in s.assigns
+                                if type(a.target) is ast.Name)
 
 
 def _not_exported(dep, use_name, name, unit, node):

@@ -328,10 +328,32 @@ class Parser:
                                   "an element a[i] or a field p.f)")
             self.advance()
             value = self.parse_expr()
+            if self.tok.kind in ASSIGN_OPS and not self.ended_with_block():
+                return self.parse_chain(ast.Assign(expr, kind, None, **_pos(start)), value)
             return ast.Assign(expr, kind, value, **_pos(start))
         if kind == ":=":
             self.error(self.tok, "':=' declares a constant and needs a plain name on its left")
         return ast.ExprStmt(expr, **_pos(start))
+
+    def parse_chain(self, first, target):
+        """`t1 = t2 = ... = expr` (DECISIONS core row 40): `first` is the Assign
+        of t1 (value None), `target` the expression just parsed, before `=`."""
+        assigns = [first]
+        while True:
+            op = self.tok
+            if first.op != "=" or op.kind != "=":
+                self.error(first if first.op != "=" else op,
+                           "a chained assignment `a = b = value` uses only `=` (`%s` "
+                           "cannot be chained)" % (first.op if first.op != "=" else op.kind))
+            if not isinstance(target, (ast.Name, ast.Index, ast.Member)):
+                self.error(target, "cannot assign to this expression (only to a variable, "
+                                   "an element a[i] or a field p.f)")
+            assigns.append(ast.Assign(target, "=", None, line=target.line, col=target.col))
+            self.advance()
+            value = self.parse_expr()
+            if self.tok.kind not in ASSIGN_OPS or self.ended_with_block():
+                return ast.ChainAssign(assigns, value, line=first.line, col=first.col)
+            target = value
 
     def parse_mut(self):
         start = self.advance()
@@ -360,6 +382,9 @@ class Parser:
             self.error(self.tok, "a constant (':=') cannot be 'mut'")
         self.advance()
         value = self.parse_expr()
+        if self.tok.kind == "=" and not self.ended_with_block():
+            self.error(self.tok, "a declaration cannot be chained: declare the variables "
+                                 "first, then assign them with `a = b = value`")
         node = ast.VarDecl(name.value, mutable, var_type, value, const, pub, **_pos(start))
         node.name_line, node.name_col = name.line, name.col
         return node

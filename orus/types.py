@@ -141,6 +141,7 @@ NUMERIC_TYPES = INT_TYPES + (F64,)
 
 # Names usable in annotations (``void`` only as a return type; checked by the caller).
 BY_NAME = {t.name: t for t in (I32, I64, U32, U64, F64, BOOL, STRING, VOID)}
+BY_NAME["str"] = STRING         # an exact alias (DECISIONS core row 39)
 
 
 class FnType(Type):
@@ -255,7 +256,7 @@ class Variant:
     """One variant of an enum: its tag (declaration order), payload types and
     payload names (None where the declaration gave no name)."""
 
-    __slots__ = ("enum", "name", "tag", "payload", "names")
+    __slots__ = ("enum", "name", "tag", "payload", "names", "params")
 
     def __init__(self, enum, name, tag, payload, names):
         self.enum = enum
@@ -263,15 +264,19 @@ class Variant:
         self.tag = tag
         self.payload = payload
         self.names = names
+        # per payload: the index of the enum's type parameter it is declared as
+        # (`Some(v: T)`), or None; such a payload is DYN at run time
+        self.params = [None] * len(payload)
 
     def __repr__(self):
         return "Variant(%s.%s)" % (self.enum.name, self.name)
 
 
 class EnumType(Type):
-    """An enum declaration (DATA §5).  Generic enums (``enum Maybe[T]``) are
-    erased: ``Maybe[i32]`` is ``Maybe``, and a payload typed by a parameter
-    has the dynamic type DYN (it binds as ``any``)."""
+    """An enum declaration (DATA §5).  A payload of a generic enum (``enum
+    Maybe[T]``) typed by a parameter has the dynamic type DYN (boxed at run
+    time); this type is the erased ``Maybe`` (arguments unknown: such payloads
+    bind as ``any``), while ``Maybe[i32]`` is an ``EnumInst`` of it."""
 
     __slots__ = ("variants", "by_name", "type_params", "node", "methods")
 
@@ -288,6 +293,66 @@ class EnumType(Type):
         self.variants.append(v)
         self.by_name[name] = v
         return v
+
+    @property
+    def erased(self):
+        return self
+
+    @property
+    def args(self):
+        return None
+
+
+class EnumInst(Type):
+    """A generic enum with known type arguments, `Maybe[i32]` (DECISIONS data
+    row 18): the same enum at run time (`erased`, whose rows the compiler
+    uses), but constructor payloads and match bindings typed by a type
+    parameter get the argument's type.  The erased enum (`Maybe` alone, or a
+    constructor without a known type) is compatible with every instance."""
+
+    __slots__ = ("erased", "args")
+
+    def __init__(self, enum, args):
+        spelled = "%s[%s]" % (enum.name, ", ".join(str(a) for a in args))
+        super().__init__("enum", enum.name, 64, False, CAT_HANDLE, spelled)
+        self.erased = enum
+        self.args = tuple(args)
+
+    # the declaration's parts are the erased enum's
+    variants = property(lambda self: self.erased.variants)
+    by_name = property(lambda self: self.erased.by_name)
+    methods = property(lambda self: self.erased.methods)
+    type_params = property(lambda self: self.erased.type_params)
+    node = property(lambda self: self.erased.node)
+
+    def payload_type(self, variant, j):
+        """The static type of payload j of `variant` in this instance."""
+        k = variant.params[j]
+        return variant.payload[j] if k is None else self.args[k]
+
+
+_ENUM_INSTS: dict = {}
+
+
+def enum_inst(enum, args) -> EnumInst:
+    """The interned instance `enum[args]`."""
+    key = (enum, tuple(args))
+    t = _ENUM_INSTS.get(key)
+    if t is None:
+        t = _ENUM_INSTS[key] = EnumInst(enum, args)
+    return t
+
+
+def same_enum(a, b) -> bool:
+    """Can an enum value of type `a` be used as `b` (or the other way round)?
+    The same enum, and the same type arguments where both are known."""
+    return a.kind == "enum" and b.kind == "enum" and a.erased is b.erased \
+        and (a is b or a.args is None or b.args is None)
+
+
+def more_specific(a, b):
+    """Of two `same_enum` types, the one that knows its type arguments."""
+    return b if a.args is None else a
 
 
 # The error object of `catch e` (DATA §7): typeof is "KIND MESSAGE" (dynamic).
