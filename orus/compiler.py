@@ -715,10 +715,30 @@ class Compiler:
         self.free = mark
         self.emit(O.ARR_REPEAT, dst, t, n, e)
 
+    def index_reg(self, e):
+        """The register of an index or slice bound.  A u64 at or above 2^63 is
+        negative as an int64; it is out of bounds, never "negative" (DATA §3.2),
+        so it becomes i64's maximum (in a temporary: `e` may be a variable)."""
+        r = self.exp_to_reg(e)
+        if T.prune(e.ty) is T.U64 and not (type(e) is ast.IntLit and e.value < 2**63):
+            t = self.alloc(T.CAT_INT)
+            self.emit(O.MOVE, t, r, 0, e)
+            self.saturate_u64(t, e)
+            return t
+        return r
+
+    def saturate_u64(self, r, e):
+        """R[r] := i64 max if R[r], read as an int64, is negative (a u64 >= 2^63)."""
+        if T.prune(e.ty) is not T.U64:
+            return
+        skip = self.emit(O.JNLTI_I, r, 0, 0, e)
+        self.emit(O.LOADK, r, self.b.const_int(2**63 - 1), 0, e)
+        self.patch_here([skip])
+
     def x_Index(self, e, dst):
         mark = self.free
         ro = self.exp_to_reg(e.obj)
-        ri = self.exp_to_reg(e.index)
+        ri = self.index_reg(e.index)
         self.free = mark
         self.emit(O.STR_GET if e.obj.ty.is_string else O.ARR_GET, dst, ro, ri, e.index)
 
@@ -731,10 +751,12 @@ class Compiler:
             self.emit(O.LOADI, blk, 0, 0, e)
         else:
             self.exp_to(e.start, blk)
+            self.saturate_u64(blk, e.start)
         if e.end is None:
             self.emit(O.STR_LEN if string else O.ARR_LEN, blk + 1, ro, 0, e)
         else:
             self.exp_to(e.end, blk + 1)
+            self.saturate_u64(blk + 1, e.end)
         self.free = mark
         where = e.end or e.start or e
         self.emit(O.STR_SLICE if string else O.ARR_SLICE, dst, ro, blk, where)
@@ -1097,7 +1119,7 @@ class Compiler:
         t = s.target
         mark = self.free
         ro = self.exp_to_reg(t.obj)
-        ri = self.exp_to_reg(t.index)
+        ri = self.index_reg(t.index)
         if s.op == "=":
             k = _int_immediate(s.value) if not t.ty.is_float else None
             if type(s.value) is ast.BoolLit:

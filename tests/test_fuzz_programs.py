@@ -6,9 +6,10 @@ runtime error report the same message on the same line.
 Two hundred seeds run here (in-process, one VM for the session); thousands
 by hand:  python benchmarks/fuzz_programs.py --seeds 0:5000
 
-Mismatches that are instances of a discrepancy already reported (a golden
-pair in tests/fuzz/found/, listed in harness.KNOWN_BUGS) are expected
-failures; the golden pairs themselves run at the end of this file.
+Every discrepancy the fuzzer found is a golden pair in tests/fuzz/found/
+(minimal program + what the spec requires); they run at the end of this
+file and must pass.  A mismatch matching harness.KNOWN_BUGS (open bugs,
+none at present) is an expected failure.
 """
 
 import os
@@ -44,13 +45,11 @@ def _found():
 @pytest.mark.parametrize("name", _found())
 def test_found_program(name):
     """Minimal programs of discrepancies the fuzzer found in the implementation
-    (the .expected file says what the spec requires, and why); expected to
-    fail until the implementation is fixed."""
+    (the .expected file says what the spec requires, and why)."""
     base = os.path.join(harness.FOUND, name)
     with open(base + ".orus", encoding="utf-8") as fh:
         source = fh.read()
     golden = harness.read_expected(base + ".expected")
     result = harness.run_orus(source)
     problem = harness.mismatch(golden, result)
-    if problem is not None:
-        pytest.xfail("%s: %s | %s" % (name, golden.comment, problem))
+    assert problem is None, "%s: %s | %s" % (name, golden.comment, problem)
