@@ -84,9 +84,9 @@ StrLit = _node("StrLit", ("value",), Expr)
 BoolLit = _node("BoolLit", ("value",), Expr)
 # resolved by the checker: sym = the orus.checker Symbol it names
 Name = _node("Name", ("name",), Expr, extra=("sym",))
-# op: "-" or "not" (`!x` is parsed as "not")
+# op: "-", "~" or "not" (`!x` is parsed as "not")
 Unary = _node("Unary", ("op", "operand"), Expr)
-# op: + - * / % == != < <= > >= and or   (`matches` is parsed as "==")
+# op: + - * / % & | ^ << >> == != < <= > >= and or   (`matches` is parsed as "==")
 Binary = _node("Binary", ("op", "left", "right"), Expr)
 # `expr as T`
 Cast = _node("Cast", ("expr", "target"), Expr)
@@ -130,7 +130,8 @@ Print = _node("Print", ("args",), Stmt)
 # name_line/name_col: position of the name token (always set by the parser).
 VarDecl = _node("VarDecl", ("name", "mutable", "type", "value", "const", "pub"), Stmt,
                 extra=("sym", "name_line", "name_col"))
-# `target = value` and compound `target op= value` (op: "=", "+=", "-=", "*=", "/=", "%=").
+# `target = value` and compound `target op= value` (op: "=", "+=", "-=", "*=", "/=", "%=",
+# "&=", "|=", "^=", "<<=", ">>=").
 # target: Name, Index or Member.  A plain `x = e` may be an implicit declaration;
 # the checker decides and sets `decl` to the new Symbol in that case.
 Assign = _node("Assign", ("target", "op", "value"), Stmt, extra=("decl",))

@@ -54,15 +54,19 @@ from . import ast
 from . import types as T
 from .errors import CompileError
 
-# DATA §9 (print is a statement and timestamp() a parser intrinsic).
+# DATA §9 (print is a statement and timestamp() a parser intrinsic), and our
+# ord(string) -> i32 / chr(i32) -> string (one byte).
 BUILTINS = ("typeof", "len", "push", "pop", "sorted", "range", "input", "int", "float",
-            "istype", "assert_eq")
+            "istype", "assert_eq", "ord", "chr")
 _BUILTIN_ARITY = {"typeof": (1, 1), "len": (1, 1), "push": (2, 2), "pop": (1, 1),
                   "sorted": (1, 1), "range": (1, 3), "input": (0, 1), "int": (1, 1),
-                  "float": (1, 1), "istype": (2, 2), "assert_eq": (3, 3)}
+                  "float": (1, 1), "istype": (2, 2), "assert_eq": (3, 3), "ord": (1, 1),
+                  "chr": (1, 1)}
 
 _CONST_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _ARITH = ("+", "-", "*", "/", "%")
+_BITWISE = ("&", "|", "^")
+_SHIFTS = ("<<", ">>")
 _COMPARE = ("==", "!=", "<", "<=", ">", ">=")
 
 
@@ -122,6 +126,8 @@ def const_value(e):
         v = const_value(e.operand)
         if v is _UNKNOWN:
             return v
+        if e.op == "~":
+            return _UNKNOWN         # its value depends on the operand's type
         return (not v) if e.op == "not" else -v
     if t is ast.Binary:
         op = e.op
@@ -497,7 +503,32 @@ def _int_div(a, b):
 # How the checker folds an arithmetic operator on two literal values.
 _FOLD_COMMON = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 _FOLD_FLOAT = dict(_FOLD_COMMON, **{"/": operator.truediv, "%": math.fmod})
-_FOLD_INT = dict(_FOLD_COMMON, **{"/": _int_div, "%": lambda x, y: x - _int_div(x, y) * y})
+_FOLD_INT = dict(_FOLD_COMMON, **{"/": _int_div, "%": lambda x, y: x - _int_div(x, y) * y,
+                                   # exact two's complement values: the same in every
+                                   # integer type both operands fit
+                                   "&": operator.and_, "|": operator.or_, "^": operator.xor})
+
+
+def _width_dependent(e) -> bool:
+    """Is `e` (unchecked) an expression made only of literals whose value
+    depends on the integer type it is computed in (it contains `~`, `<<` or
+    `>>`)?  Such an operand is checked with the other operand's type as its
+    expected type, so `x & ~1` and `x | (1 << 31)` compute in x's type."""
+    found = [False]
+
+    def literal_only(e):
+        t = type(e)
+        if t is ast.IntLit or t is ast.FloatLit:
+            return e.ty is None
+        if t is ast.Unary and e.op in ("-", "~"):
+            found[0] = found[0] or e.op == "~"
+            return literal_only(e.operand)
+        if t is ast.Binary and (e.op in _ARITH or e.op in _BITWISE or e.op in _SHIFTS):
+            found[0] = found[0] or e.op in _SHIFTS
+            return literal_only(e.left) and literal_only(e.right)
+        return False
+
+    return literal_only(e) and found[0]
 
 
 # --------------------------------------------------------------------------- checker
@@ -1034,20 +1065,32 @@ class Checker:
 
     def compound_value(self, s, ty, target, what):
         """The checked right side of `target op= value` (target of type `ty`)."""
-        op = s.op[0]
+        op = s.op[:-1]
         # `x op= e` is `x = x op (e)`, whose `e` is checked with x's type as its hint
-        # (so a conditional or match of literals adapts to it; DECISIONS data row 20)
-        value = self.expr(s.value, ty.base)
+        # (so a conditional or match of literals adapts to it; DECISIONS data row 20);
+        # a shift count may be any integer type, so it gets none
+        value = self.expr(s.value, None if op in _SHIFTS else ty.base)
         if not isinstance(value, PendingLit) and value.ty is T.DYN:
+            if op in _SHIFTS:
+                self.error(value, "the shift count has type any: give it a type first with an "
+                           "annotated declaration (`n: i32 = v`)")
             value = self.unbox(value, ty, "right side of `%s`" % s.op)
         if ty.is_array:
             if op != "*":
                 self.error(s, "`%s` is not defined for arrays (`*=` with an integer count is "
                            "the only compound assignment on arrays)" % s.op)
             return self.repeat_count(value)
-        if isinstance(value, PendingLit):
-            value = self.adapt_operand(value, ty, target, op)
-        result = self.arith_type(op, ty, value.ty, s)
+        if op in _SHIFTS:
+            self.bits_operand_type(op, ty, s)
+            return self.shift_count(value, op)
+        if op in _BITWISE:
+            if isinstance(value, PendingLit):
+                value = self.bit_operand(value, ty, target, op)
+            result = self.bitwise_type(op, ty, value.ty, s)
+        else:
+            if isinstance(value, PendingLit):
+                value = self.adapt_operand(value, ty, target, op)
+            result = self.arith_type(op, ty, value.ty, s)
         if result is not ty:
             self.error(s, "`%s` of %s and %s cannot be stored back in %s (%s)"
                        % (s.op, ty, value.ty, what, ty))
@@ -1878,10 +1921,13 @@ class Checker:
             e.operand = v
             e.ty = ty
             return e
+        if e.op == "~":
+            return self.complement(e, hint)
         # not
         v = self.rvalue(e.operand)
         if not v.ty.is_bool:
-            self.error(e, "`not` needs a bool, found %s (write an explicit comparison)" % v.ty)
+            self.error(e, "`not` needs a bool, found %s (write an explicit comparison%s)"
+                       % (v.ty, "; `~` flips the bits of an integer" if v.ty.is_int else ""))
         e.operand = v
         e.ty = T.BOOL
         return e
@@ -1890,14 +1936,19 @@ class Checker:
         op = e.op
         if op in _ARITH:
             return self.arith(e, hint)
+        if op in _BITWISE:
+            return self.bitwise(e, hint)
+        if op in _SHIFTS:
+            return self.shift(e, hint)
         if op in _COMPARE:
             return self.compare(e)
         # and / or (DECISIONS core rows 1, 18)
         for side in ("left", "right"):
             v = self.rvalue(getattr(e, side))
             if not v.ty.is_bool:
-                self.error(v if side == "right" else e, "`%s` needs bool operands, found %s"
-                           % (op, v.ty))
+                self.error(v if side == "right" else e, "`%s` needs bool operands, found %s%s"
+                           % (op, v.ty, " (write `x != 0`; the bitwise operator is `%s`)"
+                              % ("&" if op == "and" else "|") if v.ty.is_int else ""))
             setattr(e, side, v)
         e.ty = T.BOOL
         return e
@@ -1906,8 +1957,7 @@ class Checker:
         op = e.op
         if hint is not None and hint.is_array:
             hint = hint.base            # `[T, N]` describes the result, not the operands
-        a = self.expr(e.left, hint)
-        b = self.expr(e.right, hint)
+        a, b = self.operands(e, hint)
         pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
         if (not pa and a.ty is T.DYN) or (not pb and b.ty is T.DYN):
             a, b = self.unbox_operands(a, b, hint, e)
@@ -1922,6 +1972,171 @@ class Checker:
             b = self.adapt_operand(b, a.ty, e, op)
         e.left, e.right = a, b
         e.ty = self.arith_type(op, a.ty, b.ty, e)
+        return e
+
+    def operands(self, e, hint):
+        """Check both operands of a binary operator.  An operand made only of
+        literals whose value depends on its type (`~1`, `1 << 31`) is checked
+        after the other one, with that one's integer type as expected type."""
+        left, right = e.left, e.right
+        if _width_dependent(left) and not _width_dependent(right):
+            b = self.expr(right, hint)
+            return self.expr(left, self.sibling_hint(b, hint)), b
+        a = self.expr(left, hint)
+        if _width_dependent(right):
+            return a, self.expr(right, self.sibling_hint(a, hint))
+        return a, self.expr(right, hint)
+
+    @staticmethod
+    def sibling_hint(v, hint):
+        if not isinstance(v, PendingLit) and v.ty.is_int:
+            return T.I64 if v.ty is T.ANY else v.ty
+        return hint
+
+    # -- bitwise operators (DECISIONS core row 43) ------------------------------------------
+    def bitwise(self, e, hint):
+        """`a & b`, `a | b`, `a ^ b`: two operands of one integer type."""
+        op = e.op
+        a, b = self.operands(e, hint)
+        pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
+        if (not pa and a.ty is T.DYN) or (not pb and b.ty is T.DYN):
+            a, b = self.unbox_operands(a, b, hint, e)
+            pa = pb = False
+        if pa and pb:
+            if a.kind != "int" or b.kind != "int":
+                self.error(e, "`%s` needs integer operands, found %s and %s"
+                           % (op, a.fixed or a.natural, b.fixed or b.natural))
+            return self.fold(op, a, b, e)
+        if pa:
+            a = self.bit_operand(a, b.ty, e, op)
+        elif pb:
+            b = self.bit_operand(b, a.ty, e, op)
+        e.left, e.right = a, b
+        e.ty = self.bitwise_type(op, a.ty, b.ty, e)
+        return e
+
+    def bit_operand(self, lit, ty, node, op):
+        """A literal operand of & | ^ next to a value of type `ty`."""
+        if ty.is_int:
+            return self.adapt_operand(lit, T.I64 if ty is T.ANY else ty, node, op)
+        return self.natural(lit)            # bitwise_type reports the mismatch
+
+    def bits_operand_type(self, op, ty, node):
+        """`ty` must be an integer type for operator `op`."""
+        if ty.is_int:
+            return
+        if ty.is_void:
+            self.error(node, "this expression has no value (the function returns void)")
+        hint = {"&": "; for logic use `and`", "|": "; for logic use `or`",
+                "~": "; for logic use `not`"}.get(op, "") if ty.is_bool else ""
+        what = "an integer operand" if op == "~" else "integer operands"
+        self.error(node, "`%s` needs %s, found %s%s" % (op, what, ty, hint))
+
+    def bitwise_type(self, op, ta, tb, node):
+        self.bits_operand_type(op, ta, node)
+        self.bits_operand_type(op, tb, node)
+        if ta is not tb:
+            if ta.is_any or tb.is_any:
+                # a range() value is an i64 without a static type (DECISIONS data row 13)
+                if T.I64 in (ta, tb):
+                    return T.I64
+                self.error(node, "mismatched types %s and %s for `%s`%s" % (
+                    ta, tb, op, self.any_hint(T.ANY)))
+            self.error(node, "mismatched types %s and %s for `%s`; convert one with `as`"
+                       % (ta, tb, op))
+        return ta
+
+    def literal_type(self, lit, hint):
+        """The integer type a literal-only operand of `~`, `<<` or `>>` is
+        computed in: its suffix's, else the expected type if it fits, else
+        its natural type."""
+        if lit.fixed is not None:
+            return lit.fixed
+        if hint is not None and hint.is_int:
+            hint = T.I64 if hint is T.ANY else hint
+            if self.fits(lit, hint) is not None:
+                return hint
+        return lit.natural
+
+    def literal_operand(self, lit, hint, op):
+        """(type, value) of a literal-only operand of `~`, `<<` or `>>`."""
+        if lit.kind != "int":
+            self.error(lit, "`%s` needs an integer, found %s" % (op, lit.fixed or lit.natural))
+        ty = self.literal_type(lit, hint)
+        v = self.fits(lit, ty)
+        if v is None:
+            self.natural(lit)               # reports that the value does not fit
+        return ty, v
+
+    @staticmethod
+    def folded_bits(value, exact, ty, lit, node):
+        """A folded `~`/shift of a literal: `value` computed in type `ty`.
+        When that is the exact value (`exact`, what any type holding it
+        gives) the result adapts like any literal expression; otherwise it
+        keeps the type it was computed in."""
+        fixed = lit.fixed if value == exact else ty
+        return PendingLit(value, "int", fixed, ty, line=node.line, col=node.col)
+
+    def complement(self, e, hint):
+        """`~a`: every bit of a's type flipped."""
+        v = self.expr(e.operand, hint if hint is not None and hint.is_int else None)
+        if isinstance(v, PendingLit):
+            ty, x = self.literal_operand(v, hint, "~")
+            r = ~x & ((1 << ty.bits) - 1) if ty.is_unsigned else ~x
+            return self.folded_bits(r, ~x, ty, v, e)
+        self.check_value(v)
+        self.bits_operand_type("~", v.ty, e)
+        e.operand = v
+        e.ty = v.ty
+        return e
+
+    def shift_count(self, v, op):
+        """The right operand of `<<` / `>>`: any integer type (a literal gets
+        its natural type)."""
+        if isinstance(v, PendingLit):
+            if v.kind != "int":
+                self.error(v, "the shift count of `%s` must be an integer, found %s"
+                           % (op, v.fixed or v.natural))
+            return self.natural(v)
+        self.check_value(v)
+        if not v.ty.is_int:
+            self.error(v, "the shift count of `%s` must be an integer, found %s" % (op, v.ty))
+        return v
+
+    def shift(self, e, hint):
+        """`a << n`, `a >> n`: the type of a; n any integer type; a count
+        outside 0 .. width-1 is the runtime error "shift out of range"."""
+        op = e.op
+        ihint = hint if hint is not None and hint.is_int else None
+        a = self.expr(e.left, ihint)
+        b = self.expr(e.right)
+        if not isinstance(b, PendingLit) and b.ty is T.DYN:
+            self.error(b, "the shift count has type any: give it a type first with an "
+                       "annotated declaration (`n: i32 = v`)")
+        if isinstance(a, PendingLit):
+            ty, x = self.literal_operand(a, ihint, op)
+            if isinstance(b, PendingLit) and b.kind == "int" and 0 <= b.value < ty.bits:
+                n = b.value
+                if op == ">>":
+                    r = exact = x >> n          # arithmetic = logical for x >= 0
+                else:
+                    exact = x << n
+                    r = exact & ((1 << ty.bits) - 1)
+                    if ty.is_signed_int and r >= 1 << (ty.bits - 1):
+                        r -= 1 << ty.bits
+                return self.folded_bits(r, exact, ty, a, e)
+            a = self.make_lit(a, ty, x)     # an out-of-range count fails at run time
+        elif a.ty is T.DYN:
+            if ihint is None:
+                self.error(a, "the left operand of `%s` has type any: give it a type first "
+                           "with an annotated declaration (`n: i32 = v`)" % op)
+            a = self.unbox(a, ihint, "operand")
+        else:
+            self.check_value(a)
+            self.bits_operand_type(op, a.ty, e)
+        e.left = a
+        e.right = self.shift_count(b, op)
+        e.ty = a.ty
         return e
 
     def array_arith(self, e, a, b, pa):
@@ -2008,8 +2223,7 @@ class Checker:
 
     def compare(self, e):
         op = e.op
-        a = self.expr(e.left)
-        b = self.expr(e.right)
+        a, b = self.operands(e, None)
         pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
         if (not pa and a.ty is T.DYN) != (not pb and b.ty is T.DYN):
             a, b = self.unbox_operands(a, b, None, e)
@@ -2257,6 +2471,18 @@ class Checker:
     def builtin_input(self, e, args):
         if args:
             args[0] = self.expect(args[0], T.STRING, "the prompt of 'input'")
+        e.ty = T.STRING
+        return e
+
+    def builtin_ord(self, e, args):
+        """ord(s): the first byte of s, 0..255 (empty: runtime error)."""
+        args[0] = self.expect(args[0], T.STRING, "argument 1 of 'ord'")
+        e.ty = T.I32
+        return e
+
+    def builtin_chr(self, e, args):
+        """chr(n): the one-byte string of byte n (n outside 0..255: runtime error)."""
+        args[0] = self.expect(args[0], T.I32, "argument 1 of 'chr'")
         e.ty = T.STRING
         return e
 

@@ -59,6 +59,13 @@ ARITH = {
 }
 ARITH[T.ANY] = ARITH[T.I64]
 NEG = {T.I32: O.NEG_I32, T.I64: O.NEG_I64, T.F64: O.NEG_F64, T.ANY: O.NEG_I64}
+# Bitwise operators (DECISIONS core row 43): & | ^ are one opcode for every
+# integer type; ~ and the shifts depend on the type (of the left operand).
+for _ty, _shl, _shr in ((T.I32, O.SHL_I32, O.SHR_32), (T.U32, O.SHL_U32, O.SHR_32),
+                        (T.I64, O.SHL_64, O.SHR_I64), (T.U64, O.SHL_64, O.SHR_U64),
+                        (T.ANY, O.SHL_64, O.SHR_I64)):
+    ARITH[_ty].update({"&": O.BAND, "|": O.BOR, "^": O.BXOR, "<<": _shl, ">>": _shr})
+BNOT = {T.I32: O.BNOT, T.I64: O.BNOT, T.U64: O.BNOT, T.U32: O.BNOT_U32, T.ANY: O.BNOT}
 
 # sorted(): the host's sort kind per element type (bool sorts as 0/1).
 SORT_KIND = {T.I32: H.SORT_I64, T.I64: H.SORT_I64, T.U32: H.SORT_I64, T.ANY: H.SORT_I64,
@@ -91,6 +98,8 @@ JUMP_UNLESS_IMM = {"<": O.JNLTI_I, "<=": O.JNLEI_I, ">": O.JNGTI_I, ">=": O.JNGE
 NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 ADD_IMM = {T.I32: (O.ADDI_I32, O.SUBI_I32), T.I64: (O.ADDI_I64, O.SUBI_I64)}
 I32_RANGE = range(-2**31, 2**31)
+# Binary operators compiled by ARITH (the rest compare or short-circuit).
+ARITH_OPS = frozenset(("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>"))
 
 
 def _int_immediate(e):
@@ -179,7 +188,7 @@ def _pure(e) -> bool:
     t = type(e)
     if t in _PURE:
         return True
-    if t is ast.Cast or (t is ast.Unary and e.op == "not"):
+    if t is ast.Cast or (t is ast.Unary and e.op in ("not", "~")):
         return _pure(e.expr if t is ast.Cast else e.operand)
     return False
 
@@ -485,6 +494,8 @@ class Compiler:
         r = self.operand(e.operand)
         if e.op == "-":
             self.emit(NEG[e.ty], dst, r, 0, e)
+        elif e.op == "~":
+            self.emit(BNOT[e.ty], dst, r, 0, e)
         else:
             self.emit(O.NOT, dst, r, 0, e)
 
@@ -507,7 +518,7 @@ class Compiler:
                 self.emit(O.MOVE, dst, t, 0, e)
                 self.free = mark
                 return
-        if op in ("+", "-", "*", "/", "%"):
+        if op in ARITH_OPS:
             mark = self.free
             rb = self.exp_to_reg(e.left)
             rc = self.exp_to_reg(e.right)
@@ -864,6 +875,12 @@ class Compiler:
         r = self.operand(e.args[0])
         self.emit(O.HOSTCALL, dst, r, H.HC_INPUT_PROMPT, e)
 
+    def bi_ord(self, e, dst):
+        self.emit(O.STR_ORD, dst, self.operand(e.args[0]), 0, e)
+
+    def bi_chr(self, e, dst):
+        self.emit(O.STR_CHR, dst, self.operand(e.args[0]), 0, e)
+
     def bi_int(self, e, dst):
         arg = e.args[0]
         if arg.ty is T.I32:
@@ -1070,7 +1087,7 @@ class Compiler:
                     self.emit(O.MOVE, r, t, 0, s)
                 self.free = mark
                 return
-        opcode = self.arith_op(sym.ty, s.op[0])
+        opcode = self.arith_op(sym.ty, s.op[:-1])
         mark = self.free
         r = self.sym_reg(sym)
         if r is None:
@@ -1133,7 +1150,7 @@ class Compiler:
             v = self.alloc(t.ty.category)
             self.emit(O.ARR_GET, v, ro, ri, t.index)
             rc = self.exp_to_reg(s.value)
-            self.emit(self.arith_op(t.ty, s.op[0]), v, v, rc, s)
+            self.emit(self.arith_op(t.ty, s.op[:-1]), v, v, rc, s)
             self.emit(O.ARR_SET, ro, ri, v, t.index)
         self.free = mark
 
@@ -1517,7 +1534,7 @@ class Compiler:
             rv = self.alloc(t.ty.category)
             self.emit(O.REC_GET, rv, ro, t.target, t)
             rc = self.exp_to_reg(s.value)
-            self.emit(self.arith_op(T.resolve(t.ty), s.op[0]), rv, rv, rc, s)
+            self.emit(self.arith_op(T.resolve(t.ty), s.op[:-1]), rv, rv, rc, s)
         self.emit(O.REC_SET, ro, t.target, rv, s)
         self.free = mark
 

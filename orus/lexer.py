@@ -52,7 +52,8 @@ _MASTER = re.compile(r"""
     |(?P<number>[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9][0-9_]*)?[A-Za-z0-9_]*)
     |(?P<string>")
     |(?P<label>'[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<op>\.\.=|\.\.|->|:=|==|!=|<=|>=|\+=|-=|\*=|/=|%=|[-+*/%=<>()\[\]{},:;.?!])
+    |(?P<op><<=|>>=|<<|>>|\.\.=|\.\.|->|:=|==|!=|<=|>=|\+=|-=|\*=|/=|%=|&=|\|=|\^=
+         |[-+*/%=<>()\[\]{},:;.?!&|^~])
 """, re.VERBOSE)
 
 # Pieces of a decimal literal, matched against the text of a `number` token.
@@ -74,10 +75,6 @@ _CLOSERS = {")": "(", "]": "[", "}": "{"}
 # Friendlier messages for characters that are not Orus at all.
 _BAD_CHAR_HINTS = {
     "#": "'#' does not start a comment in Orus; use //",
-    "&": "Orus has no bitwise operators; use 'and' for logic",
-    "|": "Orus has no bitwise operators; use 'or' for logic",
-    "^": "Orus has no bitwise operators",
-    "~": "Orus has no bitwise operators",
     "'": "single quotes are not strings in Orus; use double quotes",
 }
 
@@ -206,8 +203,6 @@ class Lexer:
                     self.brackets.append((op, self.line, col))
                 elif op in ")]}":
                     self.close_bracket(op, col)
-                elif (op == "<" or op == ">") and text.startswith(op, end):
-                    self.error("Orus has no bitwise shift operators", self.line, col)
                 elif op == "." and text[end:end + 1].isdigit():
                     self.error("a number cannot start with '.' (write 0.5, not .5)",
                                self.line, col)

@@ -243,6 +243,28 @@ STR_BUILD = _op("STR_BUILD", "r r -", "R[A] := new string object with the bytes 
 STR_APPEND = _op("STR_APPEND", "r r -", "append string R[B] to the chain's own string R[A] (in place)")
 STR_APPINT = _op("STR_APPINT", "r r ok", "append the decimal text of R[B] (integer kind C: OUT_I32..OUT_U64) to the chain's own string R[A]")
 
+# ---- bitwise operators (DECISIONS core row 43) -------------------------------------------
+# &, | and ^ of two values of one integer type keep the register invariant
+# (sign-extended i32, zero-extended u32), so one opcode serves every type; so
+# does ~ except on u32 (the flipped high bits are masked off).  A shift count
+# is any integer type: read as int64 (a u64 count >= 2^63 reads negative), it
+# must be 0 <= n < width of the shifted type, else "shift out of range".
+BAND = _op("BAND", "r r r", "R[A] := R[B] & R[C]  (any integer type)")
+BOR = _op("BOR", "r r r", "R[A] := R[B] | R[C]  (any integer type)")
+BXOR = _op("BXOR", "r r r", "R[A] := R[B] ^ R[C]  (any integer type)")
+BNOT = _op("BNOT", "r r -", "R[A] := ~R[B]  (i32, i64, u64)")
+BNOT_U32 = _op("BNOT_U32", "r r -", "R[A] := ~R[B] & 0xFFFFFFFF  (u32)")
+SHL_I32 = _op("SHL_I32", "r r r", "R[A] := R[B] << R[C] wrapped to i32  (count not in 0..31 -> error)")
+SHL_U32 = _op("SHL_U32", "r r r", "R[A] := (R[B] << R[C]) mod 2^32  (count not in 0..31 -> error)")
+SHL_64 = _op("SHL_64", "r r r", "R[A] := (R[B] << R[C]) mod 2^64  (i64, u64; count not in 0..63 -> error)")
+SHR_32 = _op("SHR_32", "r r r", "R[A] := R[B] >> R[C]  (i32 arithmetic, u32 logical; count not in 0..31 -> error)")
+SHR_I64 = _op("SHR_I64", "r r r", "R[A] := R[B] >> R[C]  (arithmetic; count not in 0..63 -> error)")
+SHR_U64 = _op("SHR_U64", "r r r", "R[A] := R[B] >> R[C]  (logical; count not in 0..63 -> error)")
+
+# ---- ord() / chr() ------------------------------------------------------------------------
+STR_ORD = _op("STR_ORD", "r r -", "R[A] := first byte of string R[B]  (i32 0..255; empty -> error)")
+STR_CHR = _op("STR_CHR", "r r -", "R[A] := the one-byte string of byte R[B]  (not in 0..255 -> error)")
+
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}

@@ -10,9 +10,13 @@ Precedence, loosest first (CORE.md §4.1, DECISIONS.md core rows 3, 11, 25, 37):
     and
     comparisons `== != < <= > >= matches` and the cast `as T` (one level, but
         `a < b < c` and `v as i64 as f64` are rejected)
+    |
+    ^
+    &
+    << >>                                      (DECISIONS core row 43, as in Python/Rust)
     + -
     * / %
-    prefix - not !
+    prefix - ~ not !
     postfix call, index, slice, member, struct literal
 
 Nesting (parentheses, prefix operators, blocks, long operator chains) is limited to
@@ -35,9 +39,10 @@ MAX_DEPTH = 200
 _RECURSION_LIMIT = 8 * MAX_DEPTH + 2000
 
 # Binding powers of infix operators (higher binds tighter).
-TERNARY, OR, AND, COMPARE, SUM, PRODUCT, UNARY, POSTFIX = range(1, 9)
+(TERNARY, OR, AND, COMPARE, BIT_OR, BIT_XOR, BIT_AND, SHIFT, SUM, PRODUCT, UNARY,
+ POSTFIX) = range(1, 13)
 
-ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%="))
+ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="))
 # Statements that own a block; they cannot appear in a one-line body.
 COMPOUND_STARTERS = frozenset(("if", "while", "for", "struct", "impl", "enum", "match",
                                "try", "LABEL"))
@@ -909,7 +914,7 @@ class Parser:
     def prefix_unary(self):
         tok = self.advance()
         operand = self.parse_expr(UNARY)
-        op = "-" if tok.kind == "-" else "not"
+        op = "not" if tok.kind == "!" else tok.kind
         return ast.Unary(op, operand, **_pos(tok))
 
     def prefix_array(self):
@@ -1110,6 +1115,7 @@ class Parser:
         "(": prefix_group,
         "[": prefix_array,
         "-": prefix_unary,
+        "~": prefix_unary,
         "not": prefix_unary,
         "!": prefix_unary,
         "fn": prefix_fn,
@@ -1129,6 +1135,11 @@ class Parser:
         ">=": (COMPARE, infix_binary),
         "matches": (COMPARE, infix_binary),
         "as": (COMPARE, infix_cast),
+        "|": (BIT_OR, infix_binary),
+        "^": (BIT_XOR, infix_binary),
+        "&": (BIT_AND, infix_binary),
+        "<<": (SHIFT, infix_binary),
+        ">>": (SHIFT, infix_binary),
         "+": (SUM, infix_binary),
         "-": (SUM, infix_binary),
         "*": (PRODUCT, infix_binary),

@@ -475,7 +475,7 @@ class Machine:
     def _runtime_error(self) -> OrusRuntimeError:
         st = self.state
         code, arg = int(st[P.S_ERR]), int(st[P.S_ERRARG])
-        if code >= E.HOST_ERROR:        # a host error re-raised by the VM: message is a handle
+        if E.is_host(code):             # a host error re-raised by the VM: message is a handle
             kind, _ = E.message(code)
             message = self.string_bytes(arg).decode("utf-8", "replace")
         else:

@@ -45,11 +45,20 @@ HOST_VALUE = _err(25, "value error", "{detail}")
 HOST_TYPE = _err(26, "type error", "{detail}")
 HOST_INDEX = _err(27, "index error", "{detail}")
 HOST_ARGUMENT = _err(28, "argument error", "{detail}")
-NUM_ERRORS = 29
+SHIFT_RANGE = _err(29, "value error", "shift out of range")
+ORD_EMPTY = _err(30, "value error", "ord() of an empty string")
+CHR_RANGE = _err(31, "value error", "chr() argument out of range (expected 0 to 255)")
+NUM_ERRORS = 32
 
 HOST_CODE_OF_KIND = {"runtime error": HOST_ERROR, "conversion error": HOST_CONVERSION,
                      "eof error": HOST_EOF, "value error": HOST_VALUE, "type error": HOST_TYPE,
                      "index error": HOST_INDEX, "argument error": HOST_ARGUMENT}
+
+
+def is_host(code):
+    """Is `code` an error raised by a host function (its message is a heap
+    string made by the host, not the permanent message of the code)?"""
+    return HOST_ERROR <= code <= HOST_ARGUMENT and code != TOO_MANY_HANDLERS
 
 
 def message(code, detail=""):

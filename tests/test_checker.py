@@ -174,6 +174,64 @@ def test_operator_errors(src, fragment):
     assert fragment in error_of(src).message
 
 
+# ------------------------------------------------------------------------ bitwise (core row 43)
+@pytest.mark.parametrize("src, ty", [
+    ("x = 6 & 3", T.I32),
+    ("a: u32 = 1\nx = a | 2", T.U32),
+    ("a: i64 = 1\nx = 7 ^ a", T.I64),
+    ("a: u64 = 1\nx = a << 3", T.U64),
+    ("n: u64 = 1\nx = 1 << n", T.I32),          # the count's type does not matter
+    ("n: u64 = 1\nx: i64 = 1 << n", T.I64),     # a literal left operand takes the expected type
+    ("a: u32 = 1\nx = ~a", T.U32),
+    ("x: u32 = ~0", T.U32),
+    ("a: u32 = 1\nx = a & ~1", T.U32),
+    ("x = 1u64 << 63", T.U64),
+    ("a: i64 = 1\nx = a + (1 << 40)", T.I64),
+    ("mut x: i64 = 0\nfor i in range(4):\n    x = (i & 1) | (i << 2)", T.I64),
+])
+def test_bitwise_types(src, ty):
+    assert global_type(src, "x") is ty
+
+
+@pytest.mark.parametrize("src, fragment", [
+    ("a: i32 = 1\nb: i64 = 2\nx = a & b", "mismatched types i32 and i64 for `&`"),
+    ("a: u32 = 1\nb: i32 = 2\nx = a | b", "mismatched types u32 and i32"),
+    ("x = 1.5 & 1", "`&` needs integer operands"),
+    ("f = 1.5\nx = f ^ 1", "`^` needs integer operands, found f64"),
+    ("f = 1.5\nx = f ^ f", "`^` needs integer operands, found f64"),
+    ("x = true & false", "for logic use `and`"),
+    ("b = true\nx = b | b", "for logic use `or`"),
+    ("s = \"a\"\nx = s & s", "needs integer operands, found string"),
+    ("x = ~2.5", "`~` needs an integer"),
+    ("b = true\nx = ~b", "for logic use `not`"),
+    ("a: i32 = 1\nx = a << 1.5", "shift count of `<<` must be an integer"),
+    ("a: i32 = 1\nf = 2.0\nx = a >> f", "shift count of `>>` must be an integer, found f64"),
+    ("f = 2.0\nx = f << 1", "`<<` needs integer operands, found f64"),
+    ("x = 2.0 << 1", "`<<` needs an integer"),
+    ("a: u32 = 1\nx = a & -1", "does not fit u32"),
+    ("a: i32 = 1\nx = a & ~0x80000000", "does not fit i32"),
+    ("mut a: u32 = 1\nb: i32 = 2\na &= b", "mismatched types u32 and i32"),
+    ("mut a = 1.5\na <<= 1", "`<<` needs integer operands, found f64"),
+    ("mut a: i32 = 1\na >>= 0.5", "must be an integer"),
+    ("mut xs = [1, 2, 3]\nxs |= 1", "not defined for arrays"),
+    ("a = 1\nx = a and 2", "the bitwise operator is `&`"),
+    ("x = not 1", "`~` flips the bits"),
+    ("x = 5u32 & 1i64", "mixed literal types"),
+])
+def test_bitwise_errors(src, fragment):
+    assert fragment in error_of(src).message
+
+
+@pytest.mark.parametrize("src, fragment", [
+    ("x = ord(5)", "expected string"),
+    ("x = chr(\"a\")", "expected i32"),
+    ("n: i64 = 65\nx = chr(n)", "expected i32, found i64"),
+    ("x = ord()", "expects 1 argument"),
+])
+def test_ord_chr_errors(src, fragment):
+    assert fragment in error_of(src).message
+
+
 # ------------------------------------------------------------------------ scopes
 def test_while_body_is_not_a_scope():
     src = "mut i = 0\nwhile i < 2:\n    mut last = i\n    i += 1\nprint(last)\n"

@@ -191,7 +191,41 @@ def runtime_error():
     return b.finish()
 
 
-PROGRAMS = [hello, loop_sum, fib, floats_and_strings, deep_recursion, closure, runtime_error]
+def bits_and_bytes():
+    """The bitwise opcodes, ord/chr, and "shift out of range"."""
+    b = ProgramBuilder("bits.orus")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADI, 1, -6)
+    b.emit(op.LOADI, 2, 11)
+    b.emit(op.LOADI, 3, 31)
+    b.emit(op.LOADI, 4, 60)
+    b.emit(op.LOADI, 5, 1)
+    b.emit(op.LOADI, 6, 5)
+    k = 7
+    for opcode, x, y in ((op.BAND, 1, 2), (op.BOR, 1, 2), (op.BXOR, 1, 2), (op.BNOT, 1, 0),
+                         (op.BNOT_U32, 6, 0), (op.SHL_I32, 2, 3), (op.SHL_U32, 2, 3),
+                         (op.SHL_64, 1, 4), (op.SHR_32, 1, 5), (op.SHR_I64, 1, 5),
+                         (op.SHR_U64, 1, 4)):
+        b.emit(opcode, k, x, y)
+        b.emit(op.OUT, k, op.OUT_I64)
+        k += 1
+    b.emit(op.LOADS, k, b.const_str(b"\xc3\xa9"))
+    b.emit(op.STR_ORD, k + 1, k)
+    b.emit(op.OUT, k + 1, op.OUT_I32)
+    b.emit(op.LOADI, k + 2, 65)
+    b.emit(op.STR_CHR, k + 3, k + 2)
+    b.emit(op.OUT, k + 3, op.OUT_STR)
+    b.emit(op.OUTEND, -1, 14)
+    b.emit(op.LOADI, k + 4, 32)
+    b.emit(op.SHL_I32, k + 5, 2, k + 4, line=9, col=5)
+    b.emit(op.HALT)
+    b.end_function(m, k + 6)
+    return b.finish()
+
+
+PROGRAMS = [hello, loop_sum, fib, floats_and_strings, deep_recursion, closure, runtime_error,
+            bits_and_bytes]
 
 from orus.jit import get_vm
 from orus.runtime import Machine
@@ -407,6 +441,10 @@ def test_native_and_njit_give_identical_results(expected, warm_root, runner_scri
     assert lines[-1].startswith("x = 1999.9") and "19999 1999.9" in lines[-1]
     out, error = res["runtime_error"]
     assert out == "before\n" and "Division by zero" in error[0] and error[1:] == [4, 9]
+    out, error = res["bits_and_bytes"]
+    assert out == ("10 -5 -15 5 4294967290 -2147483648 2147483648 -6917529027641081856 -3 -3 15 "
+                   "195 A\n")
+    assert "shift out of range" in error[0] and error[1:] == [9, 5]
 
 
 def test_same_output_through_the_cli_on_every_path(warm_root, tmp_path):

@@ -267,8 +267,8 @@ class TestStrings:
 
 
 class TestCharacters:
-    @pytest.mark.parametrize("src", ["a & b", "a | b", "a ^ b", "~a", "a << 2", "a >> 2",
-                                     "$a", "a @ b", "a ` b", "a \\ b"])
+    @pytest.mark.parametrize("src", ["$a", "a @ b", "a ` b", "a \\ b", "a && b", "a || b",
+                                     "a <<< 2", "a ~ b"])
     def test_rejected_characters(self, src):
         error_at("print(0)\nx = " + src + "\n", 2)
 
@@ -296,6 +296,30 @@ class TestCharacters:
 
 # ============================================================================ expressions
 class TestPrecedence:
+    def test_bitwise_operators(self):
+        """DECISIONS core row 43: unary - ~, * / %, + -, << >>, &, ^, |, comparisons."""
+        B = ast.Binary
+        assert expr("1 + 2 << 3") == B("<<", B("+", lit(1), lit(2)), lit(3))
+        assert expr("a << b >> c") == B(">>", B("<<", name("a"), name("b")), name("c"))
+        assert expr("a | b ^ c & d") == B("|", name("a"), B("^", name("b"),
+                                                            B("&", name("c"), name("d"))))
+        assert expr("a & b << 2") == B("&", name("a"), B("<<", name("b"), lit(2)))
+        assert expr("a & b == c") == B("==", B("&", name("a"), name("b")), name("c"))
+        assert expr("a | b < c | d") == B("<", B("|", name("a"), name("b")),
+                                            B("|", name("c"), name("d")))
+        assert expr("~a * -b") == B("*", ast.Unary("~", name("a")), ast.Unary("-", name("b")))
+        assert expr("~~a") == ast.Unary("~", ast.Unary("~", name("a")))
+        assert expr("a and b & c") == B("and", name("a"), B("&", name("b"), name("c")))
+        assert expr("a as u32 << 2") == B("<<", ast.Cast(name("a"), ast.TypeName("u32")), lit(2))
+
+    def test_bitwise_compound_assignments(self):
+        for op in ("&=", "|=", "^=", "<<=", ">>="):
+            node = stmt("x %s 3" % op)
+            assert isinstance(node, ast.Assign) and node.op == op
+        assert kinds("a<<=b>>=c")[:5] == ["IDENT", "<<=", "IDENT", ">>=", "IDENT"]
+        assert kinds("a<<b>>c<=d")[:7] == ["IDENT", "<<", "IDENT", ">>", "IDENT", "<=", "IDENT"]
+        error_at("if x &= 1:\n    pass\n", 1, text="cannot be used in a condition")
+
     def test_cast_binds_looser_than_arithmetic(self):
         assert expr("a + b as f64") == ast.Cast(ast.Binary("+", name("a"), name("b")),
                                                 ast.TypeName("f64"))

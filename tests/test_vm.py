@@ -121,6 +121,108 @@ def test_unsigned_wraps_and_divides_unsigned(vm):
     assert run_binop(vm, op.LT_I, 1, -1) == 0
 
 
+def _bits(v, width, signed):
+    """v as the register holds a value of that integer type."""
+    v &= (1 << width) - 1
+    if signed and v >= 1 << (width - 1):
+        v -= 1 << width
+    return wrap64(v)
+
+
+# opcode: (width, signed, reference on the exact values)
+_SHIFTS = {
+    op.SHL_I32: (32, True, lambda x, n: x << n), op.SHL_U32: (32, False, lambda x, n: x << n),
+    op.SHL_64: (64, True, lambda x, n: x << n), op.SHR_32: (32, True, lambda x, n: x >> n),
+    op.SHR_I64: (64, True, lambda x, n: x >> n), op.SHR_U64: (64, False, lambda x, n: x >> n),
+}
+_SHIFT_VALUES = {(32, True): [0, 1, -1, 7, -7, I32_MAX, I32_MIN, 0x12345678],
+                 (32, False): [0, 1, 7, 2**31, 2**32 - 1, 0x89ABCDEF],
+                 (64, True): [0, 1, -1, -7, I64_MAX, I64_MIN, 0x123456789ABCDEF],
+                 (64, False): [0, 1, 2**63, 2**64 - 1, 0xFEDCBA9876543210]}
+
+
+@pytest.mark.parametrize("opcode", sorted(_SHIFTS), ids=lambda o: op.NAMES[o])
+def test_shifts_drop_bits_and_check_the_count(vm, opcode):
+    width, signed, ref = _SHIFTS[opcode]
+    values = list(_SHIFT_VALUES[(width, signed)])
+    if opcode == op.SHR_32:          # serves u32 too (zero-extended: logical)
+        values += _SHIFT_VALUES[(32, False)]
+    for x in values:
+        reg = wrap64(x)
+        for n in (0, 1, 5, 31, 32, 33, 63, 64, -1, I64_MIN, I64_MAX):
+            if 0 <= n < width:
+                want = _bits(ref(x, n), width, signed if x < 2**31 or width == 64 else False)
+                if opcode == op.SHR_32 and x >= 2**31:
+                    want = x >> n                    # a u32 value: logical
+                assert run_binop(vm, opcode, reg, n) == want, (x, n)
+            else:
+                with pytest.raises(OrusRuntimeError, match="shift out of range"):
+                    run_binop(vm, opcode, reg, n)
+
+
+def test_and_or_xor_not_keep_the_register_invariant(vm):
+    for x, y in ((-6, 11), (I32_MIN, I32_MAX), (2**32 - 1, 0x0F0F0F0F), (-1, I64_MIN)):
+        assert run_binop(vm, op.BAND, x, y) == x & y
+        assert run_binop(vm, op.BOR, x, y) == x | y
+        assert run_binop(vm, op.BXOR, x, y) == x ^ y
+    def bnot(opcode, x):
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(op.LOADK, 1, b.const_int(x))
+        b.emit(opcode, 0, 1)
+        b.emit(op.HALT)
+        b.end_function(m, 2)
+        machine, _ = _machine(vm, b.finish())
+        machine.run()
+        return int(machine.regs[0])
+    assert bnot(op.BNOT, -6) == 5                       # i32 stays sign-extended
+    assert bnot(op.BNOT, I64_MIN) == I64_MAX
+    assert bnot(op.BNOT, -1) == 0                       # u64 0xFF..FF
+    assert bnot(op.BNOT_U32, 0) == 2**32 - 1            # u32 stays zero-extended
+    assert bnot(op.BNOT_U32, 0x0F0F0F0F) == 0xF0F0F0F0
+
+
+def test_ord_and_chr(vm):
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 1, b.const_str(b"\xe9t\xc3"))
+    b.emit(op.STR_ORD, 0, 1)
+    b.emit(op.LOADI, 2, 200)
+    b.emit(op.STR_CHR, 3, 2)
+    b.emit(op.STR_ORD, 4, 3)
+    b.emit(op.HALT)
+    b.end_function(m, 5)
+    machine, _ = _machine(vm, b.finish())
+    machine.run()
+    assert int(machine.regs[0]) == 0xE9
+    assert machine.string_bytes(int(machine.regs[3])) == b"\xc8"
+    assert int(machine.regs[3]) == int(machine.state[P.S_BYTE0]) + 200    # a permanent string
+    assert int(machine.regs[4]) == 200
+    for n in (-1, 256, I64_MAX, I64_MIN):
+        b = ProgramBuilder("t")
+        m = b.declare_function("<main>", 0)
+        b.begin_function(m)
+        b.emit(op.LOADK, 1, b.const_int(n))
+        b.emit(op.STR_CHR, 0, 1)
+        b.emit(op.HALT)
+        b.end_function(m, 2)
+        machine, _ = _machine(vm, b.finish())
+        with pytest.raises(OrusRuntimeError, match="chr.. argument out of range"):
+            machine.run()
+    b = ProgramBuilder("t")
+    m = b.declare_function("<main>", 0)
+    b.begin_function(m)
+    b.emit(op.LOADS, 1, b.const_str(b""))
+    b.emit(op.STR_ORD, 0, 1)
+    b.emit(op.HALT)
+    b.end_function(m, 2)
+    machine, _ = _machine(vm, b.finish())
+    with pytest.raises(OrusRuntimeError, match="empty string"):
+        machine.run()
+
+
 def test_float_mod_is_c_fmod(vm):
     machine, _ = _machine(vm, _binop_program(op.MOD_F64, 0, 0, -7.5, 2.0))
     machine.run()
@@ -277,9 +379,11 @@ def test_opcode_numbers_are_dense_and_named_constants_match():
 
 
 def test_error_codes_have_messages():
-    for code in (E.DIV_ZERO, E.OVERFLOW, E.STACK_OVERFLOW, E.UNINIT_GLOBAL, E.STEP_ZERO):
+    for code in range(E.NUM_ERRORS):
         kind, text = E.message(code, "x")
-        assert kind and text
+        assert kind and text and not text.startswith("unknown")
+    assert [c for c in range(E.NUM_ERRORS) if E.is_host(c)] == sorted(
+        E.HOST_CODE_OF_KIND.values())
 
 
 def _gc_program(iterations):

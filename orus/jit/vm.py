@@ -74,6 +74,37 @@ def _as_i32(v):
 
 
 @njit(cache=True)
+def bit_op(o, x, y):
+    """BAND .. SHR_U64 of the register values x and y (y unused by BNOT*):
+    (result, ok); not ok: y is a shift count outside 0 .. width - 1.
+    Numba's << and >> on int64 are LLVM's shl and ashr, defined once the
+    count is in range; bits shifted out are dropped (DECISIONS core row 43)."""
+    if o == op.BAND:
+        return x & y, True
+    if o == op.BOR:
+        return x | y, True
+    if o == op.BXOR:
+        return x ^ y, True
+    if o == op.BNOT:
+        return ~x, True
+    if o == op.BNOT_U32:
+        return ~x & U32_MASK, True
+    width = 32 if (o == op.SHL_I32 or o == op.SHL_U32 or o == op.SHR_32) else 64
+    if y < 0 or y >= width:
+        return 0, False
+    if o == op.SHL_I32:
+        return _as_i32(x << y), True
+    if o == op.SHL_U32:
+        return (x << y) & U32_MASK, True
+    if o == op.SHL_64:
+        return x << y, True
+    if o == op.SHR_U64:
+        return np.int64(np.uint64(x) >> np.uint64(y)), True
+    # op.SHR_32 (sign-extended i32: arithmetic; zero-extended u32: logical), op.SHR_I64
+    return x >> y, True
+
+
+@njit(cache=True)
 def _f64_to_int(f, to):
     """Rust `as` from f64: truncate toward zero, saturate, NaN -> 0."""
     if f != f:
@@ -833,7 +864,8 @@ def catch_error(hobj, hslots, regs, handlers, state):
         state[P.S_NEED3] = 2
         return False
     code = state[P.S_ERR]
-    msg = state[P.S_ERRARG] if code >= E.HOST_ERROR else state[P.S_ERRMSG0] + code
+    host = E.HOST_ERROR <= code <= E.HOST_ARGUMENT and code != E.TOO_MANY_HANDLERS
+    msg = state[P.S_ERRARG] if host else state[P.S_ERRMSG0] + code
     t = state[P.S_NHANDLERS] - 1
     state[P.S_NHANDLERS] = t
     state[P.S_PC] = handlers[t, P.T_CATCH_PC]
@@ -1673,6 +1705,27 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
         elif o == op.TRY_END:
             if state[P.S_NHANDLERS] > 0:
                 state[P.S_NHANDLERS] -= 1
+        elif o >= op.BAND and o <= op.SHR_U64:
+            r, ok = bit_op(o, regs[base + b], regs[base + c])
+            if not ok:
+                err = E.SHIFT_RANGE
+                break
+            regs[base + a] = r
+        elif o == op.STR_ORD:
+            h = regs[base + b]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            if hobj[h, P.H_LEN] == 0:
+                err = E.ORD_EMPTY
+                break
+            regs[base + a] = hbytes[hobj[h, P.H_OFF]]
+        elif o == op.STR_CHR:
+            i = regs[base + b]
+            if i < 0 or i > 255:
+                err = E.CHR_RANGE
+                break
+            regs[base + a] = state[P.S_BYTE0] + i
         elif o == op.TIMESTAMP:
             status = P.HOST
             break
