@@ -718,12 +718,12 @@ class Checker:
                 # Only literal returns were checked; the others need the recursive
                 # call.  Again, with that call standing for such a literal, so that
                 # `return 0` and `return xs[i] + f(xs, i + 1)` agree on xs's elements.
-                lit = self.literal_type([v for _, v in ctx.lit_returns])
+                lit = self.returns_literal_type([v for _, v in ctx.lit_returns])
                 self.reset_function(info)
                 ctx = self.check_body(info, probing=True, lit=lit)
             ret = info.ret
             if ret is None and ctx.lit_returns:
-                ret = self.literal_type([v for _, v in ctx.lit_returns])
+                ret = self.returns_literal_type([v for _, v in ctx.lit_returns])
         finally:
             self.reset_function(info)
         if ret is None:
@@ -801,12 +801,12 @@ class Checker:
         if not lits:
             return
         if info.ret is None:
-            info.ret = self.literal_type([v for _, v in lits])
+            info.ret = self.returns_literal_type([v for _, v in lits])
         self.ctx.lit_returns = []
         for node, v in lits:
             node.value = self.finalize(v, self.ret_expected(info), "return value")
 
-    def literal_type(self, lits):
+    def returns_literal_type(self, lits):
         """The type literal-only values (PendingLit) take together."""
         acc = lits[0]
         ty = acc.fixed or acc.natural
