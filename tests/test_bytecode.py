@@ -8,6 +8,8 @@ from orus import buffers, bytecode, opcodes as op
 from orus.bytecode import BytecodeError, ProgramBuilder
 from orus.verify import verify
 
+import corpus
+
 
 def sample_program():
     b = ProgramBuilder("t.orus")
@@ -160,8 +162,7 @@ def test_verifier_kernel_agrees_with_the_reference_verifier():
     root = Path(__file__).resolve().parent.parent
     sources = [root / "benchmarks" / "programs" / name for name in
                ("sort.orus", "strings.orus", "fib.orus", "matmul.orus")]
-    sources += [p for p in sorted((root / "tests" / "programs").glob("*/*.orus"))
-                if p.with_suffix(".out").exists()][:12]
+    sources += corpus.own_programs(kind="out")[:12]
     rng = np.random.default_rng(7)
     accepted = rejected = 0
     for path in sources:
@@ -254,8 +255,7 @@ def test_corrupted_programs_that_pass_the_verifier_never_crash_the_process(tmp_p
     runner.write_text(FUZZ_RUNNER)
     programs = [str(root / "benchmarks" / "programs" / n) for n in
                 ("strings.orus", "sort.orus", "fib.orus", "sieve.orus")]
-    programs += [str(p) for p in sorted((root / "tests" / "programs").glob("*/*.orus"))
-                 if p.with_suffix(".out").exists() and "input(" not in p.read_text()][:10]
+    programs += [str(p) for p in corpus.own_programs(kind="out") if not corpus.reads_input(p)][:10]
     proc = subprocess.run([sys.executable, str(runner), "11"] + programs, cwd=str(root),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
