@@ -5,30 +5,30 @@ import numpy as np
 import pytest
 
 from orus import buffers, bytecode, opcodes as op
-from orus.bytecode import BytecodeError, ProgramBuilder
+from orus.bytecode import BytecodeError
 from orus.verify import verify
+
+import corpus
+from asm import assemble
 
 
 def sample_program():
-    b = ProgramBuilder("t.orus")
-    m = b.declare_function("<main>", 0)
-    f = b.declare_function("double", 1)
-    b.begin_function(m)
-    b.emit(op.LOADK, 1, b.const_int(21), line=1, col=1)
-    b.emit(op.CALL, 1, f, line=2, col=7)
-    b.emit(op.LOADF, 2, b.const_float(2.5))
-    b.emit(op.LOADS, 3, b.const_str(b"hi"))
-    b.emit(op.OUT, 1, op.OUT_I32)
-    b.emit(op.OUTEND, -1, 1)
-    j = b.emit(op.JMP, 0)
-    b.patch(j, a=b.pc)
-    b.emit(op.HALT)
-    b.end_function(m, 4)
-    b.begin_function(f)
-    b.emit(op.ADD_I32, 1, 0, 0)
-    b.emit(op.RET, 1)
-    b.end_function(f, 2)
-    return b.finish(source=b"source")
+    # (the corruption tests below poke at these pcs and pool indexes)
+    return assemble("""
+    fn <main> regs=4
+        LOADK 1 21 @1:1             ; pc 0, KI[0]
+        CALL 1 double @2:7          ; pc 1
+        LOADF 2 2.5                 ; pc 2, KF[0]
+        LOADS 3 "hi"                ; pc 3
+        OUT 1 i32                   ; pc 4
+        OUTEND -1 1
+        JMP end                     ; pc 6
+      end:
+        HALT                        ; pc 7
+    fn double arity=1 regs=2        ; function 1
+        ADD_I32 1 0 0
+        RET 1
+    """, "t.orus", source=b"source")
 
 
 def test_round_trip_gives_identical_arrays(tmp_path):
@@ -160,8 +160,7 @@ def test_verifier_kernel_agrees_with_the_reference_verifier():
     root = Path(__file__).resolve().parent.parent
     sources = [root / "benchmarks" / "programs" / name for name in
                ("sort.orus", "strings.orus", "fib.orus", "matmul.orus")]
-    sources += [p for p in sorted((root / "tests" / "programs").glob("*/*.orus"))
-                if p.with_suffix(".out").exists()][:12]
+    sources += corpus.own_programs(kind="out")[:12]
     rng = np.random.default_rng(7)
     accepted = rejected = 0
     for path in sources:
@@ -254,8 +253,7 @@ def test_corrupted_programs_that_pass_the_verifier_never_crash_the_process(tmp_p
     runner.write_text(FUZZ_RUNNER)
     programs = [str(root / "benchmarks" / "programs" / n) for n in
                 ("strings.orus", "sort.orus", "fib.orus", "sieve.orus")]
-    programs += [str(p) for p in sorted((root / "tests" / "programs").glob("*/*.orus"))
-                 if p.with_suffix(".out").exists() and "input(" not in p.read_text()][:10]
+    programs += [str(p) for p in corpus.own_programs(kind="out") if not corpus.reads_input(p)][:10]
     proc = subprocess.run([sys.executable, str(runner), "11"] + programs, cwd=str(root),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])

@@ -1,7 +1,6 @@
 """The type checker: corpus compile errors at the right line, scopes, literal
 adaptation, definite assignment, closures, monomorphisation (no numba)."""
 
-import glob
 import os
 import subprocess
 import sys
@@ -14,33 +13,13 @@ from orus.compiler import compile_program
 from orus.errors import CompileError
 from orus.parser import parse
 
-SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "spec", "examples")
+import corpus
+
 CORE = ("lexical", "types", "expressions", "control_flow", "functions", "print")
 
-
-def corpus(folders):
-    files = []
-    for d in folders:
-        files += sorted(glob.glob(os.path.join(SPEC, d, "*.orus")))
-    return files
-
-
-def read_err(path):
-    info = {}
-    with open(path[:-5] + ".err") as fh:
-        for line in fh:
-            if ":" in line:
-                k, v = line.split(":", 1)
-                info[k.strip()] = v.strip()
-    return info["phase"], int(info["line"])
-
-
-FAILING = corpus(["failing"])
-POSITIVE = corpus(CORE)
-
-
-def _id(path):
-    return os.path.relpath(path, SPEC)
+FAILING = [str(p) for p in corpus.spec_programs("failing")]
+POSITIVE = [str(p) for p in corpus.spec_programs(*CORE)]
+_id = corpus.spec_id
 
 
 def checked(src):
@@ -59,10 +38,9 @@ def global_type(src, name):
 
 
 # ------------------------------------------------------------------------ corpus
-@pytest.mark.skipif(not FAILING, reason="spec corpus not found")
 @pytest.mark.parametrize("path", FAILING, ids=_id)
 def test_failing_corpus(path):
-    phase, line = read_err(path)
+    phase, line = corpus.parse_err(path)
     with open(path, "rb") as fh:
         src = fh.read()
     if phase == "compile":
@@ -74,7 +52,6 @@ def test_failing_corpus(path):
         compile_program(src, path)      # the VM reports it
 
 
-@pytest.mark.skipif(not POSITIVE, reason="spec corpus not found")
 @pytest.mark.parametrize("path", POSITIVE, ids=_id)
 def test_positive_corpus_compiles(path):
     with open(path, "rb") as fh:
@@ -444,18 +421,16 @@ def test_pub_only_at_top_level():
 # Strings, arrays and builtins: DATA.md §2, §3, §9 with the DECISIONS data rows.
 DATA = ("strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling")
 # Modules (`use`) are compiled by orus.modules (tests/test_modules.py).
-FAILING_DATA = [p for p in corpus(["failing_data"]) if os.path.exists(p[:-5] + ".err")
-                and "use " not in open(p).read()]
-POSITIVE_DATA = corpus(DATA)
+FAILING_DATA = [str(p) for p in corpus.spec_programs("failing_data", kind="err")
+                if "use " not in p.read_text()]
+POSITIVE_DATA = [str(p) for p in corpus.spec_programs(*DATA)]
 
 
-@pytest.mark.skipif(not FAILING_DATA, reason="spec corpus not found")
 @pytest.mark.parametrize("path", FAILING_DATA, ids=_id)
 def test_failing_data_corpus(path):
     test_failing_corpus(path)
 
 
-@pytest.mark.skipif(not POSITIVE_DATA, reason="spec corpus not found")
 @pytest.mark.parametrize("path", POSITIVE_DATA, ids=_id)
 def test_positive_data_corpus_compiles(path):
     test_positive_corpus_compiles(path)

@@ -21,174 +21,156 @@ import pytest
 
 from orus.jit import abi, aot, cache
 
+from asm import assemble
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 900
 
-# A script run in a fresh process: builds programs with ProgramBuilder, runs
+# A script run in a fresh process: assembles programs (tests/asm.py), runs
 # each through Machine with orus.jit.get_vm(), prints a JSON report.
 RUNNER = r'''
-import json, sys
+import json, os, sys
 sys.path.insert(0, sys.argv[1])
-from orus import opcodes as op
-from orus.bytecode import ProgramBuilder
+sys.path.insert(0, os.path.join(sys.argv[1], "tests"))
+from asm import assemble
 from orus.errors import OrusRuntimeError
 from orus.verify import verify
 
 
 def hello():
-    b = ProgramBuilder("hello.orus")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADS, 0, b.const_str("Hello, world!"))
-    b.emit(op.OUT, 0, op.OUT_STR)
-    b.emit(op.OUTEND, -1, 1)
-    b.emit(op.HALT)
-    b.end_function(m, 1)
-    return b.finish()
+    return assemble("""
+    fn main regs=1
+        LOADS 0 "Hello, world!"
+        OUT 0 str
+        OUTEND -1 1
+        HALT
+    """, "hello.orus")
 
 
 def loop_sum(n=5_000_000):
-    """sum of 0..n-1 in i64: more backward jumps than one YIELD budget."""
-    b = ProgramBuilder("loop.orus")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADI, 0, 0)
-    b.emit(op.LOADI, 1, 0)
-    b.emit(op.LOADK, 2, b.const_int(n))
-    b.emit(op.LOADI, 3, 1)
-    prep = b.emit(op.FORPREP, 1, 0, 0)
-    body = b.pc
-    b.emit(op.ADD_I64, 0, 0, 1, line=3)
-    b.emit(op.FORLOOP, 1, body)
-    b.patch(prep, b=b.pc)
-    b.emit(op.OUT, 0, op.OUT_I64)
-    b.emit(op.OUTEND, -1, 1)
-    b.emit(op.HALT)
-    b.end_function(m, 5)
-    return b.finish()
+    # sum of 0..n-1 in i64: more backward jumps than one YIELD budget
+    return assemble("""
+    fn main regs=5
+        LOADI 0 0
+        LOADI 1 0
+        LOADK 2 %d
+        LOADI 3 1
+        FORPREP 1 done 0
+      body:
+        ADD_I64 0 0 1 @3
+        FORLOOP 1 body
+      done:
+        OUT 0 i64
+        OUTEND -1 1
+        HALT
+    """ % n, "loop.orus")
 
 
 def fib(n=22):
-    b = ProgramBuilder("fib.orus")
-    m = b.declare_function("<main>", 0)
-    f = b.declare_function("fib", 1)
-    b.begin_function(m)
-    b.emit(op.LOADI, 1, n)
-    b.emit(op.CALL, 1, f)
-    b.emit(op.OUT, 1, op.OUT_I32)
-    b.emit(op.OUTEND, -1, 1)
-    b.emit(op.HALT)
-    b.end_function(m, 2)
-    b.begin_function(f)                       # R0 = n
-    b.emit(op.LOADI, 1, 2)
-    b.emit(op.LT_I, 2, 0, 1)
-    j = b.emit(op.JMPF, 2, 0)
-    b.emit(op.RET, 0)
-    b.patch(j, b=b.pc)
-    b.emit(op.LOADI, 1, 1)
-    b.emit(op.SUB_I32, 3, 0, 1)
-    b.emit(op.CALL, 3, f)
-    b.emit(op.LOADI, 1, 2)
-    b.emit(op.SUB_I32, 4, 0, 1)
-    b.emit(op.CALL, 4, f)
-    b.emit(op.ADD_I32, 2, 3, 4)
-    b.emit(op.RET, 2)
-    b.end_function(f, 5)
-    return b.finish()
+    return assemble("""
+    fn main regs=2
+        LOADI 1 %d
+        CALL 1 fib
+        OUT 1 i32
+        OUTEND -1 1
+        HALT
+    fn fib arity=1 regs=5           ; R0 = n
+        LOADI 1 2
+        LT_I 2 0 1
+        JMPF 2 recurse
+        RET 0
+      recurse:
+        LOADI 1 1
+        SUB_I32 3 0 1
+        CALL 3 fib
+        LOADI 1 2
+        SUB_I32 4 0 1
+        CALL 4 fib
+        ADD_I32 2 3 4
+        RET 2
+    """ % n, "fib.orus")
 
 
 def floats_and_strings(n=20_000):
-    """Host calls (float -> text), string building (heap growth) and more
-    output than one buffer holds (FLUSH)."""
-    b = ProgramBuilder("strings.orus")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADS, 5, b.const_str("x = "))
-    b.emit(op.LOADF, 6, b.const_float(0.1))
-    b.emit(op.LOADI, 0, 0)
-    b.emit(op.LOADK, 1, b.const_int(n))
-    b.emit(op.LOADI, 2, 1)
-    prep = b.emit(op.FORPREP, 0, 0, 0)
-    body = b.pc
-    b.emit(op.CAST, 7, 0, op.conv_id(op.T_I64, op.T_F64))
-    b.emit(op.MUL_F64, 7, 7, 6)
-    b.emit(op.TOSTR, 8, 7, op.OUT_F64)
-    b.emit(op.CONCAT, 9, 5, 8)
-    b.emit(op.TOSTR, 10, 0, op.OUT_I64)
-    b.emit(op.CONCAT, 9, 9, 10)
-    b.emit(op.OUT, 9, op.OUT_STR)
-    b.emit(op.OUT, 7, op.OUT_F64)
-    b.emit(op.OUTEND, -1, 2)
-    b.emit(op.FORLOOP, 0, body)
-    b.patch(prep, b=b.pc)
-    b.emit(op.HALT)
-    b.end_function(m, 11)
-    return b.finish()
+    # host calls (float -> text), string building (heap growth) and more
+    # output than one buffer holds (FLUSH)
+    return assemble("""
+    fn main regs=11
+        LOADS 5 "x = "
+        LOADF 6 0.1
+        LOADI 0 0
+        LOADK 1 %d
+        LOADI 2 1
+        FORPREP 0 done 0
+      body:
+        CAST 7 0 i64->f64
+        MUL_F64 7 7 6
+        TOSTR 8 7 f64
+        CONCAT 9 5 8
+        TOSTR 10 0 i64
+        CONCAT 9 9 10
+        OUT 9 str
+        OUT 7 f64
+        OUTEND -1 2
+        FORLOOP 0 body
+      done:
+        HALT
+    """ % n, "strings.orus")
 
 
 def deep_recursion(depth=50_000):
-    """Grows the register file (GROW_REGS) many times."""
-    b = ProgramBuilder("deep.orus")
-    m = b.declare_function("<main>", 0)
-    f = b.declare_function("f", 1)
-    b.begin_function(m)
-    b.emit(op.LOADK, 1, b.const_int(depth))
-    b.emit(op.CALL, 1, f)
-    b.emit(op.OUT, 1, op.OUT_I32)
-    b.emit(op.OUTEND, -1, 1)
-    b.emit(op.HALT)
-    b.end_function(m, 2)
-    b.begin_function(f)
-    b.emit(op.LOADI, 1, 0)
-    b.emit(op.EQ_I, 2, 0, 1)
-    j = b.emit(op.JMPF, 2, 0)
-    b.emit(op.RET, 1)
-    b.patch(j, b=b.pc)
-    b.emit(op.LOADI, 1, 1)
-    b.emit(op.SUB_I32, 3, 0, 1)
-    b.emit(op.CALL, 3, f)
-    b.emit(op.ADD_I32, 2, 3, 1)
-    b.emit(op.RET, 2)
-    b.end_function(f, 4)
-    return b.finish()
+    # grows the register file (GROW_REGS) many times
+    return assemble("""
+    fn main regs=2
+        LOADK 1 %d
+        CALL 1 f
+        OUT 1 i32
+        OUTEND -1 1
+        HALT
+    fn f arity=1 regs=4
+        LOADI 1 0
+        EQ_I 2 0 1
+        JMPF 2 recurse
+        RET 1
+      recurse:
+        LOADI 1 1
+        SUB_I32 3 0 1
+        CALL 3 f
+        ADD_I32 2 3 1
+        RET 2
+    """ % depth, "deep.orus")
 
 
 def closure():
-    """A closure called through a function value (CLOSURE, CALLV), printed."""
-    b = ProgramBuilder("closure.orus")
-    m = b.declare_function("<main>", 0)
-    g = b.declare_function("add_c", 1, 1)
-    b.begin_function(m)
-    b.emit(op.LOADK, 1, b.const_int(40))          # the captured value
-    b.emit(op.CLOSURE, 0, g, 1)
-    b.emit(op.LOADI, 2, 2)                       # the argument
-    b.emit(op.CALLV, 2, 0)
-    b.emit(op.OUT, 2, op.OUT_I64)
-    b.emit(op.OUT, 0, op.OUT_FN)
-    b.emit(op.OUTEND, -1, 2)
-    b.emit(op.HALT)
-    b.end_function(m, 4)
-    b.begin_function(g)                          # R0 = x, R1 = captured c
-    b.emit(op.ADD_I64, 2, 0, 1)
-    b.emit(op.RET, 2)
-    b.end_function(g, 3)
-    return b.finish()
+    # a closure called through a function value (CLOSURE, CALLV), printed
+    return assemble("""
+    fn main regs=4
+        LOADK 1 40                  ; the captured value
+        CLOSURE 0 add_c 1
+        LOADI 2 2                   ; the argument
+        CALLV 2 0
+        OUT 2 i64
+        OUT 0 fn
+        OUTEND -1 2
+        HALT
+    fn add_c arity=1 captures=1 regs=3      ; R0 = x, R1 = captured c
+        ADD_I64 2 0 1
+        RET 2
+    """, "closure.orus")
 
 
 def runtime_error():
-    """Output printed before a runtime error is flushed, then the error."""
-    b = ProgramBuilder("err.orus")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADS, 0, b.const_str("before"))
-    b.emit(op.OUT, 0, op.OUT_STR)
-    b.emit(op.OUTEND, -1, 1)
-    b.emit(op.LOADI, 1, 7)
-    b.emit(op.LOADI, 2, 0)
-    b.emit(op.DIV_I32, 3, 1, 2, line=4, col=9)
-    b.emit(op.HALT)
-    b.end_function(m, 4)
-    return b.finish()
+    # output printed before a runtime error is flushed, then the error
+    return assemble("""
+    fn main regs=4
+        LOADS 0 "before"
+        OUT 0 str
+        OUTEND -1 1
+        LOADI 1 7
+        LOADI 2 0
+        DIV_I32 3 1 2 @4:9
+        HALT
+    """, "err.orus")
 
 
 def bits_and_bytes():
@@ -633,14 +615,7 @@ def test_native_vm_rejects_arrays_of_the_wrong_type(warm_root):
     from orus.runtime import Machine
     folder = _vm_folder(warm_root)
     native = aot.load(str(folder), folder.name[len("vm-"):])
-    from orus import opcodes as op
-    from orus.bytecode import ProgramBuilder
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.HALT)
-    b.end_function(m, 1)
-    machine = Machine(b.finish(), native, lambda data: None)
+    machine = Machine(assemble("fn main regs=1\n HALT"), native, lambda data: None)
     machine.run()
     args = abi.vm_args(machine)
     args[abi.NAMES.index("kint")] = np.zeros(3, dtype=np.int32)

@@ -10,8 +10,6 @@ collection at any of these points loses nothing and moves everything
 consistently.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -19,10 +17,9 @@ import orus
 from orus import protocol as P
 from orus.runtime import Machine
 
+import corpus
 import reference_gc
 
-ROOT = Path(__file__).resolve().parent
-SPEC = ROOT.parent.parent / "shared" / "spec" / "examples"
 EVERY = 97                     # backward jumps / calls between checked collections
 
 
@@ -68,13 +65,10 @@ class CheckingMachine(Machine):
 
 
 def _programs():
-    own = sorted((ROOT / "programs").glob("*/*.orus"))
-    spec = []
-    for folder in ("strings", "arrays", "structs", "enums", "closures", "builtins", "match",
-                   "errors_handling"):
-        spec += sorted((SPEC / folder).glob("*.orus"))
-    return [p for p in own + spec if p.with_suffix(".out").exists()
-            and "input(" not in p.read_text(errors="replace")]
+    paths = corpus.own_programs(kind="out")
+    paths += corpus.spec_programs("strings", "arrays", "structs", "enums", "builtins", "match",
+                                  "errors_handling", kind="out")
+    return [p for p in paths if not corpus.reads_input(p)]
 
 
 PROGRAMS = _programs()

@@ -1,8 +1,6 @@
 """The bytecode compiler: code-generation goldens, operand conventions, register
 categories, locations, the verifier over the corpus, compile speed (no numba)."""
 
-import glob
-import os
 import random
 import time
 
@@ -14,19 +12,14 @@ from orus.compiler import compile_program
 from orus.verify import verify
 from orus import types as T
 
-SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "spec", "examples")
+import corpus
+
 CORE = ("lexical", "types", "expressions", "control_flow", "functions", "print", "failing")
 
 
 def corpus_sources():
-    out = []
-    for d in CORE:
-        for path in sorted(glob.glob(os.path.join(SPEC, d, "*.orus"))):
-            err = path[:-5] + ".err"
-            if os.path.exists(err) and "phase: compile" in open(err).read():
-                continue
-            out.append(path)
-    return out
+    return [str(p) for p in corpus.spec_programs(*CORE)
+            if not (corpus.kind_of(p) == "err" and corpus.parse_err(p)[0] == "compile")]
 
 
 def fn_index(program, name):
@@ -261,7 +254,7 @@ _FLOAT_CMP = {op.EQ_F, op.NE_F, op.LT_F, op.LE_F}
 _STR_ABC = {op.CONCAT}
 
 
-@pytest.mark.parametrize("path", corpus_sources(), ids=lambda p: os.path.relpath(p, SPEC))
+@pytest.mark.parametrize("path", corpus_sources(), ids=corpus.spec_id)
 def test_corpus_verifies_and_keeps_register_categories(path):
     with open(path, "rb") as fh:
         p = compile_program(fh.read(), path)
@@ -336,10 +329,7 @@ DATA = ("strings", "arrays", "builtins", "structs", "enums", "match", "errors_ha
 
 
 def data_sources():
-    out = []
-    for d in DATA:
-        out += sorted(glob.glob(os.path.join(SPEC, d, "*.orus")))
-    return out
+    return [str(p) for p in corpus.spec_programs(*DATA)]
 
 
 def rows(program, name, opname):
@@ -542,7 +532,7 @@ _DATA_CATS = {
 }
 
 
-@pytest.mark.parametrize("path", data_sources(), ids=lambda p: os.path.relpath(p, SPEC))
+@pytest.mark.parametrize("path", data_sources(), ids=corpus.spec_id)
 def test_data_corpus_verifies_and_keeps_register_categories(path):
     test_corpus_verifies_and_keeps_register_categories(path)
     with open(path, "rb") as fh:

@@ -14,9 +14,7 @@ import pytest
 
 import orus
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "spec" / "examples"
-OWN = Path(__file__).resolve().parent / "programs"
+import corpus
 
 # Folders of the spec corpus that the implementation covers so far.
 CORE_FOLDERS = ["lexical", "types", "expressions", "control_flow", "functions", "print", "failing",
@@ -25,39 +23,18 @@ CORE_FOLDERS = ["lexical", "types", "expressions", "control_flow", "functions", 
 
 
 def _collect():
-    cases = []
-    folders = [SPEC / name for name in CORE_FOLDERS] + [OWN]
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*.orus")):
-            if path.with_suffix(".out").exists() or path.with_suffix(".err").exists():
-                rel = path.relative_to(SPEC if SPEC in path.parents else OWN.parent)
-                cases.append(pytest.param(path, id=str(rel)))
-    return cases
-
-
-def _parse_err(path: Path):
-    phase = line = None
-    for raw in path.read_text().splitlines():
-        key, _, value = raw.partition(":")
-        if key.strip() == "phase":
-            phase = value.strip()
-        elif key.strip() == "line":
-            line = int(value.strip())
-    return phase, line
+    paths = corpus.spec_programs(*CORE_FOLDERS, kind="golden", recursive=True)
+    paths += corpus.own_programs(kind="golden")
+    return [pytest.param(path, id=corpus.program_id(path)) for path in paths]
 
 
 @pytest.mark.parametrize("path", _collect())
 def test_program(path: Path):
     source = path.read_bytes()
-    stdin_file = path.with_suffix(".stdin")
-    stdin = stdin_file.read_bytes() if stdin_file.exists() else b""
-    result = orus.run_source(source, filename=str(path), stdin=stdin)
+    result = orus.run_source(source, filename=str(path), stdin=corpus.read_stdin(path))
     assert "Traceback" not in result.stderr
-    err_file = path.with_suffix(".err")
-    if err_file.exists():
-        phase, line = _parse_err(err_file)
+    if corpus.kind_of(path) == "err":
+        phase, line = corpus.parse_err(path)
         expected_status = {"compile": 65, "runtime": 70}[phase]
         assert result.status == expected_status, result.stderr
         assert result.error.line == line, result.stderr
@@ -65,4 +42,4 @@ def test_program(path: Path):
             assert result.stdout == ""
     else:
         assert result.status == 0, result.stderr
-        assert result.stdout_bytes == path.with_suffix(".out").read_bytes()
+        assert result.stdout_bytes == corpus.expected_stdout(path)

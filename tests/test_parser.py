@@ -7,7 +7,6 @@ Runs without numba: only orus.lexer, orus.parser, orus.ast and orus.errors are u
 import random
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,9 @@ from orus.errors import CompileError
 from orus.lexer import tokenize
 from orus.parser import MAX_DEPTH, parse
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
+import corpus
+
+EXAMPLES = corpus.SPEC
 
 # Corpus programs whose compile error is a syntax error: the parser must reject them
 # at the line of their .err file.  Every other compile-phase failure is a type error
@@ -730,20 +731,14 @@ class TestPositions:
 
 # ============================================================================ corpus
 def _corpus_cases():
-    if not EXAMPLES.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason="spec examples missing"))]
-    return [pytest.param(path, id=str(path.relative_to(EXAMPLES)))
-            for path in sorted(EXAMPLES.rglob("*.orus"))]
+    return [pytest.param(path, id=corpus.spec_id(path)) for path in corpus.all_spec_programs()]
 
 
 def _expected_compile_line(path):
-    err = path.with_suffix(".err")
-    if not err.exists():
+    if corpus.kind_of(path) != "err":
         return None
-    fields = dict(line.split(":", 1) for line in err.read_text().splitlines() if ":" in line)
-    if fields.get("phase", "").strip() != "compile":
-        return None
-    return int(fields["line"])
+    phase, line = corpus.parse_err(path)
+    return line if phase == "compile" else None
 
 
 @pytest.mark.parametrize("path", _corpus_cases())
@@ -762,8 +757,6 @@ def test_corpus_file(path):
 
 
 def test_syntax_error_list_is_current():
-    if not EXAMPLES.is_dir():
-        pytest.skip("spec examples missing")
     for rel in SYNTAX_ERRORS:
         assert (EXAMPLES / rel).exists(), rel
 
@@ -790,14 +783,12 @@ class TestRobustness:
             _parse_or_compile_error(bytes(rng.randrange(256) for _ in range(200)))
 
     def test_mutated_corpus(self):
-        if not EXAMPLES.is_dir():
-            pytest.skip("spec examples missing")
         rng = random.Random(99)
-        corpus = [p.read_bytes() for p in sorted(EXAMPLES.rglob("*.orus"))]
+        sources = [p.read_bytes() for p in corpus.all_spec_programs()]
         pieces = [b"(", b")", b"[", b"]", b":", b"\n", b"    ", b"\t", b",", b";", b"->",
                   b"fn", b"match", b"if", b"..", b"..=", b"\"", b"/*", b"'", b"=", b"?"]
         for _ in range(1500):
-            src = bytearray(rng.choice(corpus))
+            src = bytearray(rng.choice(sources))
             for _ in range(rng.randint(1, 4)):
                 i = rng.randrange(len(src) + 1)
                 if rng.random() < 0.4:

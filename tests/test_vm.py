@@ -1,8 +1,6 @@
 """The VM on hand-built bytecode: arithmetic semantics, casts, loops, calls,
-the host protocol, and that every opcode is known to every consumer."""
-
-import re
-from pathlib import Path
+the host protocol, and that every opcode of the table runs (the corpus and
+assembled programs under the counting VM)."""
 
 import pytest
 
@@ -14,7 +12,9 @@ from orus.bytecode import ProgramBuilder
 from orus.errors import OrusRuntimeError
 from orus.verify import verify
 
-ROOT = Path(__file__).resolve().parent.parent
+import corpus
+from asm import assemble
+
 I32_MIN, I32_MAX = -2**31, 2**31 - 1
 I64_MIN, I64_MAX = -2**63, 2**63 - 1
 
@@ -33,19 +33,13 @@ def _machine(vm, program):
 
 
 def _binop_program(opcode, x, y, fx=None, fy=None):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    if fx is None:
-        b.emit(op.LOADK, 1, b.const_int(x))
-        b.emit(op.LOADK, 2, b.const_int(y))
-    else:
-        b.emit(op.LOADF, 1, b.const_float(fx))
-        b.emit(op.LOADF, 2, b.const_float(fy))
-    b.emit(opcode, 0, 1, 2, line=7, col=3)
-    b.emit(op.HALT)
-    b.end_function(m, 4)
-    return b.finish()
+    load = "LOADK 1 %d\n LOADK 2 %d" % (x, y) if fx is None else "LOADF 1 %r\n LOADF 2 %r" % (fx, fy)
+    return assemble("""
+    fn main regs=4
+        %s
+        %s 0 1 2 @7:3
+        HALT
+    """ % (load, op.NAMES[opcode]))
 
 
 def run_binop(vm, opcode, x, y):
@@ -230,17 +224,12 @@ def test_float_mod_is_c_fmod(vm):
 
 
 def _cast(vm, frm, to, value):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    if frm == op.T_F64:
-        b.emit(op.LOADF, 1, b.const_float(value))
-    else:
-        b.emit(op.LOADK, 1, b.const_int(value))
-    b.emit(op.CAST, 0, 1, op.conv_id(frm, to))
-    b.emit(op.HALT)
-    b.end_function(m, 2)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=2
+        %s 1 %r
+        CAST 0 1 %d
+        HALT
+    """ % ("LOADF" if frm == op.T_F64 else "LOADK", value, op.conv_id(frm, to))))
     machine.run()
     if to == op.T_F64:
         return float(buffers.reinterpret(machine.regs, "float64")[0])
@@ -269,24 +258,22 @@ def test_casts_follow_rust_as(vm):
 
 def _for_program(start, end, step, flags):
     """Counts iterations and sums the loop variable (u64 add: no overflow trap)."""
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADI, 0, 0)
-    b.emit(op.LOADI, 1, 0)
-    b.emit(op.LOADI, 7, 1)
-    b.emit(op.LOADK, 2, b.const_int(start))
-    b.emit(op.LOADK, 3, b.const_int(end))
-    b.emit(op.LOADK, 4, b.const_int(step))
-    prep = b.emit(op.FORPREP, 2, 0, flags)
-    body = b.pc
-    b.emit(op.ADD_U64, 0, 0, 7)
-    b.emit(op.ADD_U64, 1, 1, 2)
-    b.emit(op.FORLOOP, 2, body)
-    b.patch(prep, b=b.pc)
-    b.emit(op.HALT)
-    b.end_function(m, 8)
-    return b.finish()
+    return assemble("""
+    fn main regs=8
+        LOADI 0 0               ; iterations
+        LOADI 1 0               ; sum
+        LOADI 7 1
+        LOADK 2 %d              ; loop variable, end, step, trip count: r2..r5
+        LOADK 3 %d
+        LOADK 4 %d
+        FORPREP 2 done %d
+      body:
+        ADD_U64 0 0 7
+        ADD_U64 1 1 2
+        FORLOOP 2 body
+      done:
+        HALT
+    """ % (start, end, step, flags))
 
 
 @pytest.mark.parametrize("start,end,step,inclusive", [
@@ -317,28 +304,24 @@ def test_zero_step_is_a_runtime_error(vm):
 
 def _recursion_program(depth_limit_test=False):
     """f(n) = n == 0 ? 0 : f(n - 1) + 1, called with n from R1."""
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    f = b.declare_function("f", 1)
-    b.begin_function(m)
-    b.emit(op.LOADK, 1, b.const_int(0))      # patched by the test through kint
-    b.emit(op.CALL, 1, f, line=1)
-    b.emit(op.MOVE, 0, 1)
-    b.emit(op.HALT)
-    b.end_function(m, 2)
-    b.begin_function(f)
-    b.emit(op.LOADI, 1, 0)
-    b.emit(op.EQ_I, 2, 0, 1)
-    j = b.emit(op.JMPF, 2, 0)
-    b.emit(op.RET, 1)
-    b.patch(j, b=b.pc)
-    b.emit(op.LOADI, 1, 1)
-    b.emit(op.SUB_I32, 3, 0, 1)
-    b.emit(op.CALL, 3, f, line=9, col=5)
-    b.emit(op.ADD_I32, 2, 3, 1)
-    b.emit(op.RET, 2)
-    b.end_function(f, 4)
-    return b.finish()
+    return assemble("""
+    fn main regs=2
+        LOADK 1 0               ; KI[0]: n, patched by the test through kint
+        CALL 1 f @1
+        MOVE 0 1
+        HALT
+    fn f arity=1 regs=4
+        LOADI 1 0
+        EQ_I 2 0 1
+        JMPF 2 recurse
+        RET 1
+      recurse:
+        LOADI 1 1
+        SUB_I32 3 0 1
+        CALL 3 f @9:5
+        ADD_I32 2 3 1
+        RET 2
+    """)
 
 
 def test_deep_recursion_grows_registers_and_overflow_is_an_error(vm):
@@ -354,11 +337,92 @@ def test_deep_recursion_grows_registers_and_overflow_is_an_error(vm):
     assert info.value.line == 9
 
 
-def test_every_opcode_is_handled_by_vm_verifier_and_disassembler():
-    vm_source = (ROOT / "orus" / "jit" / "vm.py").read_text()
-    handled = set(re.findall(r"op\.([A-Z][A-Z0-9_]+)", vm_source))
-    missing = [name for name in op.NAMES if name not in handled]
-    assert not missing, "opcodes without a VM case: %s" % missing
+# Assembled programs for opcodes that the corpus may not execute (rare paths,
+# or programs the front end cannot compile yet).  Each runs to HALT or to its
+# runtime error; `check(machine, error)` says whether it computed what it should.
+RARE_PROGRAMS = {
+    "mixed int/float compares and unsigned <=": ("""
+    fn main regs=8
+        LOADI 1 3
+        LOADF 2 2.5
+        CMP_IF 0 1 2                ; 3 vs 2.5: +1
+        CMP_TEST 3 0 REL_GT
+        LOADI 4 -1
+        CMP_UF 5 4 2                ; u64 max vs 2.5: +1
+        LE_U64 6 1 4                ; 3 <= u64 max
+        LOADI 7 0
+        JNLE_F 2 2 skip             ; 2.5 <= 2.5 holds: falls through
+        LOADI 7 1
+      skip:
+        HALT
+    """, lambda m, error: error is None
+        and [int(m.regs[r]) for r in (0, 3, 5, 6, 7)] == [1, 1, 1, 1, 1]),
+    "ERROR raises its runtime error": ("""
+    fn main regs=1
+        ERROR STEP_ZERO -1 @4
+        HALT
+    """, lambda m, error: error is not None and "Range step cannot be zero" in str(error)
+        and error.line == 4),
+}
+
+
+def _run_counting(program, stdin=b""):
+    """Run `program` with the counting VM: (machine, executions per pc, its
+    runtime error or None)."""
+    import io
+
+    import numpy as np
+
+    from orus.jit import get_profiling_vm
+    from orus.runtime import Machine
+    counts = np.zeros(len(program.code), dtype=np.int64)
+    machine = Machine(program, get_profiling_vm(counts), lambda data: None, io.BytesIO(stdin))
+    try:
+        machine.run()
+    except OrusRuntimeError as exc:
+        return machine, counts, exc
+    return machine, counts, None
+
+
+def test_every_opcode_is_executed_by_some_program():
+    """Every opcode of the table runs: the corpus (spec and tests/programs,
+    everything that compiles) and RARE_PROGRAMS, with the VM counting executed
+    instructions per pc (as `orus run --profile` does)."""
+    import numpy as np
+
+    import orus
+    executed = np.zeros(op.NUM_OPS, dtype=np.int64)
+    present = np.zeros(op.NUM_OPS, dtype=np.int64)
+
+    def account(program, counts):
+        ops = np.asarray(program.code[:, 0], dtype=np.int64)
+        executed[:] += np.bincount(ops, weights=counts, minlength=op.NUM_OPS).astype(np.int64)
+        present[:] += np.bincount(ops, minlength=op.NUM_OPS)
+
+    for path in corpus.spec_programs(kind="golden") + corpus.own_programs(kind="golden"):
+        if corpus.kind_of(path) == "err" and corpus.parse_err(path)[0] == "compile":
+            continue
+        try:
+            program = orus.compile_source(path.read_bytes(), str(path))
+        except Exception:        # not compiled yet: tests/test_corpus.py reports it
+            continue
+        account(program, _run_counting(program, corpus.read_stdin(path))[1])
+    wrong = []
+    for name, (listing, check) in RARE_PROGRAMS.items():
+        program = assemble(listing)
+        machine, counts, error = _run_counting(program)
+        account(program, counts)
+        if not check(machine, error):
+            wrong.append(name)
+    assert not wrong, "RARE_PROGRAMS computed something else: %s" % wrong
+    never = [info.name for info in op.TABLE if executed[info.number] == 0]
+    absent = [name for name in never if present[op.BY_NAME[name].number] == 0]
+    assert not never, (
+        "opcodes never executed: %s; of these, no program even contains %s -- add a listing "
+        "that runs each to RARE_PROGRAMS in tests/test_vm.py" % (never, absent))
+
+
+def test_every_opcode_is_known_to_the_disassembler():
     from orus.disasm import format_instruction
     for info in op.TABLE:
         assert all(k in op.OPERAND_KINDS for k in info.operands)
@@ -390,38 +454,34 @@ def _gc_program(iterations):
     """Each iteration builds a fresh array of 3 strings (one concatenated), keeps
     only the last one in R1, and appends to a long-lived string in R2 every
     1000 iterations, so almost everything allocated becomes garbage."""
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    s_ab = b.const_str(b"ab")
-    s_x = b.const_str(b"x")
-    b.emit(op.LOADS, 2, s_x)                    # r2: long-lived string
-    b.emit(op.LOADI, 3, 0)
-    b.emit(op.LOADK, 4, b.const_int(iterations))
-    b.emit(op.LOADI, 5, 1)
-    prep = b.emit(op.FORPREP, 3, 0, 0)
-    body = b.pc
-    b.emit(op.ARR_NEW, 1, 2, 1)                 # r1 = [] (handles)
-    b.emit(op.LOADS, 8, s_ab)
-    b.emit(op.CONCAT, 9, 8, 8)                  # "abab"
-    b.emit(op.ARR_PUSH, 1, 8)
-    b.emit(op.ARR_PUSH, 1, 9)
-    b.emit(op.ARR_PUSH, 1, 9)
-    b.emit(op.TOSTR, 10, 3, op.OUT_I32)         # text of the counter: garbage
-    b.emit(op.LOADK, 11, b.const_int(1000))
-    b.emit(op.MOD_I32, 12, 3, 11)
-    b.emit(op.LOADI, 13, 0)
-    b.emit(op.EQ_I, 12, 12, 13)
-    j = b.emit(op.JMPF, 12, 0)
-    b.emit(op.CONCAT, 2, 2, 8)                  # r2 += "ab" (survives collections)
-    b.patch(j, b=b.pc)
-    b.emit(op.FORLOOP, 3, body)
-    b.patch(prep, b=b.pc)
-    b.emit(op.ARR_LEN, 0, 1)
-    b.emit(op.STR_LEN, 14, 2)
-    b.emit(op.HALT)
-    b.end_function(m, 16, [k in (1, 2, 8, 9, 10) for k in range(16)])
-    return b.finish()
+    return assemble("""
+    fn main regs=16 handles=1,2,8,9,10
+        LOADS 2 "x"                 ; r2: long-lived string
+        LOADI 3 0
+        LOADK 4 %d
+        LOADI 5 1
+        FORPREP 3 done 0
+      body:
+        ARR_NEW 1 2 1               ; r1 = [] (handles)
+        LOADS 8 "ab"
+        CONCAT 9 8 8                ; "abab"
+        ARR_PUSH 1 8
+        ARR_PUSH 1 9
+        ARR_PUSH 1 9
+        TOSTR 10 3 i32              ; text of the counter: garbage
+        LOADK 11 1000
+        MOD_I32 12 3 11
+        LOADI 13 0
+        EQ_I 12 12 13
+        JMPF 12 next
+        CONCAT 2 2 8                ; r2 += "ab" (survives collections)
+      next:
+        FORLOOP 3 body
+      done:
+        ARR_LEN 0 1
+        STR_LEN 14 2
+        HALT
+    """ % iterations)
 
 
 def test_collector_keeps_memory_bounded_and_live_data_intact(vm):
@@ -438,23 +498,16 @@ def test_collector_keeps_memory_bounded_and_live_data_intact(vm):
 
 
 def test_array_ops_check_every_access(vm):
-    def run_ops(emit_body):
-        b = ProgramBuilder("t")
-        m = b.declare_function("<main>", 0)
-        b.begin_function(m)
-        b.emit(op.ARR_NEW, 1, 0, 0)
-        for v in (10, 11, 12, 13, 14):
-            b.emit(op.LOADI, 2, v)
-            b.emit(op.ARR_PUSH, 1, 2)
-        emit_body(b)
-        b.emit(op.HALT)
-        b.end_function(m, 8)
-        machine, _ = _machine(vm, b.finish())
+    def run_ops(body):
+        """r1 = [10, 11, 12, 13, 14], then `body`."""
+        pushes = "".join("LOADI 2 %d\n ARR_PUSH 1 2\n" % v for v in (10, 11, 12, 13, 14))
+        machine, _ = _machine(vm, assemble("fn main regs=8\n ARR_NEW 1 0 0\n%s%s\n HALT"
+                                           % (pushes, body)))
         machine.run()
         return machine
 
     def get(i):
-        return lambda b: (b.emit(op.LOADK, 3, b.const_int(i)), b.emit(op.ARR_GET, 0, 1, 3))
+        return "LOADK 3 %d\n ARR_GET 0 1 3" % i
     assert int(run_ops(get(4)).regs[0]) == 14
     with pytest.raises(OrusRuntimeError, match="out of bounds"):
         run_ops(get(5))
@@ -462,8 +515,7 @@ def test_array_ops_check_every_access(vm):
         run_ops(get(-1))
 
     def slice_(s, e):
-        return lambda b: (b.emit(op.LOADK, 4, b.const_int(s)), b.emit(op.LOADK, 5, b.const_int(e)),
-                          b.emit(op.ARR_SLICE, 0, 1, 4))
+        return "LOADK 4 %d\n LOADK 5 %d\n ARR_SLICE 0 1 4" % (s, e)
     m = run_ops(slice_(1, 3))
     assert m.array_slots(int(m.regs[0])) == [11, 12, 13]
     m = run_ops(slice_(0, 5))
@@ -475,14 +527,11 @@ def test_array_ops_check_every_access(vm):
         with pytest.raises(OrusRuntimeError, match=msg):
             run_ops(slice_(s, e))
 
-    def pop_all(b):
-        for _ in range(6):
-            b.emit(op.ARR_POP, 0, 1)
     with pytest.raises(OrusRuntimeError, match="Cannot pop from an empty array"):
-        run_ops(pop_all)
+        run_ops("ARR_POP 0 1\n" * 6)
 
     def repeat(n):
-        return lambda b: (b.emit(op.LOADK, 3, b.const_int(n)), b.emit(op.ARR_REPEAT, 0, 1, 3))
+        return "LOADK 3 %d\n ARR_REPEAT 0 1 3" % n
     m = run_ops(repeat(3))
     assert m.array_slots(int(m.regs[0])) == [10, 11, 12, 13, 14] * 3
     m = run_ops(repeat(0))
@@ -492,21 +541,19 @@ def test_array_ops_check_every_access(vm):
 
 
 def test_strings_index_slice_and_concat_share_bytes(vm):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADS, 1, b.const_str(b"hello"))
-    b.emit(op.LOADI, 2, 1)
-    b.emit(op.STR_GET, 3, 1, 2)                 # "e"
-    b.emit(op.LOADI, 4, 1)
-    b.emit(op.LOADI, 5, 3)
-    b.emit(op.STR_SLICE, 6, 1, 4)               # "ell"
-    b.emit(op.CONCAT, 7, 6, 3)                  # "elle"
-    b.emit(op.CONCAT, 7, 7, 3)                  # "ellee" (extends in place)
-    b.emit(op.STR_LEN, 0, 7)
-    b.emit(op.HALT)
-    b.end_function(m, 8)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=8
+        LOADS 1 "hello"
+        LOADI 2 1
+        STR_GET 3 1 2               ; "e"
+        LOADI 4 1
+        LOADI 5 3
+        STR_SLICE 6 1 4             ; "ell"
+        CONCAT 7 6 3                ; "elle"
+        CONCAT 7 7 3                ; "ellee" (extends in place)
+        STR_LEN 0 7
+        HALT
+    """))
     machine.run()
     assert machine.string_bytes(int(machine.regs[3])) == b"e"
     assert machine.string_bytes(int(machine.regs[6])) == b"ell"
@@ -516,37 +563,39 @@ def test_strings_index_slice_and_concat_share_bytes(vm):
 
 def _try_program(catch=True):
     """main: try: f(3) catch e: R0 := 1;  f(n) = n == 0 ? 1 / 0 : f(n - 1)."""
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    f = b.declare_function("f", 1)
-    b.begin_function(m)
-    b.emit(op.LOADI, 0, 0)
-    tb = b.emit(op.TRY_BEGIN, 1, 0) if catch else None
-    b.emit(op.LOADI, 2, 3)
-    b.emit(op.CALL, 2, f)
-    if catch:
-        b.emit(op.TRY_END)
-    b.emit(op.HALT)
-    if catch:
-        b.patch(tb, b=b.pc)
-        b.emit(op.LOADI, 0, 1)
-        b.emit(op.REC_GET, 3, 1, 0)           # the error code
-        b.emit(op.HALT)
-    b.end_function(m, 4)
-    b.begin_function(f)
-    b.emit(op.LOADI, 1, 0)
-    b.emit(op.EQ_I, 2, 0, 1)
-    j = b.emit(op.JMPF, 2, 0)
-    b.emit(op.LOADI, 3, 1)
-    b.emit(op.DIV_I32, 3, 3, 1, line=5)
-    b.emit(op.RET, 3)
-    b.patch(j, b=b.pc)
-    b.emit(op.LOADI, 3, 1)
-    b.emit(op.SUB_I32, 3, 0, 3)
-    b.emit(op.CALL, 3, f)
-    b.emit(op.RET, 3)
-    b.end_function(f, 4)
-    return b.finish()
+    main = """
+    fn main regs=4
+        LOADI 0 0
+        TRY_BEGIN 1 catch
+        LOADI 2 3
+        CALL 2 f
+        TRY_END
+        HALT
+      catch:
+        LOADI 0 1
+        REC_GET 3 1 0               ; the error code
+        HALT
+    """ if catch else """
+    fn main regs=4
+        LOADI 0 0
+        LOADI 2 3
+        CALL 2 f
+        HALT
+    """
+    return assemble(main + """
+    fn f arity=1 regs=4
+        LOADI 1 0
+        EQ_I 2 0 1
+        JMPF 2 recurse
+        LOADI 3 1
+        DIV_I32 3 3 1 @5
+        RET 3
+      recurse:
+        LOADI 3 1
+        SUB_I32 3 0 3
+        CALL 3 f
+        RET 3
+    """)
 
 
 def test_try_unwinds_frames_inside_the_vm(vm):
@@ -564,60 +613,55 @@ def test_try_unwinds_frames_inside_the_vm(vm):
 
 
 def test_jump_table_and_records(vm):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    t = b.type_id(20, 2, 0b10)                # a 2-field record, field 1 a handle
-    b.emit(op.LOADI, 1, 7)
-    b.emit(op.LOADS, 2, b.const_str(b"s"))
-    b.emit(op.REC_NEW, 3, 1, t)
-    b.emit(op.LOADI, 4, 99)
-    b.emit(op.REC_SET, 3, 0, 4)
-    b.emit(op.REC_GET, 5, 3, 0)               # 99
-    b.emit(op.LOADI, 6, 1)
-    jt = b.emit(op.JMPTAB, 6, 2)
-    j0 = b.emit(op.JMP, 0)
-    j1 = b.emit(op.JMP, 0)
-    b.emit(op.LOADI, 0, 30)                   # default
-    b.emit(op.HALT)
-    b.patch(j0, a=b.pc)
-    b.emit(op.LOADI, 0, 10)
-    b.emit(op.HALT)
-    b.patch(j1, a=b.pc)
-    b.emit(op.LOADI, 0, 20)
-    b.emit(op.HALT)
-    b.end_function(m, 8)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    type pair = 20 2 0b10           ; a 2-field record, field 1 a handle
+    fn main regs=8
+        LOADI 1 7
+        LOADS 2 "s"
+        REC_NEW 3 1 pair
+        LOADI 4 99
+        REC_SET 3 0 4
+        REC_GET 5 3 0               ; 99
+        LOADI 6 1
+        JMPTAB 6 2
+        JMP case0
+        JMP case1
+        LOADI 0 30                  ; default
+        HALT
+      case0:
+        LOADI 0 10
+        HALT
+      case1:
+        LOADI 0 20
+        HALT
+    """))
     machine.run()
     assert int(machine.regs[0]) == 20 and int(machine.regs[5]) == 99
 
 
 def _branch_taken(vm, loads, opcode, b_operand):
-    """Run `loads` (LOADK/LOADF rows into R1, R2), then `opcode 1 B ->else`;
+    """Run `loads` (LOADK/LOADF lines into R1, R2), then `opcode 1 B else`;
     1 if it fell through (its relation holds), 2 if it jumped."""
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    for load in loads:
-        load(b)
-    j = b.emit(opcode, 1, b_operand, 0)
-    b.emit(op.LOADI, 0, 1)                 # fall through: the relation holds
-    b.emit(op.HALT)
-    b.patch(j, c=b.pc)
-    b.emit(op.LOADI, 0, 2)
-    b.emit(op.HALT)
-    b.end_function(m, 3)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=3
+        %s
+        %s 1 %d else
+        LOADI 0 1               ; fall through: the relation holds
+        HALT
+      else:
+        LOADI 0 2
+        HALT
+    """ % ("\n".join(loads), op.NAMES[opcode], b_operand)))
     machine.run()
     return int(machine.regs[0])
 
 
 def _int_into(reg, x):
-    return lambda b: b.emit(op.LOADK, reg, b.const_int(x))
+    return "LOADK %d %d" % (reg, x)
 
 
 def _float_into(reg, x):
-    return lambda b: b.emit(op.LOADF, reg, b.const_float(x))
+    return "LOADF %d %r" % (reg, x)
 
 
 @pytest.mark.parametrize("opcode,holds", [
@@ -650,14 +694,8 @@ def test_float_fused_branches_treat_nan_as_false(vm):
     (op.ADDI_I64, I64_MAX - 2, 2, I64_MAX), (op.ADDI_I64, I64_MAX, 1, None),
     (op.SUBI_I64, I64_MIN, 1, None), (op.SUBI_I64, 5, -3, 8)])
 def test_immediate_arithmetic(vm, opcode, x, k, ref):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADK, 1, b.const_int(x))
-    b.emit(opcode, 0, 1, k)
-    b.emit(op.HALT)
-    b.end_function(m, 2)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("fn main regs=2\n LOADK 1 %d\n %s 0 1 %d\n HALT"
+                                       % (x, op.NAMES[opcode], k)))
     if ref is None:
         with pytest.raises(OrusRuntimeError, match="Integer overflow"):
             machine.run()
@@ -693,29 +731,30 @@ def test_orus_program_allocating_100x_its_live_data_stays_bounded(vm):
 
 
 def test_bool_arrays_are_bytes_and_behave_like_slot_arrays(vm):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.ARR_NEW, 1, 0, 2)                  # [] of bool
-    for v in (1, 0, 1):
-        b.emit(op.LOADI, 2, v)
-        b.emit(op.ARR_PUSH, 1, 2)                # grows in the byte arena
-    b.emit(op.LOADI, 3, 1000)
-    b.emit(op.ARR_REPEAT, 4, 1, 3)               # 3000 bools
-    b.emit(op.LOADI, 5, 2999)
-    b.emit(op.LOADI, 2, 0)
-    b.emit(op.ARR_SET, 4, 5, 2)                  # last := false
-    b.emit(op.ARR_GET, 6, 4, 5)
-    b.emit(op.LOADI, 5, 2997)
-    b.emit(op.ARR_GET, 7, 4, 5)                  # true (index 2997 = 3 * 999)
-    b.emit(op.LOADI, 8, 1)
-    b.emit(op.LOADI, 9, 2)
-    b.emit(op.ARR_SLICE, 10, 1, 8)               # [false, true]
-    b.emit(op.ARR_POP, 11, 1)                    # true
-    b.emit(op.ARR_LEN, 12, 4)
-    b.emit(op.HALT)
-    b.end_function(m, 16)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=16
+        ARR_NEW 1 0 2               ; [] of bool
+        LOADI 2 1
+        ARR_PUSH 1 2                ; grows in the byte arena
+        LOADI 2 0
+        ARR_PUSH 1 2
+        LOADI 2 1
+        ARR_PUSH 1 2
+        LOADI 3 1000
+        ARR_REPEAT 4 1 3            ; 3000 bools
+        LOADI 5 2999
+        LOADI 2 0
+        ARR_SET 4 5 2               ; last := false
+        ARR_GET 6 4 5
+        LOADI 5 2997
+        ARR_GET 7 4 5               ; true (index 2997 = 3 * 999)
+        LOADI 8 1
+        LOADI 9 2
+        ARR_SLICE 10 1 8            ; [false, true]
+        ARR_POP 11 1                ; true
+        ARR_LEN 12 4
+        HALT
+    """))
     machine.run()
     assert int(machine.hobj[int(machine.regs[4]), P.H_KIND]) == P.HK_ARR_B
     assert (int(machine.regs[6]), int(machine.regs[7])) == (0, 1)
@@ -734,22 +773,23 @@ def test_bool_arrays_are_bytes_and_behave_like_slot_arrays(vm):
 
 
 def test_array_store_of_an_immediate(vm):
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    for r, kind in ((1, 0), (2, 2)):            # an i64 array and a bool (byte) array
-        b.emit(op.ARR_NEW, r, 4, kind)
-        b.emit(op.LOADI, 3, 0)
-        b.emit(op.ARR_PUSH, r, 3)
-        b.emit(op.ARR_PUSH, r, 3)
-    b.emit(op.LOADI, 4, 1)
-    b.emit(op.ARR_SETI, 1, 4, -7)
-    b.emit(op.ARR_SETI, 2, 4, 1)
-    b.emit(op.LOADI, 4, 2)
-    b.emit(op.ARR_SETI, 1, 4, 5, line=3)       # out of bounds
-    b.emit(op.HALT)
-    b.end_function(m, 6)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=6
+        ARR_NEW 1 4 0               ; an i64 array [0, 0]
+        LOADI 3 0
+        ARR_PUSH 1 3
+        ARR_PUSH 1 3
+        ARR_NEW 2 4 2               ; a bool (byte) array [false, false]
+        LOADI 3 0
+        ARR_PUSH 2 3
+        ARR_PUSH 2 3
+        LOADI 4 1
+        ARR_SETI 1 4 -7
+        ARR_SETI 2 4 1
+        LOADI 4 2
+        ARR_SETI 1 4 5 @3           ; out of bounds
+        HALT
+    """))
     with pytest.raises(OrusRuntimeError, match="out of bounds") as info:
         machine.run()
     assert info.value.line == 3
@@ -792,25 +832,23 @@ def test_string_builder_appends_in_place_and_changes_no_other_string(vm):
     """STR_BUILD shares the start's bytes; STR_APPEND / STR_APPINT extend only
     the builder's own object, through every plan (a new region, in place, the
     region doubling at the top of the arena, the top of the arena)."""
-    b = ProgramBuilder("t")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADS, 1, b.const_str(b"ab"))
-    b.emit(op.STR_BUILD, 2, 1)                  # r2 = "ab" (shares the constant's bytes)
-    b.emit(op.STR_APPEND, 2, 1)                 # new region: "abab"
-    b.emit(op.MOVE, 3, 2)                       # r3 = a copy of the handle, taken early
-    b.emit(op.STR_BUILD, 4, 2)                  # r4 starts from r2 ("abab")
-    b.emit(op.LOADK, 5, b.const_int(I64_MIN))
-    b.emit(op.STR_APPINT, 4, 5, op.OUT_I64)     # in r2's region, after its bytes
-    b.emit(op.LOADI, 6, -1)
-    b.emit(op.STR_APPINT, 4, 6, op.OUT_U64)     # -1 as u64: the region doubles at the top
-    b.emit(op.STR_APPINT, 4, 6, op.OUT_U32)     # (u32 values are zero-extended: -1 -> 2^64-1)
-    b.emit(op.TOSTR, 7, 6, op.OUT_I32)          # "-1" at the top, no region
-    b.emit(op.STR_APPEND, 7, 1)                 # extends at the top: "-1ab"
-    b.emit(op.STR_APPINT, 7, 6, op.OUT_I32)     # "-1ab-1"
-    b.emit(op.HALT)
-    b.end_function(m, 8, [True] * 8)
-    machine, _ = _machine(vm, b.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=8
+        LOADS 1 "ab"
+        STR_BUILD 2 1               ; r2 = "ab" (shares the constant's bytes)
+        STR_APPEND 2 1              ; new region: "abab"
+        MOVE 3 2                    ; r3 = a copy of the handle, taken early
+        STR_BUILD 4 2               ; r4 starts from r2 ("abab")
+        LOADK 5 -9223372036854775808
+        STR_APPINT 4 5 i64          ; in r2's region, after its bytes
+        LOADI 6 -1
+        STR_APPINT 4 6 u64          ; -1 as u64: the region doubles at the top
+        STR_APPINT 4 6 u32          ; (u32 values are zero-extended: -1 -> 2^64-1)
+        TOSTR 7 6 i32               ; "-1" at the top, no region
+        STR_APPEND 7 1              ; extends at the top: "-1ab"
+        STR_APPINT 7 6 i32          ; "-1ab-1"
+        HALT
+    """))
     machine.run()
     text = machine.string_bytes
     assert text(int(machine.regs[1])) == b"ab"
@@ -823,16 +861,14 @@ def test_string_builder_appends_in_place_and_changes_no_other_string(vm):
 @pytest.mark.parametrize("opcode,a,b", [
     (op.STR_BUILD, 3, 1), (op.STR_APPEND, 1, 2), (op.STR_APPEND, 2, 1), (op.STR_APPINT, 1, 2)])
 def test_string_builder_checks_its_handles(vm, opcode, a, b):
-    prog = ProgramBuilder("t")
-    m = prog.declare_function("<main>", 0)
-    prog.begin_function(m)
-    prog.emit(op.LOADK, 1, prog.const_int(1 << 40))   # beyond the object table
-    prog.emit(op.LOADS, 2, prog.const_str(b"x"))
-    prog.emit(op.STR_BUILD, 2, 2)
-    prog.emit(opcode, a, b, op.OUT_I64 if opcode == op.STR_APPINT else 0, line=4)
-    prog.emit(op.HALT)
-    prog.end_function(m, 4, [True] * 4)
-    machine, _ = _machine(vm, prog.finish())
+    machine, _ = _machine(vm, assemble("""
+    fn main regs=4
+        LOADK 1 %d                  ; beyond the object table
+        LOADS 2 "x"
+        STR_BUILD 2 2
+        %s %d %d %s @4
+        HALT
+    """ % (1 << 40, op.NAMES[opcode], a, b, "i64" if opcode == op.STR_APPINT else "")))
     with pytest.raises(OrusRuntimeError) as info:
         machine.run()
     assert info.value.line == 4
