@@ -7,6 +7,11 @@ Python API (for notebooks and tests):
     result.stdout, result.status          # also unpacks: out, status = result
     orus.run_file("prog.orus")            # writes to sys.stdout; raises
                                           # CompileError / OrusRuntimeError
+
+Every run has a heap limit: ``max_heap=`` (bytes or a size text like "512M")
+of run_source / run_file / run_program / run, else the environment variable
+ORUS_MAX_HEAP, else a quarter of physical memory.  A program that needs more
+stops with the runtime error "out of memory" (catchable by try/catch).
 """
 
 from __future__ import annotations
@@ -53,14 +58,15 @@ def load_program(source: bytes, filename: str, use_cache: bool = True):
     return program
 
 
-def run_program(program, write, stdin=None, profile=None) -> None:
+def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None:
     """Execute a compiled program; `write(bytes)` receives stdout text;
     `stdin` (a binary stream) feeds input(), default sys.stdin.  With
     `profile` (a callable taking the report text), the VM counts executed
-    instructions and the report is produced after the run (also after an error)."""
+    instructions and the report is produced after the run (also after an error).
+    `max_heap`: the heap limit (see the module docstring)."""
     from .bytecode import BytecodeError
     try:
-        _execute(program, write, stdin, profile)
+        _execute(program, write, stdin, profile, max_heap)
     except BytecodeError:
         # A saved program the verifier rejects (nothing ran: making the
         # machine and the VM's first call check it before any instruction)
@@ -70,14 +76,15 @@ def run_program(program, write, stdin=None, profile=None) -> None:
             raise
         from .program_cache import discard
         discard(saved)
-        _execute(load_program(program.source, program.filename), write, stdin, profile)
+        _execute(load_program(program.source, program.filename), write, stdin, profile,
+                 max_heap)
 
 
-def _execute(program, write, stdin, profile) -> None:
+def _execute(program, write, stdin, profile, max_heap=None) -> None:
     from .runtime import Machine
     if profile is None:
         from .jit import get_vm
-        Machine(program, get_vm(), write, stdin).run()
+        Machine(program, get_vm(), write, stdin, max_heap=max_heap).run()
         return
     import time
 
@@ -89,7 +96,7 @@ def _execute(program, write, stdin, profile) -> None:
     # compile (or load) the counting loop outside the timed run
     Machine(halt_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
     counts = np.zeros(len(program.code), dtype=np.int64)
-    machine = Machine(program, get_profiling_vm(counts), write, stdin)
+    machine = Machine(program, get_profiling_vm(counts), write, stdin, max_heap=max_heap)
     machine.verify_only()               # a rejected program gets no report
     t0 = time.perf_counter()
     try:
@@ -115,15 +122,20 @@ class RunResult:
         return "RunResult(status=%d, stdout=%r)" % (self.status, self.stdout[:60])
 
 
-def run_source(text, filename: str = "<input>", stdin: bytes = b"") -> RunResult:
-    """Compile and run; capture stdout; `stdin` is what input() reads.
-    Never raises for errors in the program."""
+def run_source(text, filename: str = "<input>", stdin: bytes = b"",
+               max_heap=None) -> RunResult:
+    """Compile and run; capture stdout; `stdin` is what input() reads;
+    `max_heap` the heap limit.  Never raises for errors in the program (a
+    malformed `max_heap` or ORUS_MAX_HEAP is a ValueError before anything runs)."""
+    from .runtime import resolve_max_heap
+    max_heap = resolve_max_heap(max_heap)
     from .diagnostics import render
     source = _as_bytes(text)
     out = io.BytesIO()
     error, status = None, EXIT_OK
     try:
-        run_program(compile_source(source, filename), out.write, io.BytesIO(_as_bytes(stdin)))
+        run_program(compile_source(source, filename), out.write, io.BytesIO(_as_bytes(stdin)),
+                    max_heap=max_heap)
     except CompileError as exc:
         error, status = exc, EXIT_COMPILE
     except OrusRuntimeError as exc:
@@ -145,9 +157,12 @@ def _stdout_writer():
     return lambda data: stream.write(data.decode("utf-8", "replace"))
 
 
-def run_file(path: str) -> None:
+def run_file(path: str, max_heap=None) -> None:
     """Run an Orus file, writing to sys.stdout.  Raises CompileError (also for an
-    unreadable file) or OrusRuntimeError after the output printed before it."""
+    unreadable file) or OrusRuntimeError after the output printed before it;
+    `max_heap`: the heap limit (see the module docstring)."""
+    from .runtime import resolve_max_heap
+    max_heap = resolve_max_heap(max_heap)
     try:
         with open(path, "rb") as fh:
             source = fh.read()
@@ -155,7 +170,7 @@ def run_file(path: str) -> None:
         raise CompileError("cannot read file: %s" % (exc.strerror or exc), path, 0, 0) from None
     write = _stdout_writer()
     try:
-        run_program(load_program(source, path), write)
+        run_program(load_program(source, path), write, max_heap=max_heap)
     finally:
         if getattr(sys.stdout, "buffer", None) is not None:
             sys.stdout.buffer.flush()

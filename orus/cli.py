@@ -6,7 +6,11 @@
     orus --version
 
 Exit status: 0 ok, 65 compile error (also an unreadable file), 70 runtime
-error, 2 command-line misuse, 1 internal error (a bug in Orus).  No Python
+error, 2 command-line misuse (also a malformed ORUS_MAX_HEAP), 1 internal
+error (a bug in Orus).
+
+Environment: ORUS_MAX_HEAP (the heap limit: bytes, or e.g. 512M, 2G; default
+a quarter of physical memory; past it a program stops with "out of memory").  No Python
 traceback reaches the user (set ORUS_DEBUG=1 to see one for internal errors).
 """
 
@@ -70,6 +74,12 @@ def _report(err: OrusError, source: bytes | None) -> int:
 
 def _cmd_run(args) -> int:
     from . import load_program, run_program
+    from .runtime import resolve_max_heap
+    try:
+        max_heap = resolve_max_heap()            # ORUS_MAX_HEAP, checked before anything runs
+    except ValueError as exc:
+        sys.stderr.write("orus: %s\n" % exc)
+        return EXIT_USAGE
     filename = "<stdin>" if args.file == "-" else args.file
     source = None
     try:
@@ -88,7 +98,7 @@ def _cmd_run(args) -> int:
                 out.flush()
                 sys.stderr.write(text)
         try:
-            run_program(program, out.write, profile=profile)
+            run_program(program, out.write, profile=profile, max_heap=max_heap)
         finally:
             out.flush()
     except OrusError as err:

@@ -42,6 +42,7 @@ from .bytecode import (TY_ANY, TY_ARRAY, TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY
                        TY_STRUCT, TY_VARIANT, ProgramBuilder)
 from .checker import Checked, EnumLit, check
 from .errors import CompileError
+from .runtime_errors import RANGE_ARGS
 
 # A range() value (static type any) is an i64 at run time.
 OUT_KIND = {T.I32: O.OUT_I32, T.I64: O.OUT_I64, T.U32: O.OUT_U32, T.U64: O.OUT_U64,
@@ -865,6 +866,15 @@ class Compiler:
             self.exp_to(args[2], blk + 2)
         else:
             self.emit(O.LOADI, blk + 2, 1, 0, e)
+        # range() yields i64: a u64 argument above the i64 maximum (negative
+        # as a 64-bit pattern) is the argument error, checked once all
+        # arguments have been evaluated, as RANGE_NEW checks the step
+        regs = [blk + 1] if len(args) == 1 else [blk, blk + 1, blk + 2][:len(args)]
+        for arg, r in zip(args, regs):
+            if arg.ty is T.U64:
+                ok = self.emit(O.JNLTI_I, r, 0, 0, e)
+                self.emit(O.ERROR, RANGE_ARGS, -1, 0, e)
+                self.b.patch(ok, c=self.b.pc)
         self.free = mark
         self.emit(O.RANGE_NEW, dst, blk, 0, e)
 

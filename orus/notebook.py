@@ -387,7 +387,7 @@ def _shift(err: OrusError, filename: str, nlines: int, cell: str, decls) -> None
 
 # ------------------------------------------------------------------------------ run
 def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
-        stdin=b"", echo=None) -> CellResult:
+        stdin=b"", echo=None, max_heap=None) -> CellResult:
     """Run Orus `source` (str or bytes) as one program.
 
     `inputs`: dict name -> Python value, each a global variable of the cell
@@ -396,6 +396,8 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     ``input()`` reads (bytes or str; default empty).  `echo`: an optional
     callable that receives the printed text as it is produced (the magic
     passes ``sys.stdout.write``); it is captured in ``result.stdout`` anyway.
+    `max_heap`: the heap limit (bytes or a size text like "512M"; default
+    ORUS_MAX_HEAP, else a quarter of physical memory).
 
     Raises CompileError / OrusRuntimeError (lines count from the cell's first
     line; a runtime error carries ``.stdout``, the text printed before it),
@@ -445,7 +447,8 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
             if piece:
                 echo(piece)
 
-    machine = Machine(compiled.program, get_vm(), write, io.BytesIO(_as_bytes(stdin)))
+    machine = Machine(compiled.program, get_vm(), write, io.BytesIO(_as_bytes(stdin)),
+                      max_heap=max_heap)
     machine.to_numpy()                  # values come and go as numpy arrays
     machine.state[P.S_PC] = compiled.start
     for name in outputs:

@@ -12,6 +12,21 @@ bytecode is <key2>.orusbc with key2 = sha256 of key and that list.  Loading
 re-resolves every `use` in the current environment and re-hashes every module
 file (orus.modules.verify_record); any difference means "not saved", so
 editing, adding or removing a module file invalidates the importer's bytecode.
+
+The folder is bounded (MAX_FILES files, MAX_BYTES bytes; ORUS_BYTECODE_CACHE_FILES
+and ORUS_BYTECODE_CACHE_BYTES override): after writing a new entry, one scan
+of the folder (names and sizes) checks the bounds, and only when either is
+passed are the least recently used files deleted, down to TRIM_TO of both
+bounds (so the next few saves do not trim again).  "Used" is the mtime: a
+successful load touches its file (atime is unreliable under relatime).
+
+Deleting is safe for readers: every file is written to a temporary name and
+renamed into place (atomicio.write_atomic), so a reader never sees a partial
+file; a reader opens and reads a file in one go, and on POSIX a file deleted
+after it was opened stays readable until closed; a file deleted before it is
+opened is simply "not saved" (the program is compiled and saved again).  A
+writer's temporary file is left alone unless it is an hour old (a crashed
+writer's).
 """
 
 from __future__ import annotations
@@ -31,6 +46,12 @@ COMPILER_SOURCES = ("ast.py", "lexer.py", "parser.py", "types.py", "checker.py",
                     "compiler.py", "bytecode.py", "opcodes.py", "modules.py",
                     # ids that end up inside saved bytecode (host calls, error codes)
                     "hostcall_table.py", "runtime_errors.py")
+
+MAX_FILES = 2000
+MAX_BYTES = 200 << 20
+TRIM_TO = 0.8                 # a trim leaves at most this fraction of either bound
+STALE_TEMP = 3600             # seconds after which a writer's temporary file is debris
+SUFFIXES = (".orusbc", ".deps")
 
 _compiler_version = None
 
@@ -69,6 +90,7 @@ def _load_with_modules(folder: str, index: str, key: str, source: bytes, filenam
             rec = json.loads(fh.read().decode("utf-8"))
     except (OSError, ValueError):
         return None
+    _touch(index)
     sources = modules.verify_record(rec, source, filename)
     if sources is None:
         return None
@@ -105,7 +127,16 @@ def _load_file(path: str, source: bytes, filename: str) -> Program | None:
         discard(path)
         return None
     program.saved_file = path
+    _touch(path)
     return program
+
+
+def _touch(path: str) -> None:
+    """Mark a saved file as recently used (its mtime: the trim's LRU order)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass                  # a read-only cache: nothing is trimmed there either
 
 
 def discard(path) -> None:
@@ -122,10 +153,60 @@ def save_cached(folder: str, program: Program, source: bytes) -> None:
     try:
         if not rec:
             bytecode.save(program, os.path.join(folder, key + ".orusbc"), compiler_version())
-            return
-        # bytecode first, then the index that leads to it (written atomically)
-        bytecode.save(program, os.path.join(folder, _modules_key(key, rec) + ".orusbc"),
-                      compiler_version())
-        write_atomic(os.path.join(folder, key + ".deps"), json.dumps(rec, sort_keys=True).encode("utf-8"))
+        else:
+            # bytecode first, then the index that leads to it (written atomically)
+            bytecode.save(program, os.path.join(folder, _modules_key(key, rec) + ".orusbc"),
+                          compiler_version())
+            write_atomic(os.path.join(folder, key + ".deps"),
+                         json.dumps(rec, sort_keys=True).encode("utf-8"))
     except OSError:
-        pass          # a read-only cache only costs speed
+        return        # a read-only cache only costs speed
+    trim(folder)
+
+
+def _bound(name: str, default: int) -> int:
+    try:
+        return max(0, int(os.environ[name]))
+    except (KeyError, ValueError):
+        return default
+
+
+def trim(folder: str, max_files: int | None = None, max_bytes: int | None = None) -> int:
+    """Keep the saved-program folder within its bounds: if it holds more than
+    `max_files` files or `max_bytes` bytes, delete the least recently used
+    (oldest mtime first) until it holds at most TRIM_TO of both.  Returns the
+    number of files deleted.  Never raises."""
+    import time
+    max_files = _bound("ORUS_BYTECODE_CACHE_FILES", MAX_FILES) if max_files is None else max_files
+    max_bytes = _bound("ORUS_BYTECODE_CACHE_BYTES", MAX_BYTES) if max_bytes is None else max_bytes
+    entries = []
+    total = 0
+    now = time.time()
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if entry.name.endswith(SUFFIXES):
+                    entries.append((st.st_mtime, entry.name, st.st_size))
+                    total += st.st_size
+                elif entry.name.startswith(".tmp-") and now - st.st_mtime > STALE_TEMP:
+                    discard(entry.path)
+    except OSError:
+        return 0
+    if len(entries) <= max_files and total <= max_bytes:
+        return 0
+    keep_files, keep_bytes = int(max_files * TRIM_TO), int(max_bytes * TRIM_TO)
+    entries.sort()
+    count = len(entries)
+    removed = 0
+    for _, name, size in entries:
+        if count <= keep_files and total <= keep_bytes:
+            break
+        discard(os.path.join(folder, name))
+        count -= 1
+        total -= size
+        removed += 1
+    return removed

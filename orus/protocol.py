@@ -62,6 +62,7 @@ S_ERRMSG0 = 23  # handle of the message string of error code 0; code c is S_ERRM
 S_RAISE = 24    # set by the host: on resume, raise error S_ERR with message S_ERRARG
 S_VERIFIED = 25  # 0: verify the program on entry; 1: verified; 2: verify, then stop
 S_COLLECTIONS = 26  # garbage collections so far
+S_OOMREC = 27   # handle of the permanent error object of "out of memory" (catch needs no room)
 VERIFY_ONLY = 2
 S_SIZE = 32
 

@@ -33,6 +33,76 @@ FLUSH_BYTES = 1 << 16         # pending text written to the stream in chunks thi
 NUMPY_WORTH = 100_000
 
 
+# ---- the heap limit ------------------------------------------------------------
+# Every array a Machine allocates counts (object table, byte and slot arenas,
+# the collector's stack, registers, frames, try handlers, output buffers):
+# a request that would take their total past the limit is the runtime error
+# "out of memory" (after a last collection, if anything was allocated since
+# the previous one).  Default: a quarter of physical memory; ORUS_MAX_HEAP or
+# Machine(max_heap=) set it.
+MIN_MAX_HEAP = 4 << 20
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class HeapLimit(MemoryError):
+    """A request for memory that would pass the machine's heap limit."""
+
+
+def parse_size(text) -> int:
+    """Bytes from `512M`, `2G`, `1.5G`, `65536`, `64MiB`, `64mb` (binary units);
+    ValueError with a readable message otherwise."""
+    raw = str(text).strip()
+    t = raw.upper()
+    for suffix in ("IB", "B"):
+        if t.endswith(suffix) and len(t) > len(suffix) and t[-len(suffix) - 1] in "KMGT":
+            t = t[:-len(suffix)]
+            break
+    unit = t[-1:] if t[-1:] in ("K", "M", "G", "T") else ""
+    number = t[:len(t) - len(unit)].strip()
+    try:
+        value = float(number) if "." in number else int(number)
+    except ValueError:
+        value = None
+    if (value is None or not number or not number.replace(".", "", 1).isdigit()):
+        raise ValueError("invalid size %r (expected bytes or a number with K, M, G or T, "
+                         "e.g. 512M, 2G)" % raw)
+    size = int(value * _UNITS[unit])
+    if size < MIN_MAX_HEAP:
+        raise ValueError("size %r is too small (the minimum is 4M)" % raw)
+    return size
+
+
+def default_max_heap() -> int:
+    """A quarter of physical memory (1 GiB if it cannot be found out)."""
+    import os
+    try:
+        return max(MIN_MAX_HEAP, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4)
+    except (ValueError, OSError, AttributeError):
+        return 1 << 30
+
+
+def resolve_max_heap(value=None) -> int:
+    """The heap limit in bytes: `value` (bytes, or a size text), else
+    ORUS_MAX_HEAP, else default_max_heap().  ValueError for a malformed one."""
+    if value is None:
+        import os
+        env = os.environ.get("ORUS_MAX_HEAP", "").strip()
+        if not env:
+            return default_max_heap()
+        try:
+            return parse_size(env)
+        except ValueError as exc:
+            raise ValueError("ORUS_MAX_HEAP: %s" % exc) from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < MIN_MAX_HEAP:
+            raise ValueError("max_heap=%d is too small (the minimum is %d bytes)"
+                             % (value, MIN_MAX_HEAP))
+        return value
+    if isinstance(value, str):
+        return parse_size(value)
+    raise TypeError("max_heap must be a number of bytes or a size text like '512M'")
+
+
 _ERROR_TEXTS = []
 
 
@@ -66,15 +136,19 @@ def _set_bytes(arena, off: int, data) -> None:
 
 
 class Machine:
-    def __init__(self, program: Program, vm, write, stdin=None):
+    def __init__(self, program: Program, vm, write, stdin=None, max_heap=None):
         """`vm` is the compiled loop (orus.jit.get_vm()); `write(bytes)` takes
-        output; `stdin` is a binary stream for input() (default: sys.stdin).
+        output; `stdin` is a binary stream for input() (default: sys.stdin);
+        `max_heap` the heap limit (bytes or a size text like '512M'; default
+        ORUS_MAX_HEAP, else a quarter of physical memory: resolve_max_heap).
 
         The arrays start as memoryviews (orus/buffers.py), so a run that needs
         no host function or large output flush never imports numpy;
         ``to_numpy`` switches them (and the program's) to numpy arrays over the
         same memory when something does (and at once for the njit loop)."""
         check_host(program)
+        self.max_heap = resolve_max_heap(max_heap)
+        self._forced_gc = -1                 # S_COLLECTIONS when a last collection was asked
         self.program = program
         self.vm = vm
         self.write = write
@@ -112,11 +186,11 @@ class Machine:
         nfun = len(program.funcs)
         blob = program.str_blob
         messages = _error_messages()
-        nperm = nstr + nfun + 256 + len(messages)
+        nperm = nstr + nfun + 256 + len(messages) + 1
         nbytes = len(blob) + 256 + sum(map(len, messages))
         self.hobj = B.zeros((max(HEAP_OBJS, 2 * nperm), P.H_COLS), "int64")
         self.hbytes = B.zeros(max(HEAP_BYTES, 2 * nbytes), "uint8")
-        self.hslots = B.zeros(max(HEAP_SLOTS, 2 * nfun), "int64")
+        self.hslots = B.zeros(max(HEAP_SLOTS, 2 * (nfun + 2)), "int64")
         # the collector's mark stack; also the verifier's scratch (one slot per pc)
         self.gcstack = B.zeros(max(self.hobj.shape[0], len(program.code)), "int64")
         nb = len(blob)
@@ -132,15 +206,20 @@ class Machine:
             rows.append((P.HK_STR, at, len(text), -1, 0))
             _set_bytes(self.hbytes, at, text)
             at += len(text)
+        # the error object of "out of memory", made now: catching it needs no room
+        errmsg0 = nstr + nfun + 256
+        rows.append((P.HK_REC, nfun, 2, 2, 0))
         _set_rows(self.hobj, rows)
-        self.hslots[:nfun] = array("q", range(nfun))
+        self.hslots[:nfun + 2] = array("q", list(range(nfun))
+                                       + [E.OUT_OF_MEMORY, errmsg0 + E.OUT_OF_MEMORY])
         st = self.state
         st[P.S_NOBJ] = st[P.S_NPERM] = nperm
+        st[P.S_OOMREC] = nperm - 1
         st[P.S_NBYTES] = at
-        st[P.S_NSLOTS] = nfun
+        st[P.S_NSLOTS] = nfun + 2
         st[P.S_NSTR] = nstr
         st[P.S_BYTE0] = nstr + nfun
-        st[P.S_ERRMSG0] = nstr + nfun + 256
+        st[P.S_ERRMSG0] = errmsg0
         st[P.S_FREE] = -1
         st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
 
@@ -189,17 +268,11 @@ class Machine:
 
     def _serve(self, status: int) -> None:
         """Do what the VM stopped for (orus/protocol.py), so it can resume."""
-        if status == P.FLUSH:
-            self._flush_records()
-        elif status == P.GROW_REGS:
-            self.regs = B.grown(self.regs, _doubled(len(self.regs), int(self.state[P.S_NEED]) + 64))
-        elif status == P.GROW_HEAP:
-            st = self.state
-            self._grow_heap(int(st[P.S_NEED]), int(st[P.S_NEED2]), int(st[P.S_NEED3]))
-        elif status == P.HOST:
-            self._host_call()
-        elif status == P.GROW_STACK:
-            self._grow_stack()
+        if status in (P.FLUSH, P.GROW_REGS, P.GROW_HEAP, P.HOST, P.GROW_STACK):
+            try:
+                self._serve_memory(status)
+            except MemoryError:          # past the heap limit (HeapLimit) or the OS said no
+                self._out_of_memory(status)
         elif status == P.YIELD:
             pass                     # lets Python run signal handlers (Ctrl-C)
         elif status == P.ERROR:
@@ -208,6 +281,70 @@ class Machine:
             raise self._rejection()
         else:
             raise RuntimeError("VM returned unknown status %d" % status)
+
+    def _serve_memory(self, status: int) -> None:
+        """The requests that may need memory."""
+        st = self.state
+        if status == P.FLUSH:
+            self._flush_records()
+        elif status == P.GROW_REGS:
+            need = int(st[P.S_NEED]) + 64
+            self._grow("regs", _doubled(len(self.regs), need), need)
+        elif status == P.GROW_HEAP:
+            self._grow_heap(int(st[P.S_NEED]), int(st[P.S_NEED2]), int(st[P.S_NEED3]))
+        elif status == P.HOST:
+            self._host_call()
+        else:
+            self._grow_stack()
+
+    def _out_of_memory(self, status: int) -> None:
+        """A request the heap limit (or the OS) refuses.  If the VM asked for
+        heap and has allocated since its last collection, it collects first
+        (the request is retried); otherwise the instruction at S_PC fails with
+        "out of memory", an ordinary runtime error: the VM unwinds to the
+        innermost try handler (its error object is permanent, so catching
+        needs no memory) or stops with ERROR, which the host reports."""
+        st = self.state
+        collections = int(st[P.S_COLLECTIONS])
+        if status == P.GROW_HEAP and st[P.S_ALLOC] > 0 and self._forced_gc != collections:
+            self._forced_gc = collections
+            st[P.S_GC_LIMIT] = -1            # every allocation site now collects first
+            return
+        st[P.S_ERR] = E.OUT_OF_MEMORY
+        st[P.S_ERRARG] = -1
+        st[P.S_RAISE] = 1
+
+    def memory_in_use(self) -> int:
+        """Bytes of every array the machine allocated (what the limit counts)."""
+        return sum(B.nbytes(getattr(self, name)) for name in self.ARRAYS)
+
+    def _fit(self, names, want: int, need: int, cost) -> int:
+        """The largest row count in [need, want] whose `cost(rows)` (the new
+        size in bytes of the arrays `names`) keeps the machine's total within
+        the heap limit; HeapLimit if not even `need` rows fit."""
+        want = max(want, need)
+        others = self.memory_in_use() - sum(B.nbytes(getattr(self, n)) for n in names)
+        room = self.max_heap - others
+        if cost(want) <= room:
+            return want
+        if cost(need) > room:
+            raise HeapLimit()
+        lo, hi = need, want                  # cost(lo) fits, cost(hi) does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if cost(mid) <= room:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def _grow(self, name: str, want: int, need: int) -> None:
+        """Grow array `name` to `want` rows (at least `need`), within the limit."""
+        arr = getattr(self, name)
+        row = B.row_bytes(arr)
+        rows = self._fit((name,), want, need, lambda n: n * row)
+        if rows > len(arr):
+            setattr(self, name, B.grown(arr, rows))
 
     # ------------------------------------------------------------------ output
     def _string_const(self, sid: int) -> bytes:
@@ -247,8 +384,9 @@ class Machine:
         done = self._complete(n)
         if done == 0:
             # One statement larger than the buffer: make room for it.
-            self.out_rec = B.grown(self.out_rec, 2 * len(self.out_rec))
-            self.out_blob = B.grown(self.out_blob, 2 * len(self.out_blob) + int(st[P.S_NEED]))
+            self._grow("out_rec", 2 * len(self.out_rec), n + 1)
+            need = int(st[P.S_NBLOB]) + int(st[P.S_NEED])
+            self._grow("out_blob", 2 * len(self.out_blob) + int(st[P.S_NEED]), need)
             return
         self._emit(self._decode(done))
         tail = self._records(done, n)
@@ -268,7 +406,7 @@ class Machine:
         st[P.S_NBLOB] = nblob
         need = int(st[P.S_NEED])
         if nblob + need > len(self.out_blob):
-            self.out_blob = B.grown(self.out_blob, _doubled(len(self.out_blob), nblob + need))
+            self._grow("out_blob", _doubled(len(self.out_blob), nblob + need), nblob + need)
 
     def _emit(self, text: bytes) -> None:
         if text:
@@ -314,20 +452,32 @@ class Machine:
         st = self.state
         # Exact sizes: the VM reports overflow when an array is full at its limit.
         if st[P.S_DEPTH] >= len(self.frames):
-            self.frames = B.grown(self.frames, min(P.MAX_DEPTH, 4 * len(self.frames)))
+            self._grow("frames", min(P.MAX_DEPTH, 4 * len(self.frames)), len(self.frames) + 1)
         if st[P.S_NHANDLERS] >= len(self.handlers):
-            self.handlers = B.grown(self.handlers, min(P.MAX_HANDLERS, 4 * len(self.handlers)))
+            self._grow("handlers", min(P.MAX_HANDLERS, 4 * len(self.handlers)),
+                       len(self.handlers) + 1)
 
     def _grow_heap(self, nobj: int, nbytes: int, nslots: int) -> None:
-        """Enlarge whichever heap array is short (doubling, so growth is amortised)."""
+        """Enlarge whichever heap array is short: doubling, so growth is
+        amortised, or as far as the heap limit allows (HeapLimit if not even
+        the request fits).  New arrays are fresh zero pages (buffers.zeros),
+        so only the part copied or used later costs memory."""
         st = self.state
-        if st[P.S_NOBJ] + nobj > len(self.hobj):
-            self.hobj = B.grown(self.hobj, 2 * len(self.hobj))
-            self.gcstack = B.grown(self.gcstack, max(len(self.hobj), len(self.gcstack)))
-        if st[P.S_NBYTES] + nbytes > len(self.hbytes):
-            self.hbytes = B.grown(self.hbytes, max(2 * len(self.hbytes), int(st[P.S_NBYTES]) + nbytes))
-        if st[P.S_NSLOTS] + nslots > len(self.hslots):
-            self.hslots = B.grown(self.hslots, max(2 * len(self.hslots), int(st[P.S_NSLOTS]) + nslots))
+        used = int(st[P.S_NOBJ])
+        if used + nobj > len(self.hobj):
+            # the collector's mark stack has a row per object row
+            stack = len(self.gcstack)
+            rows = self._fit(("hobj", "gcstack"), 2 * len(self.hobj), used + nobj,
+                             lambda n: 8 * P.H_COLS * n + 8 * max(n, stack))
+            self.hobj = B.grown(self.hobj, rows)
+            if rows > stack:
+                self.gcstack = B.grown(self.gcstack, rows)
+        used = int(st[P.S_NBYTES])
+        if used + nbytes > len(self.hbytes):
+            self._grow("hbytes", 2 * len(self.hbytes), used + nbytes)
+        used = int(st[P.S_NSLOTS])
+        if used + nslots > len(self.hslots):
+            self._grow("hslots", 2 * len(self.hslots), used + nslots)
 
     def _new_row(self, kind: int, off: int, length: int, aux: int) -> int:
         """An object row from the free list or the end of the table (room checked)."""

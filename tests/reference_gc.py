@@ -100,6 +100,7 @@ def sweep_and_compact(machine) -> None:
     st = machine.state
     hobj = machine.hobj
     n = int(st[P.S_NOBJ])
+    used = int(st[P.S_NBYTES]) + 8 * int(st[P.S_NSLOTS]) + P.OBJ_COST * n
     kind = hobj[:n, P.H_KIND]
     live = hobj[:n, P.H_MARK] == st[P.S_EPOCH]
     live[:int(st[P.S_NPERM])] = True
@@ -128,5 +129,7 @@ def sweep_and_compact(machine) -> None:
 
     live_size = int(st[P.S_NBYTES]) + 8 * int(st[P.S_NSLOTS]) + P.OBJ_COST * (last_live - len(free))
     st[P.S_ALLOC] = 0
-    st[P.S_GC_LIMIT] = max(P.GC_MIN_LIMIT, 2 * live_size)
+    # a collection that freed less than a quarter makes the next one wait longer
+    factor = 4 if 4 * live_size > 3 * used else 2
+    st[P.S_GC_LIMIT] = max(P.GC_MIN_LIMIT, factor * live_size)
     st[P.S_COLLECTIONS] += 1

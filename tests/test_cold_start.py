@@ -559,27 +559,93 @@ def test_unwritable_cache_dir_gives_a_message_and_still_runs(runner_script, expe
 
 
 # ---------------------------------------------------------------- the key
-def test_a_changed_opcode_table_changes_the_fingerprint(tmp_path):
-    pkg = tmp_path / "orus"
-    for rel in cache.VM_SOURCES:
-        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "orus" / rel, pkg / rel)
-    assert cache.fingerprint(pkg) == cache.fingerprint()
+def _package_copy(tmp_path, name="pkg"):
+    pkg = tmp_path / name / "orus"
+    shutil.copytree(ROOT / "orus", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    return pkg
+
+
+def test_the_vm_sources_are_the_import_closure_of_the_jit_package():
+    sources = cache.vm_sources()
+    jit = {"jit/" + p.name for p in (ROOT / "orus" / "jit").iterdir()
+           if p.suffix in (".py", ".c", ".h")}
+    assert jit <= set(sources)
+    # modules the loop reads constants from, including bytecode.py (FN_* columns
+    # compiled into the verifier kernel), which a hand-written list once missed
+    assert {"opcodes.py", "protocol.py", "runtime_errors.py", "hostcall_table.py",
+            "bytecode.py"} <= set(sources)
+    # imported only inside functions (warm.py: the dry run through a Machine)
+    assert "runtime.py" in sources
+    # the front end is not imported by the jit package
+    assert not {"parser.py", "checker.py", "compiler.py"} & set(sources)
+
+
+def test_changing_any_vm_source_changes_the_fingerprint(tmp_path):
+    pkg = _package_copy(tmp_path)
+    base = cache.fingerprint(pkg)
+    assert base == cache.fingerprint()           # same content, same key (index or not)
+    sources = cache.vm_sources(pkg)
+    assert sources == cache.vm_sources()
+    for rel in sources:
+        path = pkg / rel
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        try:
+            assert cache.fingerprint(pkg, fresh=True) != base, rel
+        finally:
+            path.write_bytes(original)
+    assert cache.fingerprint(pkg, fresh=True) == base
+    # a renumbered opcode, say
     ops = (pkg / "opcodes.py").read_text()
     move = 'MOVE = _op("MOVE", "r r -", "R[A] := R[B]")\n'
     loadi = 'LOADI = _op("LOADI", "r n -", "R[A] := B (immediate integer)")\n'
     assert move + loadi in ops
-    (pkg / "opcodes.py").write_text(ops.replace(move + loadi, loadi + move))   # renumbered
-    changed = tmp_path / "changed"
-    shutil.copytree(pkg, changed)
-    assert cache.fingerprint(changed) != cache.fingerprint()
+    (pkg / "opcodes.py").write_text(ops.replace(move + loadi, loadi + move))
+    assert cache.fingerprint(pkg, fresh=True) != base
 
 
-def test_every_jit_source_is_part_of_the_fingerprint():
-    jit = ROOT / "orus" / "jit"
-    sources = {"jit/" + p.name for p in jit.iterdir() if p.suffix in (".py", ".c", ".h")}
-    assert sources <= set(cache.VM_SOURCES)
-    assert {"opcodes.py", "protocol.py", "runtime_errors.py"} <= set(cache.VM_SOURCES)
+def test_an_import_inside_a_function_joins_the_closure(tmp_path):
+    pkg = _package_copy(tmp_path)
+    assert "checker.py" not in cache.vm_sources(pkg)
+    base = cache.fingerprint(pkg, fresh=True)
+    (pkg / "checker.py").write_text((pkg / "checker.py").read_text() + "\n# edited\n")
+    assert cache.fingerprint(pkg, fresh=True) == base      # not a VM source
+    with open(pkg / "jit" / "collector.py", "a") as fh:
+        fh.write("\n\ndef _late():\n    from .. import checker\n    return checker\n")
+    sources = cache.vm_sources(pkg)
+    assert "checker.py" in sources and "types.py" in sources    # and what it imports
+    # and so does a new file in orus/jit/
+    (pkg / "jit" / "extra.py").write_text("X = 1\n")
+    assert "jit/extra.py" in cache.vm_sources(pkg)
+
+
+def test_a_run_reads_the_closure_from_an_index_checked_by_stat(tmp_path, monkeypatch):
+    """The closure is found with ast once; later runs take it from an index
+    in the cache root, trusted only while every listed file keeps its size
+    and mtime and orus/jit/ holds no new file."""
+    pkg = _package_copy(tmp_path)
+    monkeypatch.setenv("ORUS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", str(pkg))
+    monkeypatch.setattr(cache, "_FINGERPRINT", {})
+    monkeypatch.setattr(cache, "_WRITABLE", {})
+    first = cache.fingerprint()
+    index = list((tmp_path / "cache").glob("vmsources-*"))
+    assert len(index) == 1
+    calls = []
+    real = cache.vm_sources
+    monkeypatch.setattr(cache, "vm_sources", lambda *a: calls.append(a) or real(*a))
+    cache._FINGERPRINT.clear()
+    assert cache.fingerprint() == first and calls == []          # from the index
+    with open(pkg / "bytecode.py", "a") as fh:
+        fh.write("# edited\n")
+    cache._FINGERPRINT.clear()
+    edited = cache.fingerprint()
+    assert edited != first and len(calls) == 1                   # stale index: recomputed
+    cache._FINGERPRINT.clear()
+    assert cache.fingerprint() == edited and len(calls) == 1     # and saved again
+    (pkg / "jit" / "extra.py").write_text("X = 1\n")
+    cache._FINGERPRINT.clear()
+    assert cache.fingerprint() != edited and len(calls) == 2
 
 
 def test_fingerprint_does_not_depend_on_what_is_imported(tmp_path):

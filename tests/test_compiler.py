@@ -2,7 +2,6 @@
 categories, locations, the verifier over the corpus, compile speed (no numba)."""
 
 import random
-import time
 
 import pytest
 
@@ -311,14 +310,9 @@ def generated_program(lines):
     return "\n".join(out) + "\nprint(total)\n"
 
 
-def test_compile_speed_5000_lines():
-    src = generated_program(5000)
-    compile_program(src)                    # warm imports
-    t0 = time.perf_counter()
-    p = compile_program(src)
-    elapsed = time.perf_counter() - t0
-    verify(p)
-    assert elapsed < 2.0, "5,000 lines took %.2f s to compile" % elapsed
+def test_compiles_5000_lines():
+    # (the speed: benchmarks/test_front_end_speed.py; no time limit in a unit test)
+    verify(compile_program(generated_program(5000)))
 
 
 # ------------------------------------------------------------------------ data (issue 5)
@@ -577,14 +571,8 @@ def data_program(lines):
     return "\n".join(out) + "\n"
 
 
-def test_compile_speed_5000_data_lines():
-    src = data_program(5000)
-    compile_program(src)
-    t0 = time.perf_counter()
-    p = compile_program(src)
-    elapsed = time.perf_counter() - t0
-    verify(p)
-    assert elapsed < 2.0, "5,000 lines took %.2f s to compile" % elapsed
+def test_compiles_5000_data_lines():
+    verify(compile_program(data_program(5000)))
 
 
 def test_while_declared_arrays_and_ranges_start_empty():

@@ -6,7 +6,6 @@ Runs without numba: only orus.lexer, orus.parser, orus.ast and orus.errors are u
 
 import random
 import sys
-import time
 
 import pytest
 
@@ -845,7 +844,9 @@ class TestRobustness:
         assert len(expr("[" + "1, " * 100_000 + "]").elems) == 100_000
 
 
-def test_parse_speed_5000_lines():
+def program_5000_lines():
+    """A 5,000-line program of functions and the number of them (also timed by
+    benchmarks/test_front_end_speed.py)."""
     lines = []
     block = [
         "fn compute_{n}(values: [i32], limit: i32) -> i32:",
@@ -865,10 +866,12 @@ def test_parse_speed_5000_lines():
     while len(lines) < 5000:
         lines.extend(line.format(n=n) for line in block)
         n += 1
-    src = "\n".join(lines) + "\n"
-    parse(src)                                 # warm-up
-    start = time.perf_counter()
+    return "\n".join(lines) + "\n", n
+
+
+def test_parses_5000_lines():
+    # (its speed is measured in benchmarks/test_front_end_speed.py: a time
+    # limit here would fail on a busy machine for no fault of the parser)
+    src, n = program_5000_lines()
     module = parse(src)
-    elapsed = time.perf_counter() - start
     assert len(module.body) == n
-    assert elapsed < 1.0, "5000 lines took %.2fs" % elapsed

@@ -17,25 +17,16 @@ import sys
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))     # orus/
 REPO_DIR = os.path.dirname(PACKAGE_DIR)
 
-# Every file whose content the compiled VM (njit cache and native artifact)
-# depends on: all of orus/jit/ (a test checks none is missing) and what the
-# loop imports.
-VM_SOURCES = (
-    "jit/__init__.py",
-    "jit/abi.py",
-    "jit/aot.py",
-    "jit/cache.py",
-    "jit/collector.py",
-    "jit/native_stubs.c",
-    "jit/verifier.py",
-    "jit/vm.py",
-    "jit/warm.py",
-    "hostcall_table.py",
-    "opcodes.py",
-    "protocol.py",
-    "runtime_errors.py",
-    "verify.py",
-)
+# What the compiled VM (njit cache and native artifact) depends on: every
+# file of orus/jit/ and every orus module they import, transitively
+# (``vm_sources``: found by reading the import statements with ``ast``,
+# including imports inside functions).  Finding it parses ~20 files (~0.1 s),
+# too slow for every run, so the list and a digest of the files' contents are
+# kept in an index in the cache root, valid while every listed file keeps its
+# size and mtime and orus/jit/ holds the same files (a few stat calls); a
+# build (``warm-cache``) always computes it afresh.
+PACKAGE = "orus"
+INDEX_FORMAT = "orus-vm-sources 1"
 
 NJIT_MARKER = "warm.ok"        # in the VM folder: the njit cache is complete
 
@@ -88,24 +79,186 @@ def _cpu() -> str:
     return "-".join(parts)
 
 
-_FINGERPRINT = {}
+# ---------------------------------------------------------------- the sources
+def _jit_files(package_dir: str) -> list[str]:
+    """The files of the jit package (relative to the package), sorted: its
+    Python modules and the C source the native build links."""
+    try:
+        names = os.listdir(os.path.join(package_dir, "jit"))
+    except OSError:
+        return []
+    return sorted("jit/" + n for n in names if n.endswith((".py", ".c", ".h")))
 
 
-def fingerprint(package_dir: str | None = None) -> str:
-    """A short hash that changes whenever the compiled VM could differ
-    (memoised per process for the installed package)."""
+def _module_file(package_dir: str, module: str) -> str | None:
+    """The file (relative to the package) of orus module `module`, or None."""
+    parts = module.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    rel = "/".join(parts[1:])
+    for cand in ((rel + ".py") if rel else None, (rel + "/__init__.py") if rel else "__init__.py"):
+        if cand and os.path.isfile(os.path.join(package_dir, cand)):
+            return cand
+    return None
+
+
+def _module_name(rel: str) -> tuple[str, bool]:
+    """(dotted module name, is a package) of a package-relative .py path."""
+    parts = [PACKAGE] + rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+def _imported_files(package_dir: str, rel: str) -> set[str]:
+    """The orus files that the import statements of `rel` name, wherever
+    they stand (top level, functions, branches)."""
+    import ast
+    with open(os.path.join(package_dir, rel), "rb") as fh:
+        tree = ast.parse(fh.read(), rel)
+    name, is_pkg = _module_name(rel)
+    here = name.split(".") if is_pkg else name.split(".")[:-1]
+    found = set()
+
+    def add(module):
+        f = _module_file(package_dir, module)
+        if f is not None:
+            found.add(f)
+        return f
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[:len(here) - node.level + 1]
+                if node.level - 1 > len(here) - 1 or not base:
+                    continue
+                base = ".".join(base + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            base_file = _module_file(package_dir, base)
+            for alias in node.names:
+                # `from pkg import mod` imports the submodule; `from mod import
+                # NAME` / `from pkg import NAME` reads the module or package
+                if alias.name == "*" or add(base + "." + alias.name) is None:
+                    if base_file is not None:
+                        found.add(base_file)
+            if base_file is not None and not base_file.endswith("__init__.py"):
+                found.add(base_file)
+    return found
+
+
+def vm_sources(package_dir: str | None = None) -> list[str]:
+    """Every file the compiled VM depends on, relative to the package, sorted:
+    the files of orus/jit/ and the transitive closure of the orus modules
+    their import statements name (read with ast, not imported)."""
     package_dir = PACKAGE_DIR if package_dir is None else os.fspath(package_dir)
-    cached = _FINGERPRINT.get(package_dir)
-    if cached is not None:
-        return cached
+    todo = _jit_files(package_dir)
+    seen = set(todo)
+    while todo:
+        rel = todo.pop()
+        if not rel.endswith(".py"):
+            continue
+        for dep in _imported_files(package_dir, rel):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return sorted(seen)
+
+
+def _stat(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    return "%d:%d" % (st.st_size, st.st_mtime_ns)
+
+
+def _digest(package_dir: str, sources) -> str:
     h = hashlib.sha256()
-    for rel in VM_SOURCES:
+    for rel in sources:
         h.update(rel.encode() + b"\0")
         try:
             with open(os.path.join(package_dir, rel), "rb") as fh:
                 h.update(fh.read())
-        except OSError:                   # e.g. an install without the C stub file
+        except OSError:
             h.update(b"\0missing\0")
+    return h.hexdigest()
+
+
+def _index_name(package_dir: str) -> str:
+    return "vmsources-%s" % hashlib.sha256(package_dir.encode()).hexdigest()[:12]
+
+
+def _read_index(package_dir: str) -> str | None:
+    """The sources digest from a valid index in some cache root, or None."""
+    name = _index_name(package_dir)
+    for root in candidate_roots():
+        try:
+            with open(os.path.join(root, name), encoding="utf-8") as fh:
+                lines = fh.read().split("\n")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if len(lines) < 4 or lines[0] != INDEX_FORMAT or lines[1] != package_dir:
+            continue
+        listed = {}
+        for line in lines[3:]:
+            if line:
+                rel, _, stamp = line.rpartition(" ")
+                listed[rel] = stamp
+        if not set(_jit_files(package_dir)) <= listed.keys():
+            continue                      # a file was added to orus/jit/
+        if all(_stat(os.path.join(package_dir, rel)) == stamp for rel, stamp in listed.items()):
+            return lines[2]
+    return None
+
+
+def _write_index(package_dir: str, sources, stamps, digest: str) -> None:
+    root = cache_root()
+    if root is None:
+        return
+    from ..atomicio import write_atomic
+    text = "\n".join([INDEX_FORMAT, package_dir, digest]
+                     + ["%s %s" % (rel, stamp) for rel, stamp in zip(sources, stamps)]) + "\n"
+    try:
+        write_atomic(os.path.join(root, _index_name(package_dir)), text.encode())
+    except OSError:
+        pass
+
+
+def sources_digest(package_dir: str | None = None, fresh: bool = False) -> str:
+    """A digest of the content of every file in vm_sources().  For the
+    installed package, from the index when it is valid (unless `fresh`);
+    otherwise computed (ast) and, for the installed package, saved."""
+    package_dir = PACKAGE_DIR if package_dir is None else os.fspath(package_dir)
+    installed = package_dir == PACKAGE_DIR
+    if installed and not fresh:
+        digest = _read_index(package_dir)
+        if digest is not None:
+            return digest
+    sources = vm_sources(package_dir)
+    stamps = [_stat(os.path.join(package_dir, rel)) for rel in sources]   # before reading
+    digest = _digest(package_dir, sources)
+    if installed:
+        _write_index(package_dir, sources, stamps, digest)
+    return digest
+
+
+_FINGERPRINT = {}
+
+
+def fingerprint(package_dir: str | None = None, fresh: bool = False) -> str:
+    """A short hash that changes whenever the compiled VM could differ
+    (memoised per process for the installed package; `fresh`: recompute the
+    sources' closure and digest, as a build does)."""
+    package_dir = PACKAGE_DIR if package_dir is None else os.fspath(package_dir)
+    cached = _FINGERPRINT.get(package_dir)
+    if cached is not None and not fresh:
+        return cached
+    h = hashlib.sha256()
+    h.update(sources_digest(package_dir, fresh).encode())
     for dist in ("numba", "llvmlite", "numpy"):
         h.update(("%s=%s\n" % (dist, _version(dist))).encode())
     h.update(sys.version.encode())

@@ -24,7 +24,8 @@ one slot per object row, is also the scratch space here).
 
 Handles are row numbers and never move, so registers need no fixing.  The
 next collection is due after twice the live size has been allocated again
-(at least GC_MIN_LIMIT).
+(four times after a collection that freed less than a quarter; at least
+GC_MIN_LIMIT).  A region already in place is not copied.
 """
 
 from numba import njit
@@ -138,6 +139,8 @@ def _sort_by_offset(rows, hobj, m):
 
 @njit(cache=True)
 def _slide(arena, dst, src, n):
+    if dst == src:                      # already in place: a collection that frees
+        return                          # nothing moves (and copies) nothing
     for j in range(n):                  # dst <= src: a forward copy is safe
         arena[dst + j] = arena[src + j]
 
@@ -211,6 +214,7 @@ def _compact_slots(hobj, hslots, state, rows):
 @njit(cache=True)
 def collect(hobj, hbytes, hslots, state, gcstack):
     """Sweep and compact after gc_mark (gcstack is free again: scratch)."""
+    used = state[P.S_NBYTES] + 8 * state[P.S_NSLOTS] + P.OBJ_COST * state[P.S_NOBJ]
     state[P.S_NBYTES] = _compact_bytes(hobj, hbytes, state, gcstack)
     state[P.S_NSLOTS] = _compact_slots(hobj, hslots, state, gcstack)
     n = state[P.S_NOBJ]
@@ -233,5 +237,12 @@ def collect(hobj, hbytes, hslots, state, gcstack):
     state[P.S_FREE] = free
     live_size = state[P.S_NBYTES] + 8 * state[P.S_NSLOTS] + P.OBJ_COST * (last_live - nfree)
     state[P.S_ALLOC] = 0
-    state[P.S_GC_LIMIT] = max(P.GC_MIN_LIMIT, 2 * live_size)
+    # The next collection is due after twice the live size has been allocated
+    # again; after one that freed less than a quarter of the heap in use,
+    # after four times (a growing heap of live data is then collected about
+    # once per doubling, not over and over for nothing).
+    if 4 * live_size > 3 * used:
+        state[P.S_GC_LIMIT] = max(P.GC_MIN_LIMIT, 4 * live_size)
+    else:
+        state[P.S_GC_LIMIT] = max(P.GC_MIN_LIMIT, 2 * live_size)
     state[P.S_COLLECTIONS] += 1

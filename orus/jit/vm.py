@@ -856,14 +856,16 @@ def catch_error(hobj, hslots, regs, handlers, state):
     """Unwind to the innermost handler: restore its frame, store the error
     object (a record [code, message string]) in its register and continue at
     its catch code.  False if the heap has no room for the error object (the
-    host grows it and the failing instruction runs again)."""
-    if not ((state[P.S_FREE] >= 0 or state[P.S_NOBJ] < hobj.shape[0])
-            and state[P.S_NSLOTS] + 2 <= hslots.shape[0]):
+    host grows it and the failing instruction runs again).  "out of memory"
+    has a permanent error object (S_OOMREC), so catching it allocates nothing."""
+    code = state[P.S_ERR]
+    oom = code == E.OUT_OF_MEMORY and state[P.S_OOMREC] > 0
+    if not oom and not ((state[P.S_FREE] >= 0 or state[P.S_NOBJ] < hobj.shape[0])
+                        and state[P.S_NSLOTS] + 2 <= hslots.shape[0]):
         state[P.S_NEED] = 1
         state[P.S_NEED2] = 0
         state[P.S_NEED3] = 2
         return False
-    code = state[P.S_ERR]
     host = E.HOST_ERROR <= code <= E.HOST_ARGUMENT and code != E.TOO_MANY_HANDLERS
     msg = state[P.S_ERRARG] if host else state[P.S_ERRMSG0] + code
     t = state[P.S_NHANDLERS] - 1
@@ -873,6 +875,9 @@ def catch_error(hobj, hslots, regs, handlers, state):
     base = handlers[t, P.T_BASE]
     state[P.S_BASE] = base
     state[P.S_FN] = handlers[t, P.T_FN]
+    if oom:
+        regs[base + handlers[t, P.T_REG]] = state[P.S_OOMREC]
+        return True
     soff = state[P.S_NSLOTS]
     hslots[soff] = code
     hslots[soff + 1] = msg
@@ -1469,6 +1474,16 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             regs[base + a] = hobj[h, P.H_LEN]
         elif o == op.ARR_PUSH:
             h = regs[base + a]
+            # Fast path (no helper call): a slot array with room.  Rows beyond
+            # the live ones are zero (HK_FREE), so the table's size bounds h.
+            if 0 <= h < hobj.shape[0]:
+                k = hobj[h, P.H_KIND]
+                n = hobj[h, P.H_LEN]
+                if (k == P.HK_ARR or k == P.HK_ARR_H) and n < hobj[h, P.H_AUX]:
+                    hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
+                    hobj[h, P.H_LEN] = n + 1
+                    pc += 1
+                    continue
             if not _is_array(hobj, state, h):
                 err = E.BAD_VALUE
                 break

@@ -33,7 +33,7 @@ class Status:
 
     def __init__(self):
         from . import aot
-        self.fingerprint = cache.fingerprint()
+        self.fingerprint = cache.fingerprint(fresh=True)
         self.folder, self.writable = cache.find_vm_dir()
         self.njit = self.folder is not None and os.path.exists(os.path.join(self.folder, MARKER))
         self.native = False
@@ -129,6 +129,7 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
                                                  lambda text: print(text, file=sys.stderr))
     step = say or (lambda text: None)
     t0 = time.perf_counter()
+    cache.fingerprint(fresh=True)           # a build reads the import closure afresh
     folder = cache.vm_cache_dir()
     if folder is None:
         raise OSError("no writable cache folder (tried %s; set ORUS_CACHE_DIR)"
