@@ -52,7 +52,7 @@ import orus
 t_import = time.perf_counter() - t0
 if sys.argv[3] == "vm-only":
     from orus.jit import get_vm
-    import orus.runtime, orus.program_cache, orus.verify, orus.fmt
+    import orus.host.machine, orus.program_cache, orus.bytecode.verify, orus.host.fmt
     get_vm()
 times = []
 if sys.argv[3] == "run_program":

@@ -11,7 +11,7 @@ import pytest
 
 import orus
 from orus.jit import get_vm
-from orus.runtime import Machine
+from orus.host.machine import Machine
 
 COUNT_LOOP = """
 mut total: i64 = 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import sys
 
-from .errors import CompileError, OrusError, OrusRuntimeError
+from orus.errors import CompileError, OrusError, OrusRuntimeError
 
 __version__ = "0.1.0"
 __all__ = ["CompileError", "OrusError", "OrusRuntimeError", "compile_source",
@@ -34,8 +34,8 @@ def _as_bytes(text) -> bytes:
 
 def compile_source(text, filename: str = "<input>"):
     """Compile Orus source (str or bytes) to a Program (the VM verifies it
-    before its first instruction runs; ``orus.verify.verify`` does it now)."""
-    from .modules import compile_program
+    before its first instruction runs; ``orus.bytecode.verify.verify`` does it now)."""
+    from orus.frontend.modules import compile_program
     source = _as_bytes(text)
     program = compile_program(source, filename)
     program.source = source
@@ -46,8 +46,8 @@ def load_program(source: bytes, filename: str, use_cache: bool = True):
     """Like compile_source, but reuses saved bytecode for an unchanged source."""
     if not use_cache:
         return compile_source(source, filename)
-    from . import program_cache
-    from .jit import cache
+    from orus import program_cache
+    from orus.jit import cache
     folder = cache.bytecode_dir()
     if folder is None:
         return compile_source(source, filename)
@@ -64,7 +64,7 @@ def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None
     `profile` (a callable taking the report text), the VM counts executed
     instructions and the report is produced after the run (also after an error).
     `max_heap`: the heap limit (see the module docstring)."""
-    from .bytecode import BytecodeError
+    from orus.bytecode.program import BytecodeError
     try:
         _execute(program, write, stdin, profile, max_heap)
     except BytecodeError:
@@ -74,25 +74,25 @@ def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None
         saved = getattr(program, "saved_file", None)
         if saved is None:
             raise
-        from .program_cache import discard
+        from orus.program_cache import discard
         discard(saved)
         _execute(load_program(program.source, program.filename), write, stdin, profile,
                  max_heap)
 
 
 def _execute(program, write, stdin, profile, max_heap=None) -> None:
-    from .runtime import Machine
+    from orus.host.machine import Machine
     if profile is None:
-        from .jit import get_vm
+        from orus.jit import get_vm
         Machine(program, get_vm(), write, stdin, max_heap=max_heap).run()
         return
     import time
 
     import numpy as np
 
-    from .bytecode import halt_program
-    from .jit import get_profiling_vm
-    from .profile import report
+    from orus.bytecode.program import halt_program
+    from orus.jit import get_profiling_vm
+    from orus.host.profile import report
     # compile (or load) the counting loop outside the timed run
     Machine(halt_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
     counts = np.zeros(len(program.code), dtype=np.int64)
@@ -127,9 +127,9 @@ def run_source(text, filename: str = "<input>", stdin: bytes = b"",
     """Compile and run; capture stdout; `stdin` is what input() reads;
     `max_heap` the heap limit.  Never raises for errors in the program (a
     malformed `max_heap` or ORUS_MAX_HEAP is a ValueError before anything runs)."""
-    from .runtime import resolve_max_heap
+    from orus.host.machine import resolve_max_heap
     max_heap = resolve_max_heap(max_heap)
-    from .diagnostics import render
+    from orus.diagnostics import render
     source = _as_bytes(text)
     out = io.BytesIO()
     error, status = None, EXIT_OK
@@ -141,7 +141,7 @@ def run_source(text, filename: str = "<input>", stdin: bytes = b"",
     except OrusRuntimeError as exc:
         error, status = exc, EXIT_RUNTIME
     if error is not None:
-        from .modules import source_for
+        from orus.frontend.modules import source_for
         stderr = render(error, source_for(error, source))
     else:
         stderr = ""
@@ -161,7 +161,7 @@ def run_file(path: str, max_heap=None) -> None:
     """Run an Orus file, writing to sys.stdout.  Raises CompileError (also for an
     unreadable file) or OrusRuntimeError after the output printed before it;
     `max_heap`: the heap limit (see the module docstring)."""
-    from .runtime import resolve_max_heap
+    from orus.host.machine import resolve_max_heap
     max_heap = resolve_max_heap(max_heap)
     try:
         with open(path, "rb") as fh:
@@ -180,14 +180,16 @@ def _preload() -> None:
     """Import the run path and load the native VM at import time, so that the
     first run in a process costs what later runs do (issue 4: no JIT, no
     lazy loading inside a user's run).  The run path does not import numpy
-    (orus/buffers.py), so neither does this.  Set ORUS_LAZY=1 to skip it."""
+    (orus/bytecode/buffers.py), so neither does this.  Set ORUS_LAZY=1 to skip it."""
     import os
     if os.environ.get("ORUS_LAZY") == "1":
         return
     try:
-        from . import fmt, program_cache, runtime, verify  # noqa: F401 (preload)
-        from .bytecode import halt_program
-        from .jit import cache, get_vm, preload_native_vm
+        from orus.host import fmt, machine as runtime
+        from orus import program_cache
+        from orus.bytecode import verify  # noqa: F401 (preload)
+        from orus.bytecode.program import halt_program
+        from orus.jit import cache, get_vm, preload_native_vm
         if preload_native_vm():
             # a dry run through the path a run takes (Machine, VM call, output),
             # so that first-call costs are paid here
@@ -205,14 +207,14 @@ _preload()
 def run(source, inputs=None, outputs=(), **options):
     """Run Orus code with Python values in and out (the API of the %%orus magic):
     ``orus.run(src, inputs={"xs": array}, outputs=["ys"])`` -> CellResult with
-    ``.outputs`` (dict) and ``.stdout`` (text).  See orus/notebook.py."""
-    from .notebook import run as _run
+    ``.outputs`` (dict) and ``.stdout`` (text).  See orus/notebook/cells.py."""
+    from orus.notebook.cells import run as _run
     return _run(source, inputs, outputs, **options)
 
 
 def load_ipython_extension(ipython):
-    """``%load_ext orus``: registers the %%orus / %orus magics (orus/ipython.py)."""
-    from .ipython import load_ipython_extension as _load
+    """``%load_ext orus``: registers the %%orus / %orus magics (orus/notebook/magic.py)."""
+    from orus.notebook.magic import load_ipython_extension as _load
     _load(ipython)
 
 

@@ -20,8 +20,8 @@ import os
 import sys
 from types import SimpleNamespace
 
-from . import EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, __version__
-from .errors import CompileError, OrusError
+from orus import EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, __version__
+from orus.errors import CompileError, OrusError
 
 COMMANDS = ("run", "dis", "warm-cache")
 
@@ -64,8 +64,8 @@ def _read_source(path: str) -> bytes:
 
 
 def _report(err: OrusError, source: bytes | None) -> int:
-    from .diagnostics import render
-    from .modules import source_for
+    from orus.diagnostics import render
+    from orus.frontend.modules import source_for
     text = render(err, source_for(err, source), color=sys.stderr.isatty())
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
     sys.stderr.flush()
@@ -73,8 +73,8 @@ def _report(err: OrusError, source: bytes | None) -> int:
 
 
 def _cmd_run(args) -> int:
-    from . import load_program, run_program
-    from .runtime import resolve_max_heap
+    from orus import load_program, run_program
+    from orus.host.machine import resolve_max_heap
     try:
         max_heap = resolve_max_heap()            # ORUS_MAX_HEAP, checked before anything runs
     except ValueError as exc:
@@ -86,9 +86,9 @@ def _cmd_run(args) -> int:
         source = _read_source(args.file)
         program = load_program(source, filename, use_cache=not args.no_cache)
         if args.dump_bytecode:
-            from .disasm import disassemble
+            from orus.bytecode.disasm import disassemble
             sys.stderr.write(disassemble(program) + "\n")
-        from .jit import get_vm
+        from orus.jit import get_vm
         get_vm()        # native VM, else njit; a cold cache is built (and announced) here
         sys.stdout.flush()
         out = sys.stdout.buffer
@@ -107,20 +107,20 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_dis(args) -> int:
-    from . import compile_source
+    from orus import compile_source
     source = None
     try:
         source = _read_source(args.file)
         program = compile_source(source, args.file)
     except OrusError as err:
         return _report(err, source)
-    from .disasm import disassemble
+    from orus.bytecode.disasm import disassemble
     sys.stdout.write(disassemble(program) + "\n")
     return EXIT_OK
 
 
 def _cmd_warm(args) -> int:
-    from .jit import warm
+    from orus.jit import warm
     status = warm.status()
     if args.check or status.valid:
         for line in status.lines():
@@ -188,7 +188,7 @@ def _internal(exc: BaseException) -> int:
         import traceback
         traceback.print_exc()
     try:
-        from .diagnostics import internal_error_text
+        from orus.diagnostics import internal_error_text
         text = internal_error_text(exc)
     except Exception:
         text = "orus: internal error (this is a bug in Orus; please report it): %s: %s" % (

@@ -6,11 +6,11 @@ invalidates every saved program).  A file that cannot be loaded or fails the
 verifier is ignored and rebuilt, never trusted.
 
 A program with modules (its main source has `use` lines, so this depends on the
-source alone) is saved differently: <key>.deps (JSON, orus.modules.record)
+source alone) is saved differently: <key>.deps (JSON, orus.frontend.modules.record)
 lists the file every `use` resolved to and each module file's sha256, and the
 bytecode is <key2>.orusbc with key2 = sha256 of key and that list.  Loading
 re-resolves every `use` in the current environment and re-hashes every module
-file (orus.modules.verify_record); any difference means "not saved", so
+file (orus.frontend.modules.verify_record); any difference means "not saved", so
 editing, adding or removing a module file invalidates the importer's bytecode.
 
 The folder is bounded (MAX_FILES files, MAX_BYTES bytes; ORUS_BYTECODE_CACHE_FILES
@@ -35,9 +35,9 @@ import hashlib
 import os
 import sys
 
-from . import bytecode
-from .atomicio import write_atomic
-from .bytecode import BytecodeError, Program
+from orus.bytecode import program as bytecode
+from orus.bytecode.atomicio import write_atomic
+from orus.bytecode.program import BytecodeError, Program
 
 PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 
@@ -84,7 +84,7 @@ def _modules_key(key: str, rec: dict) -> str:
 def _load_with_modules(folder: str, index: str, key: str, source: bytes, filename: str):
     import json
 
-    from . import modules
+    from orus.frontend import modules
     try:
         with open(index, "rb") as fh:
             rec = json.loads(fh.read().decode("utf-8"))
@@ -109,7 +109,7 @@ def load_cached(folder: str, source: bytes, filename: str) -> Program | None:
     index = os.path.join(folder, key + ".deps")
     if os.path.exists(index):
         return _load_with_modules(folder, index, key, source, filename)
-    loaded = sys.modules.get("orus.modules")
+    loaded = sys.modules.get("orus.frontend.modules")
     if loaded is not None:
         loaded.forget_sources()
     return _load_file(os.path.join(folder, key + ".orusbc"), source, filename)

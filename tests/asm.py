@@ -1,5 +1,5 @@
 """A small assembler for hand-written test programs, derived from the opcode
-table (orus.opcodes.TABLE) and built on orus.bytecode.ProgramBuilder.
+table (orus.bytecode.opcodes.TABLE) and built on orus.bytecode.program.ProgramBuilder.
 
     prog = assemble('''
     fn main regs=4
@@ -23,7 +23,7 @@ pc, checked; ``; line N`` sets the line), so a listing of ``orus dis`` that
 has no type operands, templates or long strings assembles back.
 
 Type descriptors: ``type NAME = KIND A B C`` (KIND a number or a TY_* name
-of orus.bytecode); ``NAME`` is then a ``ty`` operand.
+of orus.bytecode.program); ``NAME`` is then a ``ty`` operand.
 
 Each operand is read by its kind in the opcode table:
 
@@ -37,8 +37,8 @@ Each operand is read by its kind in the opcode table:
     fn      a function name (or <fn NAME>, or its index)
     cv      a conversion FROM->TO (i64->f64), or its id
     ok      an output kind: i32 i64 u32 u64 f64 bool str fn, OUT_*, or a number
-    e       a runtime error: DIV_ZERO (orus.runtime_errors names) or a number
-    hc      a host function: int_str / HC_INT_STR (orus.hostcall_table) or a number
+    e       a runtime error: DIV_ZERO (orus.bytecode.runtime_errors names) or a number
+    hc      a host function: int_str / HC_INT_STR (orus.bytecode.hostcall_table) or a number
     ty      a name from a ``type`` line, or a type index
     -       (written nothing)
 
@@ -50,11 +50,11 @@ from __future__ import annotations
 import ast
 import re
 
-from orus import bytecode
-from orus import hostcall_table
-from orus import opcodes as op
-from orus import runtime_errors
-from orus.bytecode import ProgramBuilder
+from orus.bytecode import program as bytecode
+from orus.bytecode import hostcall_table
+from orus.bytecode import opcodes as op
+from orus.bytecode import runtime_errors
+from orus.bytecode.program import ProgramBuilder
 
 
 class AsmError(ValueError):

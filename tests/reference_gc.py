@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orus import protocol as P
+from orus.bytecode import protocol as P
 
 
 def _pack(arena: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ corrupts programs at random and requires both to accept or reject alike.
 Its original description follows.
 
 Run on every program before the VM sees it (freshly compiled or loaded from
-disk).  It checks, from the operand kinds in orus.opcodes.TABLE, that every
+disk).  It checks, from the operand kinds in orus.bytecode.opcodes.TABLE, that every
 operand is in range for the function it appears in:
 
   * registers < the function's FN_NREGS, globals < main's FN_NREGS;
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orus import hostcall_table as hostcalls
-from orus import opcodes as op
-from orus.bytecode import (BytecodeError, FN_ARITY, FN_END, FN_ENTRY, FN_KINDS, FN_NAME,
-                       FN_NCAP, FN_NREGS, Program)
+from orus.bytecode import hostcall_table as hostcalls
+from orus.bytecode import opcodes as op
+from orus.bytecode.program import (BytecodeError, FN_ARITY, FN_END, FN_ENTRY, FN_KINDS, FN_NAME,
+                                   FN_NCAP, FN_NREGS, Program)
 
 BACKWARD_JUMPS = frozenset({op.JMP, op.JMPT, op.JMPF, op.FORLOOP})
 

@@ -1,16 +1,16 @@
 """The test assembler (tests/asm.py): listings, operand syntax per kind, errors,
-and the round trip with `orus dis` (orus.disasm) over the corpus."""
+and the round trip with `orus dis` (orus.bytecode.disasm) over the corpus."""
 
 import struct
 
 import pytest
 
-from orus import opcodes as op
-from orus import runtime_errors as E
-from orus.bytecode import FN_ARITY, FN_END, FN_ENTRY, FN_NCAP, FN_NREGS, TY_STRUCT
-from orus.compiler import compile_program
-from orus.disasm import disassemble
-from orus.verify import verify
+from orus.bytecode import opcodes as op
+from orus.bytecode import runtime_errors as E
+from orus.bytecode.program import FN_ARITY, FN_END, FN_ENTRY, FN_NCAP, FN_NREGS, TY_STRUCT
+from orus.frontend.compiler import compile_program
+from orus.bytecode.disasm import disassemble
+from orus.bytecode.verify import verify
 
 import corpus
 from asm import AsmError, assemble

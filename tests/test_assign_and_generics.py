@@ -5,12 +5,12 @@ the parse, the types the checker gives, and the messages of the rejects."""
 
 import pytest
 
-from orus import ast
-from orus import types as T
-from orus.checker import check
-from orus.compiler import compile_program
+from orus.frontend import ast
+from orus.frontend import types as T
+from orus.frontend.checker import check
+from orus.frontend.compiler import compile_program
 from orus.errors import CompileError
-from orus.parser import parse
+from orus.frontend.parser import parse
 
 
 def checked(src):

@@ -4,9 +4,9 @@ verifier's kernel runs in the VM: these tests load the native VM)."""
 import numpy as np
 import pytest
 
-from orus import buffers, bytecode, opcodes as op
-from orus.bytecode import BytecodeError
-from orus.verify import verify
+from orus.bytecode import buffers, program as bytecode, opcodes as op
+from orus.bytecode.program import BytecodeError
+from orus.bytecode.verify import verify
 
 import corpus
 from asm import assemble
@@ -198,11 +198,11 @@ import io, resource, signal, sys
 from pathlib import Path
 import numpy as np
 import orus
-from orus import opcodes as op
-from orus.bytecode import BytecodeError
+from orus.bytecode.program import opcodes as op
+from orus.bytecode.program import BytecodeError
 from orus.jit import get_vm
-from orus.runtime import Machine
-from orus.verify import verify
+from orus.host.machine import Machine
+from orus.bytecode.verify import verify
 
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))   # huge allocations fail
 class Timeout(Exception):

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from orus import types as T
-from orus.checker import check
-from orus.compiler import compile_program
+from orus.frontend import types as T
+from orus.frontend.checker import check
+from orus.frontend.compiler import compile_program
 from orus.errors import CompileError
-from orus.parser import parse
+from orus.frontend.parser import parse
 
 import corpus
 
@@ -59,7 +59,7 @@ def test_positive_corpus_compiles(path):
 
 
 def test_checking_and_compiling_never_import_numba():
-    code = ("import sys; from orus.compiler import compile_program; "
+    code = ("import sys; from orus.frontend.compiler import compile_program; "
             "compile_program('fn f(x: i32) -> i32:\\n    return x\\nprint(f(1))\\n'); "
             "assert 'numba' not in sys.modules, 'numba imported'")
     subprocess.run([sys.executable, "-c", code], check=True,
@@ -420,7 +420,7 @@ def test_pub_only_at_top_level():
 # ------------------------------------------------------------------------ data (issue 5)
 # Strings, arrays and builtins: DATA.md §2, §3, §9 with the DECISIONS data rows.
 DATA = ("strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling")
-# Modules (`use`) are compiled by orus.modules (tests/test_modules.py).
+# Modules (`use`) are compiled by orus.frontend.modules (tests/test_modules.py).
 FAILING_DATA = [str(p) for p in corpus.spec_programs("failing_data", kind="err")
                 if "use " not in p.read_text()]
 POSITIVE_DATA = [str(p) for p in corpus.spec_programs(*DATA)]

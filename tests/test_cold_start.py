@@ -34,7 +34,7 @@ sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, os.path.join(sys.argv[1], "tests"))
 from asm import assemble
 from orus.errors import OrusRuntimeError
-from orus.verify import verify
+from orus.bytecode.verify import verify
 
 
 def hello():
@@ -210,7 +210,7 @@ PROGRAMS = [hello, loop_sum, fib, floats_and_strings, deep_recursion, closure, r
             bits_and_bytes]
 
 from orus.jit import get_vm
-from orus.runtime import Machine
+from orus.host.machine import Machine
 vm = get_vm()
 results = {}
 for make in PROGRAMS:
@@ -357,12 +357,12 @@ def test_orus_run_importtime_shows_no_numba(warm_root, tmp_path):
     assert proc.returncode == 0 and proc.stdout == "Hello, world!\n"
     imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
                 if line.startswith("import time:")]
-    assert "orus.runtime" in imported
+    assert "orus.host.machine" in imported
     assert not [m for m in imported if m.split(".")[0] in ("numba", "llvmlite")]
 
 
 def test_saved_program_runs_without_numpy(warm_root, tmp_path):
-    """A saved program on the native VM runs on memoryviews (orus/buffers.py),
+    """A saved program on the native VM runs on memoryviews (orus/bytecode/buffers.py),
     host functions and printing of compound values included: numpy's import
     (~60 ms) is most of the start-up it would otherwise cost."""
     prog = tmp_path / "fib.orus"
@@ -393,7 +393,8 @@ def test_saved_program_the_verifier_rejects_is_compiled_again(warm_root, tmp_pat
     prog.write_text('x = 40\nprint("sum", x + 2)\n')
     assert _orus(warm_root, "run", str(prog)).stdout == "sum 42\n"
     saved = list((warm_root / "bytecode").glob("*.orusbc"))
-    from orus import bytecode, program_cache
+    from orus.bytecode import program as bytecode
+    from orus import program_cache
     target = [p for p in saved
               if p.stem == program_cache.key_for(prog.read_bytes())]
     assert len(target) == 1
@@ -678,7 +679,7 @@ def test_abi_table_drives_the_entry_point_and_the_host_call():
 
 def test_native_vm_rejects_arrays_of_the_wrong_type(warm_root):
     import numpy as np
-    from orus.runtime import Machine
+    from orus.host.machine import Machine
     folder = _vm_folder(warm_root)
     native = aot.load(str(folder), folder.name[len("vm-"):])
     machine = Machine(assemble("fn main regs=1\n HALT"), native, lambda data: None)

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import orus
-from orus import protocol as P
-from orus.runtime import Machine
+from orus.bytecode import protocol as P
+from orus.host.machine import Machine
 
 import corpus
 import reference_gc

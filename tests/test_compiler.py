@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-from orus import opcodes as op
-from orus.bytecode import FN_ENTRY, FN_END, FN_NCAP, FN_NREGS
-from orus.compiler import compile_program
-from orus.verify import verify
-from orus import types as T
+from orus.bytecode import opcodes as op
+from orus.bytecode.program import FN_ENTRY, FN_END, FN_NCAP, FN_NREGS
+from orus.frontend.compiler import compile_program
+from orus.bytecode.verify import verify
+from orus.frontend import types as T
 
 import corpus
 
@@ -316,8 +316,8 @@ def test_compiles_5000_lines():
 
 
 # ------------------------------------------------------------------------ data (issue 5)
-from orus import hostcall_table as hc                                    # noqa: E402
-from orus.bytecode import FN_KINDS, TY_A, TY_ANY, TY_ARRAY, TY_KIND, TY_RANGE  # noqa: E402
+from orus.bytecode import hostcall_table as hc                                    # noqa: E402
+from orus.bytecode.program import FN_KINDS, TY_A, TY_ANY, TY_ARRAY, TY_KIND, TY_RANGE  # noqa: E402
 
 DATA = ("strings", "arrays", "builtins", "structs", "enums", "match", "errors_handling")
 
@@ -584,7 +584,7 @@ def test_while_declared_arrays_and_ranges_start_empty():
 
 
 # ------------------------------------------------------------------------ records (issue 6)
-from orus.bytecode import TY_B, TY_C, TY_DYN, TY_ERROR, TY_FIELD, TY_STRUCT, TY_VARIANT  # noqa: E402
+from orus.bytecode.program import TY_B, TY_C, TY_DYN, TY_ERROR, TY_FIELD, TY_STRUCT, TY_VARIANT  # noqa: E402
 
 STRUCT_P = "struct P:\n    x: i32\n    s: string = \"d\"\n"
 ENUM_E = "enum E:\n    A\n    B(n: i32, s: string)\n    C\n"

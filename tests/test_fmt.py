@@ -1,4 +1,4 @@
-"""orus.fmt: print formatting (CORE §7, DECISIONS core rows 9, 10, 11, 33, 34)."""
+"""orus.host.fmt: print formatting (CORE §7, DECISIONS core rows 9, 10, 11, 33, 34)."""
 
 import math
 import random
@@ -7,11 +7,11 @@ import struct
 import numpy as np
 import pytest
 
-from orus import fmt
-from orus.fmt import (OUTEND_REC, OutputDecoder, bits_to_f64, f64_to_bits, fmt_f64,
-                      format_scalar, format_spec, parse_template, render_print)
-from orus.opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR, OUT_U32,
-                          OUT_U64)
+from orus.host import fmt
+from orus.host.fmt import (OUTEND_REC, OutputDecoder, bits_to_f64, f64_to_bits, fmt_f64,
+                           format_scalar, format_spec, parse_template, render_print)
+from orus.bytecode.opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR, OUT_U32,
+                                   OUT_U64)
 
 
 # ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import orus
-from orus import runtime
+from orus.host import machine as runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "64M"
@@ -164,7 +164,7 @@ def test_out_of_memory_is_catchable_like_other_runtime_errors():
 
 
 def test_the_limit_counts_every_array():
-    from orus.bytecode import halt_program
+    from orus.bytecode.program import halt_program
     from orus.jit import get_vm
     m = runtime.Machine(halt_program(), get_vm(), lambda data: None, max_heap="8M")
     assert m.max_heap == 8 << 20

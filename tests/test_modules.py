@@ -8,7 +8,7 @@ import os
 import pytest
 
 import orus
-from orus import modules
+from orus.frontend import modules
 from orus.errors import CompileError
 
 

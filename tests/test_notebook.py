@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import orus
-from orus import notebook
+from orus.notebook import cells as notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "monte_carlo.ipynb"
@@ -313,7 +313,7 @@ def test_parse_options():
     pytest.importorskip("IPython")
     from IPython.core.error import UsageError
 
-    from orus.ipython import parse_options
+    from orus.notebook.magic import parse_options
     assert parse_options("-i xs,n -o ys -i k") == (["xs", "n", "k"], ["ys"], "")
     assert parse_options("  --input=a, b --output c  ") == (["a", "b"], ["c"], "")
     assert parse_options("-o y y = x * 2") == ([], ["y"], "y = x * 2")

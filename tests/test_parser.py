@@ -1,7 +1,7 @@
 """Lexer and parser tests: tricky lexing, precedence, layout, error locations,
 the example corpus, robustness against hostile input, and speed.
 
-Runs without numba: only orus.lexer, orus.parser, orus.ast and orus.errors are used.
+Runs without numba: only orus.frontend.lexer, orus.frontend.parser, orus.frontend.ast and orus.errors are used.
 """
 
 import random
@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from orus import ast
+from orus.frontend import ast
 from orus.errors import CompileError
-from orus.lexer import tokenize
-from orus.parser import MAX_DEPTH, parse
+from orus.frontend.lexer import tokenize
+from orus.frontend.parser import MAX_DEPTH, parse
 
 import corpus
 

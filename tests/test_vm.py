@@ -4,13 +4,13 @@ assembled programs under the counting VM)."""
 
 import pytest
 
-from orus import buffers
-from orus import opcodes as op
-from orus import protocol as P
-from orus import runtime_errors as E
-from orus.bytecode import ProgramBuilder
+from orus.bytecode import buffers
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.bytecode import runtime_errors as E
+from orus.bytecode.program import ProgramBuilder
 from orus.errors import OrusRuntimeError
-from orus.verify import verify
+from orus.bytecode.verify import verify
 
 import corpus
 from asm import assemble
@@ -26,7 +26,7 @@ def vm():
 
 
 def _machine(vm, program):
-    from orus.runtime import Machine
+    from orus.host.machine import Machine
     out = []
     verify(program)
     return Machine(program, vm, out.append), out
@@ -374,7 +374,7 @@ def _run_counting(program, stdin=b""):
     import numpy as np
 
     from orus.jit import get_profiling_vm
-    from orus.runtime import Machine
+    from orus.host.machine import Machine
     counts = np.zeros(len(program.code), dtype=np.int64)
     machine = Machine(program, get_profiling_vm(counts), lambda data: None, io.BytesIO(stdin))
     try:
@@ -423,7 +423,7 @@ def test_every_opcode_is_executed_by_some_program():
 
 
 def test_every_opcode_is_known_to_the_disassembler():
-    from orus.disasm import format_instruction
+    from orus.bytecode.disasm import format_instruction
     for info in op.TABLE:
         assert all(k in op.OPERAND_KINDS for k in info.operands)
         b = ProgramBuilder("t")
@@ -604,7 +604,7 @@ def test_try_unwinds_frames_inside_the_vm(vm):
     assert int(machine.regs[0]) == 1
     assert int(machine.regs[3]) == E.DIV_ZERO
     assert int(machine.state[P.S_DEPTH]) == 0 and int(machine.state[P.S_NHANDLERS]) == 0
-    from orus.hostcalls import error_message
+    from orus.host.hostcalls import error_message
     assert error_message(machine, int(machine.regs[1])) == b"Division by zero"
     machine, _ = _machine(vm, _try_program(catch=False))
     with pytest.raises(OrusRuntimeError, match="Division by zero") as info:
@@ -708,7 +708,7 @@ def test_orus_program_allocating_100x_its_live_data_stays_bounded(vm):
     """Each round builds a ~1 KB string and an array of strings, then drops
     them: ~60 MB allocated in all while ~20 KB is live at any time."""
     import orus
-    from orus.runtime import Machine
+    from orus.host.machine import Machine
     program = orus.compile_source(
         "fn round(k: i32) -> i32:\n"
         "    mut s = \"\"\n"
@@ -876,7 +876,7 @@ def test_string_builder_checks_its_handles(vm, opcode, a, b):
 
 def test_string_chain_in_a_loop_makes_one_object_per_iteration(vm):
     import orus
-    from orus.runtime import Machine
+    from orus.host.machine import Machine
     program = orus.compile_source(
         "fn build(n: i32) -> string:\n"
         "    mut s = \"\"\n"
@@ -898,7 +898,7 @@ def test_big_output_switches_decoders_mid_run_without_changing_the_text():
     vectorised decoder (numpy): the text must not notice (statements split
     across flushes, strings, floats, bools, templates)."""
     import orus
-    from orus import runtime
+    from orus.host import machine as runtime
     src = ('for i in 0..40000:\n'
            '    print("row", i, i as f64 / 4.0, i % 3 == 0, "@-@" if i % 2 == 0 else "")\n')
     res = orus.run_source(src)

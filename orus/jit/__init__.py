@@ -27,7 +27,7 @@ def _point_numba_cache() -> str | None:
     """Set Numba's cache folder to the fingerprinted one (a temporary folder
     when no cache folder is writable, so that cache=True still works)."""
     global _TEMP_NUMBA_DIR
-    from . import cache
+    from orus.jit import cache
     folder = cache.vm_cache_dir()
     if folder is not None:
         os.makedirs(folder, exist_ok=True)
@@ -52,14 +52,14 @@ def get_njit_vm():
     global _NJIT
     if _NJIT is None:
         _point_numba_cache()
-        from . import vm
+        from orus.jit import vm
         _NJIT = vm.run
     return _NJIT
 
 
 def get_native_vm(folder=None):
     """The native VM if the cache holds a valid artifact, else None."""
-    from . import aot, cache
+    from orus.jit import aot, cache
     if folder is None:
         folder, _ = cache.find_vm_dir()
     if folder is None:
@@ -71,7 +71,7 @@ def get_native_vm(folder=None):
 
 
 def _select_vm():
-    from . import aot, cache
+    from orus.jit import aot, cache
     native_ok = os.environ.get("ORUS_NATIVE", "1") != "0"
     folder, _ = cache.find_vm_dir()
     problem = None          # why the native artifact needs a (re)build, if it does
@@ -85,7 +85,7 @@ def _select_vm():
     njit_ok = folder is not None and os.path.exists(os.path.join(folder, cache.NJIT_MARKER))
     if njit_ok and problem is None:
         return get_njit_vm()
-    from . import warm
+    from orus.jit import warm
     target = cache.vm_cache_dir()               # the writable cache folder, if any
     if target is None:
         warm.announce("no writable cache folder (tried %s; set ORUS_CACHE_DIR to one): "
@@ -140,7 +140,7 @@ def get_profiling_vm(prof):
     (an int64 array, one slot per instruction).  Always the njit loop: the
     native artifact holds only the non-counting specialisation."""
     get_njit_vm()
-    from . import vm
+    from orus.jit import vm
 
     def run(*args):
         return vm.run_with(*args, prof)

@@ -17,14 +17,14 @@ Adding an array to the VM is one row here (plus the parameter of ``run`` and
 the allocation in ``Machine``).  Every array must be C-contiguous.
 
 This module imports neither numpy nor numba.  The arrays may be numpy arrays
-or memoryviews (orus/buffers.py).
+or memoryviews (orus/bytecode/buffers.py).
 """
 
 from __future__ import annotations
 
 import operator
 
-from ..buffers import reinterpret
+from orus.bytecode.buffers import reinterpret
 
 # name        dtype       ndim  Machine attribute (dotted path)
 ARGS = (

@@ -33,9 +33,9 @@ import hashlib
 import os
 import time
 
-from . import abi
-from .. import buffers
-from ..atomicio import write_atomic
+from orus.jit import abi
+from orus.bytecode import buffers
+from orus.bytecode.atomicio import write_atomic
 
 MANIFEST = "native.manifest"
 FORMAT = "orus-native-1"
@@ -128,7 +128,7 @@ _FORMAT = tuple(buffers.FORMAT[d] for d in abi.DTYPES)
 
 
 def _fits(i: int, a) -> bool:
-    """Is `a` (a numpy array or an orus.buffers array) right for argument i?"""
+    """Is `a` (a numpy array or an orus.bytecode.buffers array) right for argument i?"""
     if getattr(a, "ndim", None) != abi.NDIMS[i]:
         return False
     if hasattr(a, "dtype"):
@@ -264,7 +264,7 @@ def compile_entry():
     or loads it from the njit cache)."""
     import numba
     from numba.core import types
-    from . import vm
+    from orus.jit import vm
     namespace = {"carray": numba.carray, "run": vm.run}
     namespace.update(_pointer_casts())
     exec(compile(abi.run_source_text("orus_vm_entry"), "<orus.jit.abi entry>", "exec"), namespace)

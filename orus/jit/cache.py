@@ -1,7 +1,7 @@
 """Where compiled artifacts live, and the fingerprint that keys them.
 
 Numba's own cache notices only changes to the file of the cached function,
-not to modules it imports (an opcode renumbered in orus/opcodes.py would
+not to modules it imports (an opcode renumbered in orus/bytecode/opcodes.py would
 otherwise run stale machine code).  So the njit cache lives in a folder named
 by a fingerprint of every source the loop depends on, plus the versions of
 Python, numba, llvmlite and numpy and the CPU.  This module must not import
@@ -219,7 +219,7 @@ def _write_index(package_dir: str, sources, stamps, digest: str) -> None:
     root = cache_root()
     if root is None:
         return
-    from ..atomicio import write_atomic
+    from orus.bytecode.atomicio import write_atomic
     text = "\n".join([INDEX_FORMAT, package_dir, digest]
                      + ["%s %s" % (rel, stamp) for rel, stamp in zip(sources, stamps)]) + "\n"
     try:

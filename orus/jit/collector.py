@@ -30,7 +30,7 @@ GC_MIN_LIMIT).  A region already in place is not copied.
 
 from numba import njit
 
-from .. import protocol as P
+from orus.bytecode import protocol as P
 
 
 @njit(cache=True)

@@ -3,7 +3,7 @@
 ``verify_code`` runs inside the VM entry (orus.jit.vm.run_with) before the
 first instruction of a program executes, so it is compiled into the same
 native library and needs neither numpy nor Python at run time.  It proves,
-from the operand kinds in orus.opcodes.TABLE, that every index the loop will
+from the operand kinds in orus.bytecode.opcodes.TABLE, that every index the loop will
 use is in range for the function it appears in:
 
   * each function's code range is inside the code array, non-empty, owned by
@@ -21,21 +21,22 @@ use is in range for the function it appears in:
     slices C..C+1, CLOSURE A..A+C, REC_NEW's field block, HOSTCALL's
     arguments) fit; a JMPTAB is followed by its JMPs inside the function.
 
-On failure it stores the reason (orus.verify.REASONS), the pc and the
+On failure it stores the reason (orus.bytecode.verify.REASONS), the pc and the
 operand slot in the state array; the host turns them into a message.  The
 checks the host alone relies on (string table, file and line tables) are in
-orus/verify.py.
+orus/bytecode/verify.py.
 """
 
 import numpy as np
 
 from numba import njit
 
-from .. import hostcall_table as HC
-from .. import opcodes as op
-from .. import protocol as P
-from .. import verify as V
-from ..bytecode import FN_ARITY, FN_COLS, FN_END, FN_ENTRY, FN_KINDS, FN_NAME, FN_NCAP, FN_NREGS
+from orus.bytecode import hostcall_table as HC
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.bytecode import verify as V
+from orus.bytecode.program import (FN_ARITY, FN_COLS, FN_END, FN_ENTRY, FN_KINDS, FN_NAME, FN_NCAP,
+                                   FN_NREGS)
 
 # Operand kind codes per opcode and slot (frozen into the compiled code).
 KIND_OF = np.array([[op.OPERAND_KINDS.index(k) for k in info.operands] for info in op.TABLE],

@@ -21,18 +21,18 @@ import numpy as np
 # even when this module is imported directly: otherwise Numba would cache
 # into __pycache__, keyed by this file alone, and run stale code after a
 # change to opcodes.py (see orus/jit/cache.py).
-from . import _point_numba_cache
+from orus.jit import _point_numba_cache
 
 _point_numba_cache()
 
 from numba import njit  # noqa: E402
 
-from .. import opcodes as op
-from .. import protocol as P
-from .. import hostcall_table as HC
-from .. import runtime_errors as E
-from .collector import collect, gc_mark
-from .verifier import verify_code
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.bytecode import hostcall_table as HC
+from orus.bytecode import runtime_errors as E
+from orus.jit.collector import collect, gc_mark
+from orus.jit.verifier import verify_code
 
 I32_MIN = -2147483648
 I32_MAX = 2147483647
@@ -1443,7 +1443,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if c == op.OUT_STR:
                 regs[base + a] = regs[base + b]
             elif c == op.OUT_F64 or c == op.OUT_BOOL or c == op.OUT_FN:
-                status = P.HOST                # formatted by the host (orus.fmt)
+                status = P.HOST                # formatted by the host (orus.host.fmt)
                 break
             else:
                 rc = heap_room(hobj, hbytes, hslots, state, 20, 0)

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 
-from . import cache
+from orus.jit import cache
 
 MARKER = cache.NJIT_MARKER
 
@@ -32,7 +32,7 @@ class Status:
     """What the cache holds for this installation (nothing is built)."""
 
     def __init__(self):
-        from . import aot
+        from orus.jit import aot
         self.fingerprint = cache.fingerprint(fresh=True)
         self.folder, self.writable = cache.find_vm_dir()
         self.njit = self.folder is not None and os.path.exists(os.path.join(self.folder, MARKER))
@@ -66,7 +66,7 @@ def native_problem(folder: str, fp: str) -> tuple[str | None, str | None]:
     """(why the native artifact must be (re)built or None, why it cannot be
     built here or None).  A build that failed for want of a C compiler is
     retried once a compiler is there."""
-    from . import aot
+    from orus.jit import aot
     try:
         aot.validate(folder, fp)
     except aot.Unavailable as exc:
@@ -116,7 +116,7 @@ class _Ticker:
 def abi_signature_types():
     """The numba types of run's arguments, from orus/jit/abi.py."""
     from numba.core import types
-    from . import abi
+    from orus.jit import abi
     return tuple(types.Array(getattr(types, d), n, "C") for d, n in zip(abi.DTYPES, abi.NDIMS))
 
 
@@ -124,7 +124,7 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
     """Build (or keep) the njit cache and the native artifact; returns seconds.
     `progress(text)` receives one line per step (None: silent).  Raises
     OSError if there is no writable cache folder."""
-    from . import _point_numba_cache, aot
+    from orus.jit import _point_numba_cache, aot
     say = progress if progress is not None else (None if quiet else
                                                  lambda text: print(text, file=sys.stderr))
     step = say or (lambda text: None)
@@ -151,9 +151,9 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
             t = time.perf_counter()
             _point_numba_cache()
             with _Ticker(say if not njit_ok else None):
-                from ..bytecode import halt_program
-                from ..runtime import Machine
-                from . import vm
+                from orus.bytecode.program import halt_program
+                from orus.host.machine import Machine
+                from orus.jit import vm
                 vm.run.compile(abi_signature_types())
                 Machine(halt_program("<warm-cache>"), vm.run, lambda data: None).run()
             if not njit_ok:

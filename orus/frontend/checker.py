@@ -4,7 +4,7 @@ Input: an ``ast.Module`` from the parser.  Output: a ``Checked`` record whose
 ``funcs`` list holds one ``FuncInfo`` per function to compile (index 0 is the
 top level, "main"), with the AST annotated in place:
 
-* every expression's ``ty`` (an ``orus.types.Type``);
+* every expression's ``ty`` (an ``orus.frontend.types.Type``);
 * ``Name.sym`` (the ``Symbol`` it names), ``VarDecl.sym``, ``For.sym``,
   ``Assign.decl`` (the new Symbol of an implicit declaration);
 * ``Call.target``: the ``FuncInfo`` of a direct call, the builtin's name
@@ -39,7 +39,7 @@ before the type is fixed abandons the pass, the type is found by a probing pass
 that leaves out what needs it (``probe_return_type``), and the body is checked
 again from an unchecked copy (``FuncInfo.source``).
 
-The checker knows nothing about opcodes or registers; ``orus.compiler`` reads
+The checker knows nothing about opcodes or registers; ``orus.frontend.compiler`` reads
 the annotations and chooses instructions.
 """
 
@@ -50,9 +50,9 @@ import math
 import operator
 import re
 
-from . import ast
-from . import types as T
-from .errors import CompileError
+from orus.frontend import ast
+from orus.frontend import types as T
+from orus.errors import CompileError
 
 # DATA §9 (print is a statement and timestamp() a parser intrinsic), and our
 # ord(string) -> i32 / chr(i32) -> string (one byte).
@@ -541,9 +541,9 @@ class Checker:
         self.module_scope = None
         self.lambda_name = None     # a lambda that initializes a variable takes its name
         self.hidden_global = None   # the last global lookup() hid (for error messages)
-        self.imports = None         # Scope of kind "imports" (orus.modules), parent of the module scope
+        self.imports = None         # Scope of kind "imports" (orus.frontend.modules), parent of the module scope
         self.type_names = {}        # struct/enum name -> StructType/EnumType declared in this file
-        self.imported_types = {}    # name -> StructType/EnumType brought in by `use` (orus.modules)
+        self.imported_types = {}    # name -> StructType/EnumType brought in by `use` (orus.frontend.modules)
         self.type_params = None     # while resolving a generic enum's payloads: its parameters
         self.builtin_result = None  # the predeclared `Result` enum, made on first use
 

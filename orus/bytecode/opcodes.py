@@ -19,8 +19,8 @@ Operand kinds (what the verifier checks for each operand):
     j   a jump target inside the current function's code
     n   an immediate integer (any int32)
     cv  a conversion id (CONV_* below)            ok  an output kind (OUT_* below)
-    e   a runtime error code (orus.runtime_errors)
-    hc  a host function id (orus.hostcalls)       ty  a type descriptor index (Program.types)
+    e   a runtime error code (orus.bytecode.runtime_errors)
+    hc  a host function id (orus.host.hostcalls)       ty  a type descriptor index (Program.types)
     -   unused (must be 0)
 
 Value representation: i32 values are kept sign-extended in the 64-bit
@@ -181,7 +181,7 @@ ARR_LEN = _op("ARR_LEN", "r r -", "R[A] := length of array R[B]  (i32)")
 ARR_POP = _op("ARR_POP", "r r -", "R[A] := remove the last element of array R[B]  (empty -> error)")
 ARR_SLICE = _op("ARR_SLICE", "r r r", "R[A] := new array R[B][R[C]..R[C+1]]  (inclusive end rule, checked)")
 ARR_REPEAT = _op("ARR_REPEAT", "r r r", "R[A] := new array: R[B] repeated R[C] times (shallow; negative -> error)")
-ARR_SORT = _op("ARR_SORT", "r r n", "R[A] := new array: the elements of R[B] in order (stable); C: SORT_* of orus/hostcall_table.py")
+ARR_SORT = _op("ARR_SORT", "r r n", "R[A] := new array: the elements of R[B] in order (stable); C: SORT_* of orus/bytecode/hostcall_table.py")
 ITER_INT = _op("ITER_INT", "r - -", "check R[A] >= 0 for `for x in n` (negative -> error)")
 
 # ---- range() iterators (DATA.md §9) ------------------------------------------------------
@@ -191,7 +191,7 @@ RANGE_NEXT = _op("RANGE_NEXT", "r r j", "if iterator R[B] is exhausted: pc := C,
 # ---- host services -----------------------------------------------------------------------
 # Work that only Python does well (parsing text, reading stdin, sorting
 # strings, deep equality and printing of compound values): the VM stops with
-# HOST and the host runs orus.hostcalls.CALLS[C] on R[B..] and writes R[A].
+# HOST and the host runs orus.host.hostcalls.CALLS[C] on R[B..] and writes R[A].
 HOSTCALL = _op("HOSTCALL", "r r hc", "R[A] := host function C applied to R[B], R[B+1], ...")
 OUTV = _op("OUTV", "r ty -", "append the print text of compound value R[A] of type B (host formats it)")
 

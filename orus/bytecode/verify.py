@@ -17,8 +17,8 @@ mode: making it checks the host tables) and raises BytecodeError; this module im
 
 from __future__ import annotations
 
-from . import opcodes as op
-from .bytecode import BytecodeError
+from orus.bytecode import opcodes as op
+from orus.bytecode.program import BytecodeError
 
 # Instructions after which control never falls through to pc + 1.
 TERMINATORS = frozenset({op.JMP, op.RET, op.RET0, op.HALT, op.ERROR})
@@ -110,6 +110,6 @@ def check_host(program) -> None:
 def verify(program) -> None:
     """Raise BytecodeError unless `program` is safe to run (host tables and
     the kernel's checks); loads the VM if it is not loaded yet."""
-    from .jit import get_vm
-    from .runtime import Machine
+    from orus.jit import get_vm
+    from orus.host.machine import Machine
     Machine(program, get_vm(), lambda data: None).verify_only()

@@ -1,6 +1,6 @@
 """All text formatting the host does: print output, `as string`, messages.
 
-Pure Python, no numpy (the bulk output decoder is orus/fmt_vector.py);
+Pure Python, no numpy (the bulk output decoder is orus/host/fmt_vector.py);
 nothing here is compiled by Numba.  The rules are CORE.md §7 as amended by DECISIONS.md core rows 9, 10,
 11, 33 and 34:
 
@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import struct
 
-from .opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR,
-                      OUT_U32, OUT_U64)
+from orus.bytecode.opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR, OUT_U32,
+                                   OUT_U64)
 
 __all__ = [
     "OUTEND_REC", "fmt_f64", "format_scalar", "format_scalar_str", "format_spec",
@@ -410,7 +410,7 @@ class OutputDecoder:
         return render_print(self._template(sid, strings), vals)
 
     def _decode_vector(self, r, ends, blob, strings) -> bytes:
-        from .fmt_vector import decode_vector
+        from orus.host.fmt_vector import decode_vector
         return decode_vector(self, r, ends, blob, strings)
 
 

@@ -1,4 +1,4 @@
-"""The vectorised half of orus/fmt.py's output decoder (numpy).
+"""The vectorised half of orus/host/fmt.py's output decoder (numpy).
 
 A flush of thousands of output records is decoded with a handful of numpy
 operations instead of a Python loop per record (``decode_vector``); small
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fmt import _INT_KINDS, OUTEND_REC, _fn_text, _spec_applies, _spec_str, fmt_f64
-from .opcodes import OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR, OUT_U32, OUT_U64
+from orus.host.fmt import _INT_KINDS, OUTEND_REC, _fn_text, _spec_applies, _spec_str, fmt_f64
+from orus.bytecode.opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR, OUT_U32,
+                                   OUT_U64)
 
 _P10 = np.array([10 ** k for k in range(1, 20)], dtype=np.uint64)
 _TEN = np.uint64(10)

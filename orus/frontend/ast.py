@@ -46,7 +46,7 @@ def _node(name, fields, base=Node, extra=()):
 
 
 class Expr(Node):
-    # ty: the static type the checker assigned (orus.types.Type)
+    # ty: the static type the checker assigned (orus.frontend.types.Type)
     __slots__ = ("ty",)
 
     def __init__(self, *args, **kw):
@@ -82,7 +82,7 @@ FloatLit = _node("FloatLit", ("value", "suffix"), Expr)
 # value: bytes (escapes already processed)
 StrLit = _node("StrLit", ("value",), Expr)
 BoolLit = _node("BoolLit", ("value",), Expr)
-# resolved by the checker: sym = the orus.checker Symbol it names
+# resolved by the checker: sym = the orus.frontend.checker Symbol it names
 Name = _node("Name", ("name",), Expr, extra=("sym",))
 # op: "-", "~" or "not" (`!x` is parsed as "not")
 Unary = _node("Unary", ("op", "operand"), Expr)

@@ -1,4 +1,4 @@
-"""Parser of Orus: tokens -> orus.ast.Module.
+"""Parser of Orus: tokens -> orus.frontend.ast.Module.
 
 Statements are parsed by recursive descent; expressions by a Pratt parser driven by
 two tables (token kind -> prefix handler, token kind -> (precedence, infix handler)).
@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import sys
 
-from . import ast
-from .errors import CompileError
-from .lexer import Lexer, decode_source, line_text
+from orus.frontend import ast
+from orus.errors import CompileError
+from orus.frontend.lexer import Lexer, decode_source, line_text
 
 # Deepest nesting accepted (expression levels + chained operators + blocks).
 MAX_DEPTH = 200
@@ -59,7 +59,7 @@ _TOKEN_NAMES = {
 
 
 def parse(source, filename="<input>"):
-    """Parse Orus source (bytes or str) into an orus.ast.Module.
+    """Parse Orus source (bytes or str) into an orus.frontend.ast.Module.
 
     Every problem is reported as orus.errors.CompileError with the 1-based line and
     column of the offending token.

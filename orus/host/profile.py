@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import opcodes as op
+from orus.bytecode import opcodes as op
 
 
 def report(program, counts: np.ndarray, seconds: float, top: int = 12) -> str:

@@ -34,9 +34,9 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from . import buffers
-from . import opcodes
-from .atomicio import write_atomic
+from orus.bytecode import buffers
+from orus.bytecode import opcodes
+from orus.bytecode.atomicio import write_atomic
 
 FORMAT_VERSION = 3
 
@@ -85,7 +85,7 @@ class BytecodeError(Exception):
 class Program:
     """The arrays of one compiled program plus where it came from.  Freshly
     compiled, the arrays are numpy arrays; loaded from disk, memoryviews into
-    the file's bytes (orus/buffers.py: no numpy on the run path) until
+    the file's bytes (orus/bytecode/buffers.py: no numpy on the run path) until
     ``to_numpy`` is called."""
 
     def __init__(self, code, lines, kint, kflt, str_blob, str_offs, funcs, regkinds=None,
@@ -371,7 +371,7 @@ def save(program: Program, path: str, fingerprint: str = "") -> None:
 
 def load(path: str, fingerprint: str = "", filename="<input>", source=b"") -> Program:
     """Read and check a saved program.  Raises BytecodeError for anything wrong;
-    the caller must still run the verifier (orus.verify) before executing."""
+    the caller must still run the verifier (orus.bytecode.verify) before executing."""
     try:
         with open(path, "rb") as fh:
             data = bytearray(fh.read())

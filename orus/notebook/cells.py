@@ -50,8 +50,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import protocol as P
-from .errors import CompileError, OrusError, OrusRuntimeError
+from orus.bytecode import protocol as P
+from orus.errors import CompileError, OrusError, OrusRuntimeError
 
 __all__ = ["run", "CellResult", "CELL_FILENAME", "render_error"]
 
@@ -107,7 +107,7 @@ def _short(exc: Exception) -> Exception:
 def render_error(err: OrusError, source=None, color: bool = False) -> str:
     """The Orus report of an error from ``run`` (with the caret under the
     cell's line; `source` defaults to the cell the error came from)."""
-    from .diagnostics import render
+    from orus.diagnostics import render
     if source is None:
         source = getattr(err, "cell_source", None)
     return render(err, source, color=color)
@@ -131,7 +131,7 @@ class _Input:
 
 
 def _check_name(name) -> None:
-    from .lexer import KEYWORDS
+    from orus.frontend.lexer import KEYWORDS
     if not isinstance(name, str) or not _NAME.match(name) or name in KEYWORDS:
         raise _short(ValueError("%r is not a valid Orus variable name" % (name,)))
 
@@ -325,7 +325,7 @@ class _Compiled:
 
 def _prelude_range(program, nlines: int):
     """[p0, p1): main's instructions for the prelude (file 0, lines 1..nlines)."""
-    from .bytecode import FN_END, FN_ENTRY
+    from orus.bytecode.program import FN_END, FN_ENTRY
     entry, end = int(program.funcs[0, FN_ENTRY]), int(program.funcs[0, FN_END])
     lines = program.lines[entry:end]
     mine = (lines[:, 2] == 0) & (lines[:, 0] >= 1) & (lines[:, 0] <= nlines)
@@ -340,7 +340,7 @@ def _prelude_range(program, nlines: int):
 
 
 def _compile(source: bytes, filename: str, nlines: int) -> _Compiled:
-    from . import compile_source
+    from orus import compile_source
     key = (filename, source)
     found = _compiled.get(key)
     if found is not None:
@@ -356,8 +356,8 @@ def _compile(source: bytes, filename: str, nlines: int) -> _Compiled:
             # With modules, their top-level code runs first: jump over the prelude.
             import copy
 
-            from . import opcodes as O
-            from .verify import verify
+            from orus.bytecode import opcodes as O
+            from orus.bytecode.verify import verify
             program = copy.copy(program)
             program.code = program.code.copy()
             program.code[p0] = (O.JMP, p1, 0, 0)
@@ -404,9 +404,9 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     TypeError / ValueError for an input that has no Orus type, NameError for
     an output that is not a global variable of the cell.
     """
-    from . import _as_bytes
-    from .jit import get_vm
-    from .runtime import Machine
+    from orus import _as_bytes
+    from orus.jit import get_vm
+    from orus.host.machine import Machine
 
     cell = source.decode("utf-8", "replace") if isinstance(source, (bytes, bytearray)) else str(source)
     if isinstance(outputs, str):
@@ -474,5 +474,5 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
 
 
 def _source_of(err, main_source):
-    from .modules import source_for
+    from orus.frontend.modules import source_for
     return source_for(err, main_source)

@@ -12,7 +12,7 @@ comma-separated: ``-i xs,n``); ``-o NAME`` stores the cell's global NAME back
 into the Python namespace after the run (numpy arrays for arrays).  Printed
 text appears as the cell's output.  Compile and runtime errors show as the
 Orus report with the caret (no Python traceback) and the kernel goes on.
-The conversions are those of ``orus.run`` (orus/notebook.py).
+The conversions are those of ``orus.run`` (orus/notebook/cells.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from . import notebook
+from orus.notebook import cells as notebook
 
 __all__ = ["OrusMagics", "load_ipython_extension", "parse_options"]
 

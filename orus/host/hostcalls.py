@@ -27,25 +27,26 @@ where a function needs a type id or a kind):
                                                               type error when the boxed type
                                                               differs
 
-Type ids index ``Program.types`` (see orus/bytecode.py).  (``sorted`` is the
+Type ids index ``Program.types`` (see orus/bytecode/program.py).  (``sorted`` is the
 VM instruction ARR_SORT.)
 """
 
 from __future__ import annotations
 
-from .hostcall_table import (HC_ASSERT_EQ, HC_EQUAL, HC_FLOAT_STR, HC_INPUT, HC_INPUT_PROMPT,
-                             HC_INT_F64, HC_INT_I64, HC_INT_STR, HC_INT_U64, HC_TYPEOF, HC_UNBOX)
+from orus.bytecode.hostcall_table import (HC_ASSERT_EQ, HC_EQUAL, HC_FLOAT_STR, HC_INPUT,
+                                          HC_INPUT_PROMPT, HC_INT_F64, HC_INT_I64, HC_INT_STR,
+                                          HC_INT_U64, HC_TYPEOF, HC_UNBOX)
 
 import math
 import re
 import sys
 
-from . import fmt
-from . import protocol as P
-from . import runtime_errors as E
-from .bytecode import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_C, TY_DYN, TY_ENUM, TY_ERROR,
-                       TY_F64, TY_FN, TY_I32, TY_I64, TY_KIND, TY_RANGE, TY_STR, TY_STRUCT, TY_U32,
-                       TY_U64)
+from orus.host import fmt
+from orus.bytecode import protocol as P
+from orus.bytecode import runtime_errors as E
+from orus.bytecode.program import (TY_A, TY_ANY, TY_ARRAY, TY_BOOL, TY_C, TY_DYN, TY_ENUM,
+                                   TY_ERROR, TY_F64, TY_FN, TY_I32, TY_I64, TY_KIND, TY_RANGE,
+                                   TY_STR, TY_STRUCT, TY_U32, TY_U64)
 
 I32_MIN, I32_MAX = -2**31, 2**31 - 1
 U64_MASK = 2**64 - 1

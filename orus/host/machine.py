@@ -2,7 +2,7 @@
 
 ``Machine`` owns every array the VM touches.  ``run`` calls the compiled loop
 until it reports DONE or ERROR; every other status is a request the host
-serves before resuming (see orus/protocol.py).
+serves before resuming (see orus/bytecode/protocol.py).
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 import time
 from array import array
 
-from . import buffers as B
-from . import fmt
-from . import opcodes as op
-from . import protocol as P
-from . import runtime_errors as E
-from .bytecode import FN_NREGS, BytecodeError, Program
-from .errors import OrusRuntimeError
-from .jit.abi import vm_args
-from .verify import check_host, rejection
+from orus.bytecode import buffers as B
+from orus.host import fmt
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.bytecode import runtime_errors as E
+from orus.bytecode.program import FN_NREGS, BytecodeError, Program
+from orus.errors import OrusRuntimeError
+from orus.jit.abi import vm_args
+from orus.bytecode.verify import check_host, rejection
 
 OUT_RECORDS = 1 << 14
 OUT_BLOB = 1 << 18
@@ -142,7 +142,7 @@ class Machine:
         `max_heap` the heap limit (bytes or a size text like '512M'; default
         ORUS_MAX_HEAP, else a quarter of physical memory: resolve_max_heap).
 
-        The arrays start as memoryviews (orus/buffers.py), so a run that needs
+        The arrays start as memoryviews (orus/bytecode/buffers.py), so a run that needs
         no host function or large output flush never imports numpy;
         ``to_numpy`` switches them (and the program's) to numpy arrays over the
         same memory when something does (and at once for the njit loop)."""
@@ -267,7 +267,7 @@ class Machine:
             self._serve(status)
 
     def _serve(self, status: int) -> None:
-        """Do what the VM stopped for (orus/protocol.py), so it can resume."""
+        """Do what the VM stopped for (orus/bytecode/protocol.py), so it can resume."""
         if status in (P.FLUSH, P.GROW_REGS, P.GROW_HEAP, P.HOST, P.GROW_STACK):
             try:
                 self._serve_memory(status)
@@ -568,7 +568,7 @@ class Machine:
 
     def _host_call(self) -> None:
         """The instruction at S_PC asked for the host: format a value, read
-        the clock, or run a host function (orus/hostcalls.py)."""
+        the clock, or run a host function (orus/host/hostcalls.py)."""
         st = self.state
         pc = int(st[P.S_PC])
         code = self.program.code
@@ -585,7 +585,7 @@ class Machine:
                 text = fmt.format_scalar(c, bits)
             self.regs[base + a] = self.new_string(text)
         else:
-            from . import hostcalls
+            from orus.host import hostcalls
             try:
                 self._host_function(o, a, b, c, base)
             except hostcalls.HostError as exc:
@@ -610,7 +610,7 @@ class Machine:
         return OrusRuntimeError(message, filename, line, col, kind=kind)
 
     def _host_function(self, o: int, a: int, b: int, c: int, base: int) -> None:
-        from . import hostcalls
+        from orus.host import hostcalls
         if o == op.HOSTCALL:
             result = hostcalls.call(self, c, base + b)
             if result is not None:

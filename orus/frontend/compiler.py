@@ -8,7 +8,7 @@ the scope is entered (all of them at once, so a variable that an `if` branch
 declares for the enclosing scope already has its register), and temporaries
 live on a stack above them: ``self.free`` is the first free register, and
 every statement gives its temporaries back by resetting it.  Each register
-keeps one category (int / float / handle, see orus.types) for the whole
+keeps one category (int / float / handle, see orus.frontend.types) for the whole
 function: the allocator skips a slot whose category differs.
 
 Frame layout of a function: parameters in R[0..arity-1], captured values in
@@ -25,7 +25,7 @@ Strings and arrays (DATA §2, §3): literals are ARR_NEW + ARR_PUSH per element,
 fills ARR_NEW + ARR_PUSH + ARR_REPEAT; `for x in array` is an index loop that
 re-reads the length every step; compound values print with OUTV and a type
 descriptor (``type_id``); builtins that Python does best (input, int/float of
-text, sorted, deep equality, assert_eq) are HOSTCALLs (orus.hostcalls);
+text, sorted, deep equality, assert_eq) are HOSTCALLs (orus.host.hostcalls);
 typeof/istype are static.  A chain of string `+` (and `s += ...`) is built in
 one fresh register and appended to in place (``concat_chain``).  Heap values
 (strings, arrays, functions, range iterators) always live in registers of
@@ -34,15 +34,15 @@ category ``handle``, the registers the garbage collector scans.
 
 from __future__ import annotations
 
-from . import ast
-from . import hostcall_table as H
-from . import opcodes as O
-from . import types as T
-from .bytecode import (TY_ANY, TY_ARRAY, TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY_FN, TY_RANGE,
-                       TY_STRUCT, TY_VARIANT, ProgramBuilder)
-from .checker import Checked, EnumLit, check
-from .errors import CompileError
-from .runtime_errors import RANGE_ARGS
+from orus.frontend import ast
+from orus.bytecode import hostcall_table as H
+from orus.bytecode import opcodes as O
+from orus.frontend import types as T
+from orus.bytecode.program import (TY_ANY, TY_ARRAY, TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY_FN,
+                                   TY_RANGE, TY_STRUCT, TY_VARIANT, ProgramBuilder)
+from orus.frontend.checker import Checked, EnumLit, check
+from orus.errors import CompileError
+from orus.bytecode.runtime_errors import RANGE_ARGS
 
 # A range() value (static type any) is an i64 at run time.
 OUT_KIND = {T.I32: O.OUT_I32, T.I64: O.OUT_I64, T.U32: O.OUT_U32, T.U64: O.OUT_U64,
@@ -242,7 +242,7 @@ class Compiler:
         for f in funcs:
             self.function(f)
         program = b.finish(source)
-        # Notebook API (orus/notebook.py): main's global variables, name -> (register,
+        # Notebook API (orus/notebook/cells.py): main's global variables, name -> (register,
         # type); in memory only, not saved with the bytecode.
         program.globals = {s.name: (s.reg, s.ty) for s in funcs[0].scope.symbols
                            if s.kind in ("var", "const")}
@@ -1718,7 +1718,7 @@ def compile_module(module, filename="<input>", source=b""):
 
 def compile_program(source, filename: str = "<input>"):
     """Parse, check and compile Orus source (bytes or str) into a Program."""
-    from .parser import parse
+    from orus.frontend.parser import parse
     if isinstance(source, str):
         source = source.encode("utf-8")
     module = parse(source, filename)

@@ -1,6 +1,6 @@
 """Host function ids, their argument counts and the sort kinds (the table the compiler,
 the verifier kernel and the host share; what each function does is in
-orus/hostcalls.py).  Plain ints, so that Numba freezes them as literals."""
+orus/host/hostcalls.py).  Plain ints, so that Numba freezes them as literals."""
 
 HC_INPUT = 0
 HC_INPUT_PROMPT = 1

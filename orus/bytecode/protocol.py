@@ -39,7 +39,7 @@ S_PC = 0        # pc to resume at (or of the failing / host instruction)
 S_BASE = 1      # register base of the current frame
 S_FN = 2        # current function index
 S_DEPTH = 3     # number of saved frames (0 = in main)
-S_ERR = 4       # runtime error code (orus.runtime_errors)
+S_ERR = 4       # runtime error code (orus.bytecode.runtime_errors)
 S_ERRARG = 5    # error detail: a string constant index or -1
 S_NOUT = 6      # records used in the output buffer
 S_NBLOB = 7     # bytes used in the output blob
@@ -97,7 +97,7 @@ HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION, HK_ARR_B
 OBJ_COST = 48              # bytes an object row "costs" for the GC trigger
 GC_MIN_LIMIT = 8 << 20     # collect after this many bytes allocated (at least)
 
-# ---- output records (orus.fmt decodes them) ---------------------------------------
+# ---- output records (orus.host.fmt decodes them) ---------------------------------------
 OUTEND_REC = 100           # record kind that ends one print statement
 REC_COLS = 3
 

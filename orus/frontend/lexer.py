@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from .errors import CompileError
+from orus.errors import CompileError
 
 KEYWORDS = frozenset("""
     and as break catch continue elif else enum fn for if impl in match matches mut not

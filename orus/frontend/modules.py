@@ -40,8 +40,8 @@ import hashlib
 import os
 import sys
 
-from . import ast
-from .errors import CompileError
+from orus.frontend import ast
+from orus.errors import CompileError
 
 EXTENSION = ".orus"
 
@@ -153,7 +153,7 @@ def _read(path, use, importer):
 def load(source: bytes, filename: str, module=None) -> list:
     """Parse the program's files; returns its Units in initialisation order
     (dependencies first, the main file last).  Raises CompileError."""
-    from .parser import parse
+    from orus.frontend.parser import parse
     _SOURCES.clear()
     _SOURCES[filename] = source
     if module is None:
@@ -405,7 +405,7 @@ def check_unit(unit, b) -> None:
     """Type-check one file with what it imports in scope: values and functions
     in a Scope of kind "imports" (the exporting file's own Symbols), structs and
     enums in ``Checker.imported_types``; qualified names as "ns.NAME"."""
-    from .checker import Checker, Scope
+    from orus.frontend.checker import Checker, Scope
     imports = Scope("imports", None, None)
     types = {}
 
@@ -458,8 +458,8 @@ class UnitBody(ast.Stmt):
 
 
 def _linked_compiler_class():
-    from . import opcodes as O
-    from .compiler import Compiler
+    from orus.bytecode import opcodes as O
+    from orus.frontend.compiler import Compiler
 
     class LinkedCompiler(Compiler):
         """Compiles every file of the program into one Program (see the module doc)."""
@@ -551,9 +551,9 @@ def _contains_return(node) -> bool:
 
 def link(units):
     """Compile checked units into one Program."""
-    from . import types as T
-    from .checker import Checked, FuncInfo, Scope
-    from .compiler import _contains_call
+    from orus.frontend import types as T
+    from orus.frontend.checker import Checked, FuncInfo, Scope
+    from orus.frontend.compiler import _contains_call
     main = units[-1]
     body = []
     for u in units:
@@ -612,8 +612,8 @@ def link(units):
 def compile_program(source, filename: str = "<input>"):
     """Parse, check and compile a program (its main file and every module it
     uses) into one Program.  Raises CompileError."""
-    from .compiler import compile_module
-    from .parser import parse
+    from orus.frontend.compiler import compile_module
+    from orus.frontend.parser import parse
     if isinstance(source, str):
         source = source.encode("utf-8")
     _SOURCES.clear()

@@ -1,0 +1,2 @@
+"""Notebook support: orus.run with Python values in and out, the %%orus magic.
+"""
