@@ -499,7 +499,7 @@ def _linked_compiler_class():
             finally:
                 self.b.file_index, self.filename = saved
 
-        def s_UnitBody(self, s):
+        def stmt_UnitBody(self, s):
             unit = s.unit
             self.enter(unit)
             saved = self.info, self.unit_returns
@@ -510,9 +510,9 @@ def _linked_compiler_class():
                 self.patch_here(self.unit_returns)
             self.info, self.unit_returns = saved
 
-        def s_Return(self, s):
+        def stmt_Return(self, s):
             if self.unit_returns is None or not self.info.is_main:
-                return super().s_Return(s)
+                return super().stmt_Return(s)
             # `return` at a module's top level ends that module's initialisation
             mark = self.free
             if s.value is not None:

@@ -1,0 +1,214 @@
+"""Checker rules for calls: direct and indirect calls, arity, and the builtins."""
+
+from __future__ import annotations
+
+from orus.frontend import ast
+from orus.frontend import types as T
+from orus.frontend.checker.model import BUILTINS, PendingLit, _BUILTIN_ARITY
+
+
+class CallRules:
+
+    def expr_Call(self, e, hint):
+        callee = e.callee
+        if type(callee) is ast.Member:
+            node = self.member_call(e, callee, hint)
+            if node is not None:
+                return node
+        if isinstance(callee, ast.Name):
+            sym = self.lookup(callee.name, callee)
+            if sym is None:
+                if callee.name in BUILTINS:
+                    return self.builtin_call(e, callee.name)
+                self.undefined(callee, "function")
+            if sym.kind == "fn":
+                callee.sym = sym
+                if sym.fndecl is not None:
+                    return self.direct_call(e, sym.fndecl)
+                info = sym.fninfo
+                func = self.ctx.func
+                if info is func or func.is_inside(info) or not info.captures:
+                    self.ensure_signature(info, e)
+                    callee.ty = info.fn_type()
+                    return self.finish_call(e, info.param_hints, info.ret, info, callee.name)
+        fv = self.rvalue(callee)
+        e.callee = fv
+        if not fv.ty.is_fn:
+            self.error(e, "cannot call a value of type %s" % fv.ty)
+        name = fv.name if isinstance(fv, ast.Name) else "function value"
+        return self.finish_call(e, fv.ty.params, fv.ty.ret, None, name)
+
+    def direct_call(self, e, decl):
+        args = e.args
+        if len(args) != len(decl.param_types):
+            self.arity_error(e, decl.name, len(decl.param_types))
+        if not decl.generic:
+            info = decl.info
+            self.ensure_signature(info, e)
+            e.callee.ty = info.fn_type()
+            return self.finish_call(e, info.param_hints, info.ret, info, decl.name)
+        key = []
+        for i, (a, t) in enumerate(zip(args, decl.param_types)):
+            if t is None:
+                v = self.rvalue(a)
+                self.check_value(v)
+                args[i] = v
+                key.append(T.resolve(v.ty))     # `[]` may still be open (DATA §3.1)
+        info = self.specialise(decl, tuple(key), e)
+        e.callee.ty = info.fn_type()
+        return self.finish_call(e, info.param_hints, info.ret, info, decl.name,
+                                skip=[t is None for t in decl.param_types])
+
+    def arity_error(self, e, name, n):
+        self.error(e, "function '%s' expects %d argument%s but received %d"
+                   % (name, n, "" if n == 1 else "s", len(e.args)))
+
+    def finish_call(self, e, ptypes, ret, target, name, skip=None):
+        args = e.args
+        if len(args) != len(ptypes):
+            self.arity_error(e, name, len(ptypes))
+        for i, (a, t) in enumerate(zip(args, ptypes)):
+            if skip is not None and skip[i]:
+                continue
+            args[i] = self.expect(a, t, "argument %d of '%s'" % (i + 1, name))
+        e.target = target
+        e.ty = ret
+        return e
+
+    # -- builtins (DATA §9) -------------------------------------------------------------------
+    def builtin_call(self, e, name):
+        """Check a call of builtin `name`; `e.target` becomes the name (a str)."""
+        e.target = name
+        lo, hi = _BUILTIN_ARITY[name]
+        n = len(e.args)
+        if not lo <= n <= hi:
+            if lo == hi:
+                self.arity_error(e, name, lo)
+            self.error(e, "function '%s' expects %d to %d arguments but received %d"
+                       % (name, lo, hi, n))
+        return getattr(self, "builtin_" + name)(e, e.args)
+
+    def builtin_typeof(self, e, args):
+        args[0] = self.rvalue(args[0])
+        e.ty = T.STRING
+        return e
+
+    def builtin_istype(self, e, args):
+        args[0] = self.rvalue(args[0])
+        args[1] = self.expect(args[1], T.STRING, "argument 2 of 'istype'")
+        e.ty = T.BOOL
+        return e
+
+    def builtin_len(self, e, args):
+        v = args[0] = self.rvalue(args[0])
+        if not (v.ty.is_array or v.ty.is_string):
+            self.error(v, "len() needs an array or a string, found %s" % v.ty)
+        e.ty = T.I32
+        return e
+
+    def array_arg(self, e, args, name):
+        v = args[0] = self.rvalue(args[0])
+        if not v.ty.is_array:
+            self.error(v, "%s() needs an array, found %s" % (name, v.ty))
+        return v
+
+    def builtin_push(self, e, args):
+        arr = self.array_arg(e, args, "push")
+        args[1] = self.expect(args[1], arr.ty.elem, "argument 2 of 'push'")
+        e.ty = T.resolve(arr.ty)
+        return e
+
+    def builtin_pop(self, e, args):
+        arr = self.array_arg(e, args, "pop")
+        e.ty = self.elem_type(arr.ty, e)
+        return e
+
+    def builtin_sorted(self, e, args):
+        arr = self.array_arg(e, args, "sorted")
+        e.ty = arr.ty
+        elem = T.resolve(arr.ty.elem)
+        if elem.is_hole:
+            self.out.deferred.append((self.check_sortable, e, arr.ty))
+        else:
+            self.check_sortable(e, arr.ty)
+        return e
+
+    def check_sortable(self, e, ty):
+        elem = T.resolve(ty.elem)
+        if not (elem.is_hole or elem.is_numeric or elem.is_bool or elem.is_string):
+            self.error(e, "sorted() orders numbers, bools and strings, not %s elements"
+                       % elem)
+
+    def builtin_range(self, e, args):
+        for i, a in enumerate(args):
+            v = self.expr(a, T.I64)
+            if isinstance(v, PendingLit):
+                if v.kind != "int":
+                    self.error(v, "range() needs integer arguments, found %s"
+                               % (v.fixed or v.natural))
+                if i == 2 and v.value == 0:
+                    self.error(v, "the range() step cannot be zero")
+                v = self.try_adapt(v, T.I64) or self.natural(v)
+            elif not v.ty.is_int:
+                self.check_value(v)
+                self.error(v, "range() needs integer arguments, found %s" % v.ty)
+            args[i] = v
+        e.ty = T.RANGE
+        return e
+
+    def builtin_input(self, e, args):
+        if args:
+            args[0] = self.expect(args[0], T.STRING, "the prompt of 'input'")
+        e.ty = T.STRING
+        return e
+
+    def builtin_ord(self, e, args):
+        """ord(s): the first byte of s, 0..255 (empty: runtime error)."""
+        args[0] = self.expect(args[0], T.STRING, "argument 1 of 'ord'")
+        e.ty = T.I32
+        return e
+
+    def builtin_chr(self, e, args):
+        """chr(n): the one-byte string of byte n (n outside 0..255: runtime error)."""
+        args[0] = self.expect(args[0], T.I32, "argument 1 of 'chr'")
+        e.ty = T.STRING
+        return e
+
+    def builtin_int(self, e, args):
+        return self._conversion(e, args, "int", T.I32)
+
+    def builtin_float(self, e, args):
+        return self._conversion(e, args, "float", T.F64)
+
+    def _conversion(self, e, args, name, result):
+        """int(x) / float(x): a string or a number in, `result` out."""
+        v = args[0] = self.rvalue(args[0])
+        if not (v.ty.is_numeric or v.ty.is_string):
+            self.error(e, "%s() needs a string or a number, found %s" % (name, v.ty))
+        e.ty = result
+        return e
+
+    def builtin_assert_eq(self, e, args):
+        args[0] = self.expect(args[0], T.STRING, "the label of 'assert_eq'")
+        a = self.expr(args[1])
+        b = self.expr(args[2])
+        pa, pb = isinstance(a, PendingLit), isinstance(b, PendingLit)
+        # A literal compared with a typed value takes its type when it fits.
+        if pa and not pb:
+            a = self.try_adapt(a, b.ty) or self.natural(a)
+        elif pb and not pa:
+            b = self.try_adapt(b, a.ty) or self.natural(b)
+        elif pa and pb:
+            a, b = self.natural(a), self.natural(b)
+        if (a.ty is T.DYN) != (b.ty is T.DYN):      # an `any` value: compare boxed
+            if a.ty is T.DYN:
+                b = self.box(b, "argument 3 of 'assert_eq'")
+            else:
+                a = self.box(a, "argument 2 of 'assert_eq'")
+        for v in (a, b):
+            self.check_value(v)
+        if a.ty.is_array and b.ty.is_array:
+            self.unify(a.ty, b.ty)
+        args[1], args[2] = a, b
+        e.ty = T.BOOL
+        return e

@@ -1,0 +1,101 @@
+"""The Orus bytecode compiler: annotated AST -> Program (through ProgramBuilder).
+
+Entry point: ``compile_program(source, filename) -> Program`` (parse, check,
+compile; raises CompileError).
+
+Register allocation is Lua-like.  A scope's symbols get fixed registers when
+the scope is entered (all of them at once, so a variable that an `if` branch
+declares for the enclosing scope already has its register), and temporaries
+live on a stack above them: ``self.free`` is the first free register, and
+every statement gives its temporaries back by resetting it.  Each register
+keeps one category (int / float / handle, see orus.frontend.types) for the whole
+function: the allocator skips a slot whose category differs.
+
+Frame layout of a function: parameters in R[0..arity-1], captured values in
+R[arity..arity+ncap-1] (the VM copies them there on CALLV; a direct recursive
+call passes them after the arguments), then locals, then temporaries.  The top
+level (function 0) keeps its module-scope variables, the globals, in its
+registers; other functions reach them with GETG/GETG_CHK/SETG.
+
+Calls: the arguments go into a block of consecutive registers starting at A,
+above everything live; the callee's frame starts there and its result comes
+back in R[A].
+
+Strings and arrays (DATA §2, §3): literals are ARR_NEW + ARR_PUSH per element,
+fills ARR_NEW + ARR_PUSH + ARR_REPEAT; `for x in array` is an index loop that
+re-reads the length every step; compound values print with OUTV and a type
+descriptor (``type_id``); builtins that Python does best (input, int/float of
+text, sorted, deep equality, assert_eq) are HOSTCALLs (orus.host.hostcalls);
+typeof/istype are static.  A chain of string `+` (and `s += ...`) is built in
+one fresh register and appended to in place (``concat_chain``).  Heap values
+(strings, arrays, functions, range iterators) always live in registers of
+category ``handle``, the registers the garbage collector scans.
+"""
+
+from __future__ import annotations
+
+from orus.bytecode.program import ProgramBuilder
+from orus.frontend.checker import Checked, check
+from orus.errors import CompileError
+from orus.frontend.compiler.model import _contains_call
+from orus.frontend.compiler.registers import RegisterAllocation
+from orus.frontend.compiler.functions import FunctionCode
+from orus.frontend.compiler.expressions import ExpressionCode
+from orus.frontend.compiler.builtins import BuiltinCode
+from orus.frontend.compiler.statements import StatementCode
+from orus.frontend.compiler.records import RecordCode
+
+
+class Compiler(RegisterAllocation, FunctionCode, ExpressionCode, BuiltinCode, StatementCode, RecordCode):
+    def __init__(self, checked: Checked, filename="<input>"):
+        self.checked = checked
+        self.filename = filename
+        self.b = ProgramBuilder(filename)
+        self.info = None
+        self.reg_cats = {}          # function index -> list of register categories
+        self._tids = {}             # Type -> type descriptor index
+        self._variant_rows = {}     # Variant -> its TY_VARIANT row
+
+    def error(self, node, message):
+        raise CompileError(message, self.filename, getattr(node, "line", 0),
+                           getattr(node, "col", 0))
+
+    # -- program ---------------------------------------------------------------------
+    def compile(self, source=b""):
+        funcs = self.checked.funcs
+        b = self.b
+        for f in funcs:
+            name = "main" if f.is_main else f.name
+            f.index = b.declare_function(name, f.arity, len(f.captures))
+        body = self.checked.module.body
+        self.first_call = len(body)
+        for i, stmt in enumerate(body):
+            if _contains_call(stmt):
+                self.first_call = i
+                break
+        for f in funcs:
+            self.function(f)
+        program = b.finish(source)
+        # Notebook API (orus/notebook/cells.py): main's global variables, name -> (register,
+        # type); in memory only, not saved with the bytecode.
+        program.globals = {s.name: (s.reg, s.ty) for s in funcs[0].scope.symbols
+                           if s.kind in ("var", "const")}
+        program.reg_cats = self.reg_cats
+        return program
+
+
+def compile_checked(checked: Checked, filename="<input>", source=b""):
+    return Compiler(checked, filename).compile(source)
+
+
+def compile_module(module, filename="<input>", source=b""):
+    return compile_checked(check(module, filename), filename, source)
+
+
+def compile_program(source, filename: str = "<input>"):
+    """Parse, check and compile Orus source (bytes or str) into a Program."""
+    from orus.frontend.parser import parse
+    if isinstance(source, str):
+        source = source.encode("utf-8")
+    module = parse(source, filename)
+    return compile_module(module, filename, source)

@@ -1,0 +1,152 @@
+"""Compiler: the builtin functions (len, push, pop, sorted, range, input,
+int, float, typeof, istype, assert_eq)."""
+
+from __future__ import annotations
+
+from orus.frontend import ast
+from orus.bytecode import hostcall_table as H
+from orus.bytecode import opcodes as O
+from orus.frontend import types as T
+from orus.bytecode.runtime_errors import RANGE_ARGS
+from orus.frontend.compiler.model import CONV_CODE, INT_CALL, SORT_KIND, _pure
+
+
+class BuiltinCode:
+
+    # -- builtins (DATA §9); `dst` None: the value is not used -------------------------------
+    def builtin_stmt(self, e):
+        mark = self.free
+        if e.target == "push":
+            self.builtin_push(e, None)
+        else:
+            getattr(self, "builtin_" + e.target)(e, self.alloc(e.ty.category))
+        self.free = mark
+
+    def evaluate_for_effect(self, e):
+        if not _pure(e):
+            mark = self.free
+            self.exp_to_reg(e)
+            self.free = mark
+
+    def builtin_typeof(self, e, dst):
+        arg = e.args[0]
+        if arg.ty in (T.ERROR, T.DYN):
+            self.dynamic_typeof(arg, dst, e)
+            return
+        self.evaluate_for_effect(arg)
+        self.emit(O.LOADS, dst, self.b.const_str(T.resolve(arg.ty).name), 0, e)
+
+    def builtin_istype(self, e, dst):
+        arg, name = e.args
+        if arg.ty in (T.ERROR, T.DYN):
+            mark = self.free
+            t = self.alloc(T.CAT_HANDLE)
+            self.dynamic_typeof(arg, t, e)
+            rn = self.exp_to_reg(name)
+            self.free = mark
+            self.emit(O.EQ_S, dst, t, rn, e)
+            return
+        self.evaluate_for_effect(arg)
+        tname = T.resolve(arg.ty).name.encode()
+        if type(name) is ast.StrLit:
+            self.emit(O.LOADI, dst, 1 if name.value == tname else 0, 0, e)
+            return
+        mark = self.free
+        rn = self.exp_to_reg(name)
+        t = self.alloc(T.CAT_HANDLE)
+        self.emit(O.LOADS, t, self.b.const_str(tname), 0, e)
+        self.free = mark
+        self.emit(O.EQ_S, dst, t, rn, e)
+
+    def builtin_len(self, e, dst):
+        arg = e.args[0]
+        r = self.operand(arg)
+        self.emit(O.STR_LEN if arg.ty.is_string else O.ARR_LEN, dst, r, 0, e)
+
+    def builtin_push(self, e, dst):
+        mark = self.free
+        ra = self.exp_to_reg(e.args[0])
+        rv = self.exp_to_reg(e.args[1])
+        self.free = mark
+        self.emit(O.ARR_PUSH, ra, rv, 0, e)
+        if dst is not None and dst != ra:
+            self.emit(O.MOVE, dst, ra, 0, e)
+
+    def builtin_pop(self, e, dst):
+        ra = self.operand(e.args[0])
+        self.emit(O.ARR_POP, dst, ra, 0, e)
+
+    def builtin_sorted(self, e, dst):
+        ra = self.operand(e.args[0])
+        self.emit(O.ARR_SORT, dst, ra, SORT_KIND[T.resolve(e.ty.elem, T.I32)], e)
+
+    def builtin_range(self, e, dst):
+        args = e.args
+        mark = self.free
+        blk = self.alloc_block([T.CAT_INT] * 3)
+        if len(args) == 1:
+            self.emit(O.LOADI, blk, 0, 0, e)
+            self.exp_to(args[0], blk + 1)
+        else:
+            self.exp_to(args[0], blk)
+            self.exp_to(args[1], blk + 1)
+        if len(args) == 3:
+            self.exp_to(args[2], blk + 2)
+        else:
+            self.emit(O.LOADI, blk + 2, 1, 0, e)
+        # range() yields i64: a u64 argument above the i64 maximum (negative
+        # as a 64-bit pattern) is the argument error, checked once all
+        # arguments have been evaluated, as RANGE_NEW checks the step
+        regs = [blk + 1] if len(args) == 1 else [blk, blk + 1, blk + 2][:len(args)]
+        for arg, r in zip(args, regs):
+            if arg.ty is T.U64:
+                ok = self.emit(O.JNLTI_I, r, 0, 0, e)
+                self.emit(O.ERROR, RANGE_ARGS, -1, 0, e)
+                self.b.patch(ok, c=self.b.pc)
+        self.free = mark
+        self.emit(O.RANGE_NEW, dst, blk, 0, e)
+
+    def builtin_input(self, e, dst):
+        if not e.args:
+            self.emit(O.HOSTCALL, dst, 0, H.HC_INPUT, e)
+            return
+        r = self.operand(e.args[0])
+        self.emit(O.HOSTCALL, dst, r, H.HC_INPUT_PROMPT, e)
+
+    def builtin_ord(self, e, dst):
+        self.emit(O.STR_ORD, dst, self.operand(e.args[0]), 0, e)
+
+    def builtin_chr(self, e, dst):
+        self.emit(O.STR_CHR, dst, self.operand(e.args[0]), 0, e)
+
+    def builtin_int(self, e, dst):
+        arg = e.args[0]
+        if arg.ty is T.I32:
+            self.exp_to(arg, dst)
+            return
+        r = self.operand(arg)
+        self.emit(O.HOSTCALL, dst, r, INT_CALL[arg.ty], e)
+
+    def builtin_float(self, e, dst):
+        arg = e.args[0]
+        if arg.ty is T.F64:
+            self.exp_to(arg, dst)
+            return
+        r = self.operand(arg)
+        if arg.ty.is_string:
+            self.emit(O.HOSTCALL, dst, r, H.HC_FLOAT_STR, e)
+        else:
+            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[arg.ty], O.T_F64), e)
+
+    def builtin_assert_eq(self, e, dst):
+        label, actual, expected = e.args
+        mark = self.free
+        blk = self.alloc_block([T.CAT_HANDLE, actual.ty.category, expected.ty.category,
+                                T.CAT_INT, T.CAT_INT])
+        self.exp_to(label, blk)
+        self.exp_to(actual, blk + 1)
+        self.exp_to(expected, blk + 2)
+        self.emit(O.LOADI, blk + 3, self.type_id(actual.ty), 0, e)
+        self.emit(O.LOADI, blk + 4, self.type_id(expected.ty), 0, e)
+        self.free = mark
+        self.emit(O.HOSTCALL, dst, blk, H.HC_ASSERT_EQ, e)
