@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_compiler import data_program, generated_program  # noqa: E402
 from test_parser import program_5000_lines  # noqa: E402
 
-from orus.frontend.compiler import compile_program  # noqa: E402
+from orus.frontend import compile_program  # noqa: E402
 from orus.frontend.parser import parse  # noqa: E402
 
 BUDGET = {"parse": 1.0, "compile": 2.0}

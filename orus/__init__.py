@@ -1,209 +1,41 @@
 """Orus: a statically typed scripting language with a Numba-compiled VM.
 
-Python API (for notebooks and tests):
+Python API (orus/api.py; loaded on first use, so that ``import orus`` and
+the front end alone load no VM):
 
     program = orus.compile_source(text, filename="prog.orus")   # CompileError
     result = orus.run_source(text)        # never raises for Orus errors
     result.stdout, result.status          # also unpacks: out, status = result
     orus.run_file("prog.orus")            # writes to sys.stdout; raises
                                           # CompileError / OrusRuntimeError
+    orus.run(src, inputs={"xs": array}, outputs=["ys"])        # notebooks
 
-Every run has a heap limit: ``max_heap=`` (bytes or a size text like "512M")
-of run_source / run_file / run_program / run, else the environment variable
-ORUS_MAX_HEAP, else a quarter of physical memory.  A program that needs more
-stops with the runtime error "out of memory" (catchable by try/catch).
+Every run has a heap limit (``max_heap=``, ORUS_MAX_HEAP; see orus/api.py).
+
+Layers (docs/ARCHITECTURE.md): orus.bytecode at the bottom, orus.frontend and
+orus.jit above it, orus.host above the jit, orus.api above those, orus.cli
+and orus.notebook on top.
 """
 
-from __future__ import annotations
-
-import io
-import sys
-
-from orus.errors import CompileError, OrusError, OrusRuntimeError
+from orus.errors import (EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,
+                         CompileError, OrusError, OrusRuntimeError)
 
 __version__ = "0.1.0"
-__all__ = ["CompileError", "OrusError", "OrusRuntimeError", "compile_source",
-           "run_program", "run_source", "run_file", "RunResult", "__version__"]
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_COMPILE, EXIT_RUNTIME = 0, 1, 2, 65, 70
-
-
-def _as_bytes(text) -> bytes:
-    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+_API = ("compile_source", "load_program", "run_program", "run_source", "run_file", "RunResult",
+        "preload")
+__all__ = ["CompileError", "OrusError", "OrusRuntimeError", "__version__", "run",
+           "load_ipython_extension", *_API]
 
 
-def compile_source(text, filename: str = "<input>"):
-    """Compile Orus source (str or bytes) to a Program (the VM verifies it
-    before its first instruction runs; ``orus.bytecode.verify.verify`` does it now)."""
-    from orus.frontend.modules import compile_program
-    source = _as_bytes(text)
-    program = compile_program(source, filename)
-    program.source = source
-    return program
+def __getattr__(name):
+    """The API on first use (PEP 562): importing orus stays free."""
+    if name in _API:
+        from orus import api
+        return getattr(api, name)
+    raise AttributeError("module 'orus' has no attribute %r" % name)
 
 
-def load_program(source: bytes, filename: str, use_cache: bool = True):
-    """Like compile_source, but reuses saved bytecode for an unchanged source."""
-    if not use_cache:
-        return compile_source(source, filename)
-    from orus import program_cache
-    from orus.jit import cache
-    folder = cache.bytecode_dir()
-    if folder is None:
-        return compile_source(source, filename)
-    program = program_cache.load_cached(folder, source, filename)
-    if program is None:
-        program = compile_source(source, filename)
-        program_cache.save_cached(folder, program, source)
-    return program
-
-
-def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None:
-    """Execute a compiled program; `write(bytes)` receives stdout text;
-    `stdin` (a binary stream) feeds input(), default sys.stdin.  With
-    `profile` (a callable taking the report text), the VM counts executed
-    instructions and the report is produced after the run (also after an error).
-    `max_heap`: the heap limit (see the module docstring)."""
-    from orus.bytecode.program import BytecodeError
-    try:
-        _execute(program, write, stdin, profile, max_heap)
-    except BytecodeError:
-        # A saved program the verifier rejects (nothing ran: making the
-        # machine and the VM's first call check it before any instruction)
-        # is deleted and compiled again; a fresh one failing is a bug.
-        saved = getattr(program, "saved_file", None)
-        if saved is None:
-            raise
-        from orus.program_cache import discard
-        discard(saved)
-        _execute(load_program(program.source, program.filename), write, stdin, profile,
-                 max_heap)
-
-
-def _execute(program, write, stdin, profile, max_heap=None) -> None:
-    from orus.host.machine import Machine
-    if profile is None:
-        from orus.jit import get_vm
-        Machine(program, get_vm(), write, stdin, max_heap=max_heap).run()
-        return
-    import time
-
-    import numpy as np
-
-    from orus.bytecode.program import halt_program
-    from orus.jit import get_profiling_vm
-    from orus.host.profile import report
-    # compile (or load) the counting loop outside the timed run
-    Machine(halt_program(), get_profiling_vm(np.zeros(1, dtype=np.int64)), lambda data: None).run()
-    counts = np.zeros(len(program.code), dtype=np.int64)
-    machine = Machine(program, get_profiling_vm(counts), write, stdin, max_heap=max_heap)
-    machine.verify_only()               # a rejected program gets no report
-    t0 = time.perf_counter()
-    try:
-        machine.run()
-    finally:
-        profile(report(program, counts, time.perf_counter() - t0))
-
-
-class RunResult:
-    """Outcome of run_source: stdout text, exit status, and the error if any."""
-
-    def __init__(self, stdout_bytes: bytes, status: int, error: OrusError | None, stderr: str):
-        self.stdout_bytes = stdout_bytes
-        self.stdout = stdout_bytes.decode("utf-8", "replace")
-        self.status = status
-        self.error = error
-        self.stderr = stderr
-
-    def __iter__(self):
-        return iter((self.stdout, self.status))
-
-    def __repr__(self):
-        return "RunResult(status=%d, stdout=%r)" % (self.status, self.stdout[:60])
-
-
-def run_source(text, filename: str = "<input>", stdin: bytes = b"",
-               max_heap=None) -> RunResult:
-    """Compile and run; capture stdout; `stdin` is what input() reads;
-    `max_heap` the heap limit.  Never raises for errors in the program (a
-    malformed `max_heap` or ORUS_MAX_HEAP is a ValueError before anything runs)."""
-    from orus.host.machine import resolve_max_heap
-    max_heap = resolve_max_heap(max_heap)
-    from orus.diagnostics import render
-    source = _as_bytes(text)
-    out = io.BytesIO()
-    error, status = None, EXIT_OK
-    try:
-        run_program(compile_source(source, filename), out.write, io.BytesIO(_as_bytes(stdin)),
-                    max_heap=max_heap)
-    except CompileError as exc:
-        error, status = exc, EXIT_COMPILE
-    except OrusRuntimeError as exc:
-        error, status = exc, EXIT_RUNTIME
-    if error is not None:
-        from orus.frontend.modules import source_for
-        stderr = render(error, source_for(error, source))
-    else:
-        stderr = ""
-    return RunResult(out.getvalue(), status, error, stderr)
-
-
-def _stdout_writer():
-    stream = sys.stdout
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        stream.flush()
-        return buffer.write
-    return lambda data: stream.write(data.decode("utf-8", "replace"))
-
-
-def run_file(path: str, max_heap=None) -> None:
-    """Run an Orus file, writing to sys.stdout.  Raises CompileError (also for an
-    unreadable file) or OrusRuntimeError after the output printed before it;
-    `max_heap`: the heap limit (see the module docstring)."""
-    from orus.host.machine import resolve_max_heap
-    max_heap = resolve_max_heap(max_heap)
-    try:
-        with open(path, "rb") as fh:
-            source = fh.read()
-    except OSError as exc:
-        raise CompileError("cannot read file: %s" % (exc.strerror or exc), path, 0, 0) from None
-    write = _stdout_writer()
-    try:
-        run_program(load_program(source, path), write, max_heap=max_heap)
-    finally:
-        if getattr(sys.stdout, "buffer", None) is not None:
-            sys.stdout.buffer.flush()
-
-
-def _preload() -> None:
-    """Import the run path and load the native VM at import time, so that the
-    first run in a process costs what later runs do (issue 4: no JIT, no
-    lazy loading inside a user's run).  The run path does not import numpy
-    (orus/bytecode/buffers.py), so neither does this.  Set ORUS_LAZY=1 to skip it."""
-    import os
-    if os.environ.get("ORUS_LAZY") == "1":
-        return
-    try:
-        from orus.host import fmt, machine as runtime
-        from orus import program_cache
-        from orus.bytecode import verify  # noqa: F401 (preload)
-        from orus.bytecode.program import halt_program
-        from orus.jit import cache, get_vm, preload_native_vm
-        if preload_native_vm():
-            # a dry run through the path a run takes (Machine, VM call, output),
-            # so that first-call costs are paid here
-            runtime.Machine(halt_program(), get_vm(), lambda data: None).run()
-        cache.bytecode_dir()
-        program_cache.compiler_version()
-    except Exception:           # never fail an import over an optimisation
-        pass
-
-
-_preload()
-
-
-# ---- notebooks (issue 8) ---------------------------------------------------------
 def run(source, inputs=None, outputs=(), **options):
     """Run Orus code with Python values in and out (the API of the %%orus magic):
     ``orus.run(src, inputs={"xs": array}, outputs=["ys"])`` -> CellResult with
@@ -216,6 +48,3 @@ def load_ipython_extension(ipython):
     """``%load_ext orus``: registers the %%orus / %orus magics (orus/notebook/magic.py)."""
     from orus.notebook.magic import load_ipython_extension as _load
     _load(ipython)
-
-
-__all__ += ["run", "load_ipython_extension"]

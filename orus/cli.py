@@ -20,8 +20,9 @@ import os
 import sys
 from types import SimpleNamespace
 
-from orus import EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, __version__
-from orus.errors import CompileError, OrusError
+from orus import __version__
+from orus.errors import (EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,
+                         CompileError, OrusError)
 
 COMMANDS = ("run", "dis", "warm-cache")
 
@@ -65,15 +66,14 @@ def _read_source(path: str) -> bytes:
 
 def _report(err: OrusError, source: bytes | None) -> int:
     from orus.diagnostics import render
-    from orus.frontend.modules import source_for
-    text = render(err, source_for(err, source), color=sys.stderr.isatty())
+    text = render(err, source, color=sys.stderr.isatty())
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
     sys.stderr.flush()
     return EXIT_COMPILE if isinstance(err, CompileError) else EXIT_RUNTIME
 
 
 def _cmd_run(args) -> int:
-    from orus import load_program, run_program
+    from orus.api import load_program, run_program
     from orus.host.machine import resolve_max_heap
     try:
         max_heap = resolve_max_heap()            # ORUS_MAX_HEAP, checked before anything runs
@@ -88,7 +88,7 @@ def _cmd_run(args) -> int:
         if args.dump_bytecode:
             from orus.bytecode.disasm import disassemble
             sys.stderr.write(disassemble(program) + "\n")
-        from orus.jit import get_vm
+        from orus.api import get_vm
         get_vm()        # native VM, else njit; a cold cache is built (and announced) here
         sys.stdout.flush()
         out = sys.stdout.buffer
@@ -107,7 +107,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_dis(args) -> int:
-    from orus import compile_source
+    from orus.api import compile_source
     source = None
     try:
         source = _read_source(args.file)
@@ -120,8 +120,8 @@ def _cmd_dis(args) -> int:
 
 
 def _cmd_warm(args) -> int:
-    from orus.jit import warm
-    status = warm.status()
+    from orus.api import cache_status, warm_cache
+    status = cache_status()
     if args.check or status.valid:
         for line in status.lines():
             print(line)
@@ -129,12 +129,12 @@ def _cmd_warm(args) -> int:
         return EXIT_OK if status.valid or not args.check else 1
     print("orus: building the VM cache (fingerprint %s)" % status.fingerprint, flush=True)
     try:
-        seconds = warm.warm(progress=lambda text: print(text, flush=True))
+        seconds = warm_cache(progress=lambda text: print(text, flush=True))
     except OSError as exc:
         sys.stderr.write("orus: cannot build the VM cache: %s\n"
                          "orus: runs still work, but compile the VM every time (slow)\n" % exc)
         return 1
-    status = warm.status()
+    status = cache_status()
     for line in status.lines():
         print(line)
     print("orus: VM cache ready in %.1f s" % seconds)

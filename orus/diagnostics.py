@@ -179,8 +179,13 @@ def render(err, source_text=None, color: bool = False) -> str:
     """The report of CORE.md §9 for an OrusError (or anything with its attributes).
 
     ``source_text``: the whole source file (str or bytes) or None, in which case
-    ``err.source_line`` is used when present.  The result ends with a newline.
+    ``err.source_line`` is used when present; the error's own ``source`` (the
+    text of the file it happened in, set for modules) wins over it.  The
+    result ends with a newline.
     """
+    own = getattr(err, "source", None)
+    if own is not None:
+        source_text = own
     phase = getattr(err, "phase", None)
     filename = getattr(err, "filename", None) or "<input>"
     if isinstance(filename, bytes):

@@ -41,11 +41,10 @@ from orus.bytecode.program import BytecodeError, Program
 
 PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 
-# Every file whose content decides what bytecode a source compiles to.
-COMPILER_SOURCES = ("ast.py", "lexer.py", "parser.py", "types.py", "checker.py",
-                    "compiler.py", "bytecode.py", "opcodes.py", "modules.py",
-                    # ids that end up inside saved bytecode (host calls, error codes)
-                    "hostcall_table.py", "runtime_errors.py")
+# Every file whose content decides what bytecode a source compiles to: the
+# front end, and the program format with the ids that end up inside saved
+# bytecode (opcodes, host calls, error codes).
+COMPILER_PACKAGES = ("frontend", "bytecode")
 
 MAX_FILES = 2000
 MAX_BYTES = 200 << 20
@@ -56,11 +55,22 @@ SUFFIXES = (".orusbc", ".deps")
 _compiler_version = None
 
 
+def compiler_sources() -> list:
+    """Paths (relative to orus/) of every .py file of COMPILER_PACKAGES, sorted."""
+    found = []
+    for pkg in COMPILER_PACKAGES:
+        for folder, dirs, files in os.walk(os.path.join(PACKAGE_DIR, pkg)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            found.extend(os.path.relpath(os.path.join(folder, f), PACKAGE_DIR)
+                         for f in files if f.endswith(".py"))
+    return sorted(found)
+
+
 def compiler_version() -> str:
     global _compiler_version
     if _compiler_version is None:
         h = hashlib.sha256()
-        for rel in COMPILER_SOURCES:
+        for rel in compiler_sources():
             h.update(rel.encode() + b"\0")
             try:
                 with open(os.path.join(PACKAGE_DIR, rel), "rb") as fh:
@@ -109,9 +119,6 @@ def load_cached(folder: str, source: bytes, filename: str) -> Program | None:
     index = os.path.join(folder, key + ".deps")
     if os.path.exists(index):
         return _load_with_modules(folder, index, key, source, filename)
-    loaded = sys.modules.get("orus.frontend.modules")
-    if loaded is not None:
-        loaded.forget_sources()
     return _load_file(os.path.join(folder, key + ".orusbc"), source, filename)
 
 

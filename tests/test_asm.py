@@ -8,9 +8,9 @@ import pytest
 from orus.bytecode import opcodes as op
 from orus.bytecode import runtime_errors as E
 from orus.bytecode.program import FN_ARITY, FN_END, FN_ENTRY, FN_NCAP, FN_NREGS, TY_STRUCT
-from orus.frontend.compiler import compile_program
+from orus.frontend import compile_program
 from orus.bytecode.disasm import disassemble
-from orus.bytecode.verify import verify
+from orus.api import verify
 
 import corpus
 from asm import AsmError, assemble

@@ -8,7 +8,7 @@ import pytest
 from orus.frontend import ast
 from orus.frontend import types as T
 from orus.frontend.checker import check
-from orus.frontend.compiler import compile_program
+from orus.frontend import compile_program
 from orus.errors import CompileError
 from orus.frontend.parser import parse
 

@@ -6,7 +6,7 @@ import pytest
 
 from orus.bytecode import buffers, program as bytecode, opcodes as op
 from orus.bytecode.program import BytecodeError
-from orus.bytecode.verify import verify
+from orus.api import verify
 
 import corpus
 from asm import assemble
@@ -202,7 +202,7 @@ from orus.bytecode.program import opcodes as op
 from orus.bytecode.program import BytecodeError
 from orus.jit import get_vm
 from orus.host.machine import Machine
-from orus.bytecode.verify import verify
+from orus.api import verify
 
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))   # huge allocations fail
 class Timeout(Exception):

@@ -9,7 +9,7 @@ import pytest
 
 from orus.frontend import types as T
 from orus.frontend.checker import check
-from orus.frontend.compiler import compile_program
+from orus.frontend import compile_program
 from orus.errors import CompileError
 from orus.frontend.parser import parse
 
@@ -59,7 +59,7 @@ def test_positive_corpus_compiles(path):
 
 
 def test_checking_and_compiling_never_import_numba():
-    code = ("import sys; from orus.frontend.compiler import compile_program; "
+    code = ("import sys; from orus.frontend import compile_program; "
             "compile_program('fn f(x: i32) -> i32:\\n    return x\\nprint(f(1))\\n'); "
             "assert 'numba' not in sys.modules, 'numba imported'")
     subprocess.run([sys.executable, "-c", code], check=True,

@@ -34,7 +34,7 @@ sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, os.path.join(sys.argv[1], "tests"))
 from asm import assemble
 from orus.errors import OrusRuntimeError
-from orus.bytecode.verify import verify
+from orus.api import verify
 
 
 def hello():
@@ -175,35 +175,47 @@ def runtime_error():
 
 def bits_and_bytes():
     """The bitwise opcodes, ord/chr, and "shift out of range"."""
-    b = ProgramBuilder("bits.orus")
-    m = b.declare_function("<main>", 0)
-    b.begin_function(m)
-    b.emit(op.LOADI, 1, -6)
-    b.emit(op.LOADI, 2, 11)
-    b.emit(op.LOADI, 3, 31)
-    b.emit(op.LOADI, 4, 60)
-    b.emit(op.LOADI, 5, 1)
-    b.emit(op.LOADI, 6, 5)
-    k = 7
-    for opcode, x, y in ((op.BAND, 1, 2), (op.BOR, 1, 2), (op.BXOR, 1, 2), (op.BNOT, 1, 0),
-                         (op.BNOT_U32, 6, 0), (op.SHL_I32, 2, 3), (op.SHL_U32, 2, 3),
-                         (op.SHL_64, 1, 4), (op.SHR_32, 1, 5), (op.SHR_I64, 1, 5),
-                         (op.SHR_U64, 1, 4)):
-        b.emit(opcode, k, x, y)
-        b.emit(op.OUT, k, op.OUT_I64)
-        k += 1
-    b.emit(op.LOADS, k, b.const_str(b"\xc3\xa9"))
-    b.emit(op.STR_ORD, k + 1, k)
-    b.emit(op.OUT, k + 1, op.OUT_I32)
-    b.emit(op.LOADI, k + 2, 65)
-    b.emit(op.STR_CHR, k + 3, k + 2)
-    b.emit(op.OUT, k + 3, op.OUT_STR)
-    b.emit(op.OUTEND, -1, 14)
-    b.emit(op.LOADI, k + 4, 32)
-    b.emit(op.SHL_I32, k + 5, 2, k + 4, line=9, col=5)
-    b.emit(op.HALT)
-    b.end_function(m, k + 6)
-    return b.finish()
+    return assemble("""
+    fn main regs=24
+        LOADI 1 -6
+        LOADI 2 11
+        LOADI 3 31
+        LOADI 4 60
+        LOADI 5 1
+        LOADI 6 5
+        BAND 7 1 2
+        OUT 7 i64
+        BOR 8 1 2
+        OUT 8 i64
+        BXOR 9 1 2
+        OUT 9 i64
+        BNOT 10 1
+        OUT 10 i64
+        BNOT_U32 11 6
+        OUT 11 i64
+        SHL_I32 12 2 3
+        OUT 12 i64
+        SHL_U32 13 2 3
+        OUT 13 i64
+        SHL_64 14 1 4
+        OUT 14 i64
+        SHR_32 15 1 5
+        OUT 15 i64
+        SHR_I64 16 1 5
+        OUT 16 i64
+        SHR_U64 17 1 4
+        OUT 17 i64
+        LOADS 18 "\xc3\xa9"
+        STR_ORD 19 18
+        OUT 19 i32
+        LOADI 20 65
+        STR_CHR 21 20
+        OUT 21 str
+        OUTEND -1 14
+        LOADI 22 32
+        SHL_I32 23 2 22 @9:5
+        HALT
+    """, "bits.orus")
 
 
 PROGRAMS = [hello, loop_sum, fib, floats_and_strings, deep_recursion, closure, runtime_error,
@@ -571,14 +583,12 @@ def test_the_vm_sources_are_the_import_closure_of_the_jit_package():
     jit = {"jit/" + p.name for p in (ROOT / "orus" / "jit").iterdir()
            if p.suffix in (".py", ".c", ".h")}
     assert jit <= set(sources)
-    # modules the loop reads constants from, including bytecode.py (FN_* columns
-    # compiled into the verifier kernel), which a hand-written list once missed
-    assert {"opcodes.py", "protocol.py", "runtime_errors.py", "hostcall_table.py",
-            "bytecode.py"} <= set(sources)
-    # imported only inside functions (warm.py: the dry run through a Machine)
-    assert "runtime.py" in sources
-    # the front end is not imported by the jit package
-    assert not {"parser.py", "checker.py", "compiler.py"} & set(sources)
+    # modules the loop reads constants from, including bytecode/program.py (FN_*
+    # columns compiled into the verifier kernel), which a hand-written list once missed
+    assert {"bytecode/opcodes.py", "bytecode/protocol.py", "bytecode/runtime_errors.py",
+            "bytecode/hostcall_table.py", "bytecode/program.py"} <= set(sources)
+    # neither the host (the jit layer imports no host module) nor the front end
+    assert not any(s.startswith(("host/", "frontend/")) for s in sources), sources
 
 
 def test_changing_any_vm_source_changes_the_fingerprint(tmp_path):
@@ -597,24 +607,25 @@ def test_changing_any_vm_source_changes_the_fingerprint(tmp_path):
             path.write_bytes(original)
     assert cache.fingerprint(pkg, fresh=True) == base
     # a renumbered opcode, say
-    ops = (pkg / "opcodes.py").read_text()
+    ops = (pkg / "bytecode" / "opcodes.py").read_text()
     move = 'MOVE = _op("MOVE", "r r -", "R[A] := R[B]")\n'
     loadi = 'LOADI = _op("LOADI", "r n -", "R[A] := B (immediate integer)")\n'
     assert move + loadi in ops
-    (pkg / "opcodes.py").write_text(ops.replace(move + loadi, loadi + move))
+    (pkg / "bytecode" / "opcodes.py").write_text(ops.replace(move + loadi, loadi + move))
     assert cache.fingerprint(pkg, fresh=True) != base
 
 
 def test_an_import_inside_a_function_joins_the_closure(tmp_path):
     pkg = _package_copy(tmp_path)
-    assert "checker.py" not in cache.vm_sources(pkg)
+    assert "frontend/types.py" not in cache.vm_sources(pkg)
     base = cache.fingerprint(pkg, fresh=True)
-    (pkg / "checker.py").write_text((pkg / "checker.py").read_text() + "\n# edited\n")
+    types = pkg / "frontend" / "types.py"
+    types.write_text(types.read_text() + "\n# edited\n")
     assert cache.fingerprint(pkg, fresh=True) == base      # not a VM source
     with open(pkg / "jit" / "collector.py", "a") as fh:
-        fh.write("\n\ndef _late():\n    from .. import checker\n    return checker\n")
+        fh.write("\n\ndef _late():\n    from orus.frontend import lexer\n    return lexer\n")
     sources = cache.vm_sources(pkg)
-    assert "checker.py" in sources and "types.py" in sources    # and what it imports
+    assert "frontend/lexer.py" in sources and "errors.py" in sources    # and what it imports
     # and so does a new file in orus/jit/
     (pkg / "jit" / "extra.py").write_text("X = 1\n")
     assert "jit/extra.py" in cache.vm_sources(pkg)
@@ -637,7 +648,7 @@ def test_a_run_reads_the_closure_from_an_index_checked_by_stat(tmp_path, monkeyp
     monkeypatch.setattr(cache, "vm_sources", lambda *a: calls.append(a) or real(*a))
     cache._FINGERPRINT.clear()
     assert cache.fingerprint() == first and calls == []          # from the index
-    with open(pkg / "bytecode.py", "a") as fh:
+    with open(pkg / "bytecode" / "program.py", "a") as fh:
         fh.write("# edited\n")
     cache._FINGERPRINT.clear()
     edited = cache.fingerprint()

@@ -7,8 +7,8 @@ import pytest
 
 from orus.bytecode import opcodes as op
 from orus.bytecode.program import FN_ENTRY, FN_END, FN_NCAP, FN_NREGS
-from orus.frontend.compiler import compile_program
-from orus.bytecode.verify import verify
+from orus.frontend import compile_program
+from orus.api import verify
 from orus.frontend import types as T
 
 import corpus

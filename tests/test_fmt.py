@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from orus.host import fmt
-from orus.host.fmt import (OUTEND_REC, OutputDecoder, bits_to_f64, f64_to_bits, fmt_f64,
-                           format_scalar, format_spec, parse_template, render_print)
+from orus.host.fmt import (OUTEND_REC, bits_to_f64, f64_to_bits, fmt_f64, format_scalar,
+                           format_spec, parse_template, render_print)
+from orus.host import output
+from orus.host.output import OutputDecoder
 from orus.bytecode.opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, OUT_STR, OUT_U32,
                                    OUT_U64)
 
@@ -443,7 +445,7 @@ def decode_all(statements, extra_tail=()):
 
 @pytest.mark.parametrize("small", [True, False])
 def test_decoder_matches_render_print(small, monkeypatch):
-    monkeypatch.setattr(fmt, "SMALL", 10**9 if small else 0)
+    monkeypatch.setattr(output, "SMALL", 10**9 if small else 0)
     rng = random.Random(11 if small else 12)
     for _ in range(60):
         statements = []
@@ -458,7 +460,7 @@ def test_decoder_matches_render_print(small, monkeypatch):
 
 @pytest.mark.parametrize("small", [True, False])
 def test_decoder_print_corpus(small, monkeypatch):
-    monkeypatch.setattr(fmt, "SMALL", 10**9 if small else 0)
+    monkeypatch.setattr(output, "SMALL", 10**9 if small else 0)
     statements = [(t, v) for t, v, _ in TEMPLATE_CASES] + [
         (None, []), (None, [I(-42)]), (None, [U64(2**64 - 1)]), (None, [L(-2**63)]),
         (None, [S(""), S("leading empty")]), (None, [Fl(0.1), B(False), (OUT_FN, b"<fn g>")]),
@@ -472,7 +474,7 @@ def test_decoder_print_corpus(small, monkeypatch):
 
 @pytest.mark.parametrize("small", [True, False])
 def test_decoder_incomplete_statement_is_left(small, monkeypatch):
-    monkeypatch.setattr(fmt, "SMALL", 10**9 if small else 0)
+    monkeypatch.setattr(output, "SMALL", 10**9 if small else 0)
     d, out = decode_all([(None, [I(1)]), (None, [I(2), I(3)])], extra_tail=[(OUT_I32, 4, 0)])
     assert out == b"1\n2 3\n"
     assert d.consumed == 5
@@ -531,7 +533,7 @@ def test_decoder_u64_and_templates_vectorised():
 @pytest.mark.parametrize("small", [True, False])
 def test_decoder_function_records_hold_the_name(small, monkeypatch):
     # The VM copies the function's NAME into the blob; the decoder shows <fn NAME>.
-    monkeypatch.setattr(fmt, "SMALL", 10**9 if small else 0)
+    monkeypatch.setattr(output, "SMALL", 10**9 if small else 0)
     blob = np.frombuffer(b"mainadd<fn g>", dtype=np.uint8)
     rec = np.array([[OUT_FN, 0, 4], [OUTEND_REC, -1, 1],
                     [OUT_FN, 4, 3], [OUT_STR, 0, 4], [OUTEND_REC, 0, 2],

@@ -279,13 +279,14 @@ def test_stdin_and_bytes_source():
 
 
 def test_same_cell_is_compiled_once(monkeypatch):
+    from orus import api
     calls = []
-    real = orus.compile_source
+    real = api.compile_source
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
-    monkeypatch.setattr(orus, "compile_source", counting)
+    monkeypatch.setattr(api, "compile_source", counting)
     src = "mut t = 0.0\nfor x in xs:\n    t += x\n// %d" % id(calls)
     a = orus.run(src, inputs={"xs": np.ones(3)}, outputs="t")
     b = orus.run(src, inputs={"xs": np.ones(5)}, outputs="t")

@@ -10,7 +10,7 @@ from orus.bytecode import protocol as P
 from orus.bytecode import runtime_errors as E
 from orus.bytecode.program import ProgramBuilder
 from orus.errors import OrusRuntimeError
-from orus.bytecode.verify import verify
+from orus.api import verify
 
 import corpus
 from asm import assemble

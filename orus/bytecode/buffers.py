@@ -15,7 +15,6 @@ Both kinds are C-contiguous, so the native VM takes either (``address``).
 
 from __future__ import annotations
 
-import ctypes
 
 FORMAT = {"int64": "q", "int32": "i", "float64": "d", "uint8": "B"}
 DTYPE = {f: d for d, f in FORMAT.items()}
@@ -43,7 +42,7 @@ class Empty:
         return b""
 
 
-_EMPTY_TARGET = ctypes.create_string_buffer(16)     # the address of every empty array
+_EMPTY_TARGET = None     # a ctypes buffer: the address of every empty array (made on first use)
 
 
 def view(data, offset: int, shape: tuple, fmt: str):
@@ -163,9 +162,15 @@ def rows(arr, first: int, end: int) -> list:
 
 
 def address(arr) -> int:
-    """Address of the first element (C-contiguous arrays of either kind)."""
+    """Address of the first element (C-contiguous arrays of either kind).
+    ctypes is imported here, not at module level: the front end builds
+    programs with this module and must not load it."""
+    import ctypes
+    global _EMPTY_TARGET
     if isinstance(arr, memoryview):
         return ctypes.addressof((ctypes.c_char * 1).from_buffer(arr.cast("B")))
     if isinstance(arr, Empty):
+        if _EMPTY_TARGET is None:
+            _EMPTY_TARGET = ctypes.create_string_buffer(16)
         return ctypes.addressof(_EMPTY_TARGET)
     return arr.ctypes.data

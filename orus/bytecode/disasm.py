@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from orus.host import hostcalls
+from orus.bytecode import hostcall_table
 from orus.bytecode import opcodes as op
 from orus.bytecode.program import (FN_ARITY, FN_END, FN_ENTRY, FN_NCAP, FN_NREGS, TY_ANY, TY_ARRAY,
                                    TY_DYN, TY_ENUM, TY_ERROR, TY_FIELD, TY_FN, TY_RANGE, TY_STRUCT,
                                    TY_VARIANT, Program)
 
 _SCALARS = ("i32", "i64", "u32", "u64", "f64", "bool", "string")
-_HOSTCALL_NAMES = {v: k[3:].lower() for k, v in vars(hostcalls).items()
-                   if k.startswith("HC_") and isinstance(v, int)}
+_HOSTCALL_NAMES = dict(enumerate(hostcall_table.NAMES))
 
 
 def _name(program: Program, sid: int) -> str:

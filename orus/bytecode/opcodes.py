@@ -40,13 +40,31 @@ OPERAND_KINDS = ("r", "g", "ki", "kf", "ks", "fn", "j", "n", "cv", "ok", "e", "h
 
 
 class OpInfo:
-    __slots__ = ("number", "name", "operands", "doc")
+    """One instruction: its number, name, operand kinds, semantics and the
+    facts the verifier, the VM, the host and the disassembler need:
 
-    def __init__(self, number, name, operands, doc):
+    terminates  control never falls through to pc + 1 (a function must end in one)
+    jumps_back  its jump target may lie at or before pc (the VM counts it toward
+                the yield budget, so every loop returns to the host now and then)
+    window      (slot, size): the operand in `slot` starts a block of `size`
+                consecutive registers the instruction uses (all must exist)
+    host        the instruction may stop the loop with status HOST: the host
+                does (part of) its work (Machine._host_call)
+    """
+
+    __slots__ = ("number", "name", "operands", "doc", "terminates", "jumps_back", "window",
+                 "host")
+
+    def __init__(self, number, name, operands, doc, terminates=False, jumps_back=False,
+                 window=None, host=False):
         self.number = number
         self.name = name
         self.operands = operands
         self.doc = doc
+        self.terminates = terminates
+        self.jumps_back = jumps_back
+        self.window = window
+        self.host = host
 
     def __repr__(self):
         return "OpInfo(%d, %s, %s)" % (self.number, self.name, " ".join(self.operands))
@@ -55,11 +73,13 @@ class OpInfo:
 TABLE: list[OpInfo] = []
 
 
-def _op(name: str, operands: str, doc: str) -> int:
+def _op(name: str, operands: str, doc: str, **facts) -> int:
     kinds = tuple(operands.split())
     assert len(kinds) == 3 and all(k in OPERAND_KINDS for k in kinds), name
+    window = facts.get("window")
+    assert window is None or kinds[window[0]] == "r", name
     number = len(TABLE)
-    TABLE.append(OpInfo(number, name, kinds, doc))
+    TABLE.append(OpInfo(number, name, kinds, doc, **facts))
     return number
 
 
@@ -133,25 +153,28 @@ NOT = _op("NOT", "r r -", "R[A] := 1 - R[B]  (bool)")
 
 # ---- conversions -----------------------------------------------------------
 CAST = _op("CAST", "r r cv", "R[A] := R[B] converted by conversion C (CONV_*; never fails)")
-TOSTR = _op("TOSTR", "r r ok", "R[A] := string of R[B] formatted as print does for kind C (OUT_*)")
+TOSTR = _op("TOSTR", "r r ok", "R[A] := string of R[B] formatted as print does for kind C (OUT_*)",
+                host=True)
 CONCAT = _op("CONCAT", "r r r", "R[A] := string R[B] ++ string R[C]")
 
 # ---- control flow ---------------------------------------------------------
-JMP = _op("JMP", "j - -", "pc := A")
-JMPF = _op("JMPF", "r j -", "if not R[A]: pc := B")
-JMPT = _op("JMPT", "r j -", "if R[A]: pc := B")
+JMP = _op("JMP", "j - -", "pc := A", terminates=True, jumps_back=True)
+JMPF = _op("JMPF", "r j -", "if not R[A]: pc := B", jumps_back=True)
+JMPT = _op("JMPT", "r j -", "if R[A]: pc := B", jumps_back=True)
 # Numeric for-loops.  R[A] = loop variable, R[A+1] = END, R[A+2] = STEP,
 # R[A+3] = remaining iteration count (set by FORPREP).  C = FOR_* flags.
-FORPREP = _op("FORPREP", "r j n", "check STEP != 0 (else error); R[A+3] := trip count of R[A]..R[A+1] by R[A+2] (flags C); if 0: pc := B")
-FORLOOP = _op("FORLOOP", "r j -", "R[A+3] -= 1; if R[A+3] != 0: R[A] += R[A+2]; pc := B")
+FORPREP = _op("FORPREP", "r j n", "check STEP != 0 (else error); R[A+3] := trip count of R[A]..R[A+1] by R[A+2] (flags C); if 0: pc := B",
+                window=(0, 4))
+FORLOOP = _op("FORLOOP", "r j -", "R[A+3] -= 1; if R[A+3] != 0: R[A] += R[A+2]; pc := B",
+                jumps_back=True, window=(0, 4))
 
 # ---- calls --------------------------------------------------------------------
 # The callee's frame starts at the caller's R[A]: arguments are R[A..A+arity-1],
 # captured values follow them, and the result is left in R[A].
 CALL = _op("CALL", "r fn -", "R[A] := call function B with arguments R[A..]")
 CALLV = _op("CALLV", "r r -", "R[A] := call function value R[B] with arguments R[A..]")
-RET = _op("RET", "r - -", "return R[A] to the caller")
-RET0 = _op("RET0", "- - -", "return without a value")
+RET = _op("RET", "r - -", "return R[A] to the caller", terminates=True)
+RET0 = _op("RET0", "- - -", "return without a value", terminates=True)
 CLOSURE = _op("CLOSURE", "r fn n", "R[A] := function value of B capturing R[A+1..A+C] by value")
 
 # ---- output -------------------------------------------------------------------
@@ -159,16 +182,19 @@ OUT = _op("OUT", "r ok -", "append print record (kind B, value R[A])")
 OUTEND = _op("OUTEND", "n n -", "end a print statement: A = template string id or -1, B = argument count")
 
 # ---- misc ---------------------------------------------------------------------
-TIMESTAMP = _op("TIMESTAMP", "r - -", "R[A].f := monotonic clock seconds (host call)")
-ERROR = _op("ERROR", "e n -", "raise runtime error A (detail string KS[B], or -1)")
-HALT = _op("HALT", "- - -", "stop the program (exit status 0)")
+TIMESTAMP = _op("TIMESTAMP", "r - -", "R[A].f := monotonic clock seconds (host call)",
+                host=True)
+ERROR = _op("ERROR", "e n -", "raise runtime error A (detail string KS[B], or -1)",
+                terminates=True)
+HALT = _op("HALT", "- - -", "stop the program (exit status 0)", terminates=True)
 
 # ---- strings (DATA.md §2; DECISIONS data row 7) ------------------------------------
 # Indexes are signed 64-bit (every integer type is converted by the compiler);
 # a negative index or bound is a "type error", a too-large one an "index error".
 STR_LEN = _op("STR_LEN", "r r -", "R[A] := byte length of string R[B]  (i32)")
 STR_GET = _op("STR_GET", "r r r", "R[A] := one-byte string R[B][R[C]]  (checked)")
-STR_SLICE = _op("STR_SLICE", "r r r", "R[A] := string R[B][R[C]..R[C+1]]  (array slice rule, checked)")
+STR_SLICE = _op("STR_SLICE", "r r r", "R[A] := string R[B][R[C]..R[C+1]]  (array slice rule, checked)",
+                window=(2, 2))
 
 # ---- arrays (DATA.md §3) ------------------------------------------------------------
 # An array is a heap object whose elements are 64-bit slots; C of ARR_NEW says
@@ -179,21 +205,25 @@ ARR_GET = _op("ARR_GET", "r r r", "R[A] := array R[B][R[C]]  (checked)")
 ARR_SET = _op("ARR_SET", "r r r", "array R[A][R[B]] := R[C]  (checked)")
 ARR_LEN = _op("ARR_LEN", "r r -", "R[A] := length of array R[B]  (i32)")
 ARR_POP = _op("ARR_POP", "r r -", "R[A] := remove the last element of array R[B]  (empty -> error)")
-ARR_SLICE = _op("ARR_SLICE", "r r r", "R[A] := new array R[B][R[C]..R[C+1]]  (inclusive end rule, checked)")
+ARR_SLICE = _op("ARR_SLICE", "r r r", "R[A] := new array R[B][R[C]..R[C+1]]  (inclusive end rule, checked)",
+                window=(2, 2))
 ARR_REPEAT = _op("ARR_REPEAT", "r r r", "R[A] := new array: R[B] repeated R[C] times (shallow; negative -> error)")
 ARR_SORT = _op("ARR_SORT", "r r n", "R[A] := new array: the elements of R[B] in order (stable); C: SORT_* of orus/bytecode/hostcall_table.py")
 ITER_INT = _op("ITER_INT", "r - -", "check R[A] >= 0 for `for x in n` (negative -> error)")
 
 # ---- range() iterators (DATA.md §9) ------------------------------------------------------
-RANGE_NEW = _op("RANGE_NEW", "r r -", "R[A] := iterator over R[B] (start), R[B+1] (stop), R[B+2] (step); step 0 -> error")
+RANGE_NEW = _op("RANGE_NEW", "r r -", "R[A] := iterator over R[B] (start), R[B+1] (stop), R[B+2] (step); step 0 -> error",
+                window=(1, 3))
 RANGE_NEXT = _op("RANGE_NEXT", "r r j", "if iterator R[B] is exhausted: pc := C, else R[A] := its next value")
 
 # ---- host services -----------------------------------------------------------------------
 # Work that only Python does well (parsing text, reading stdin, sorting
 # strings, deep equality and printing of compound values): the VM stops with
 # HOST and the host runs orus.host.hostcalls.CALLS[C] on R[B..] and writes R[A].
-HOSTCALL = _op("HOSTCALL", "r r hc", "R[A] := host function C applied to R[B], R[B+1], ...")
-OUTV = _op("OUTV", "r ty -", "append the print text of compound value R[A] of type B (host formats it)")
+HOSTCALL = _op("HOSTCALL", "r r hc", "R[A] := host function C applied to R[B], R[B+1], ...",
+                host=True)
+OUTV = _op("OUTV", "r ty -", "append the print text of compound value R[A] of type B (host formats it)",
+                host=True)
 
 # ---- records: struct values, enum values, error objects (DATA.md §4, §5, §7) ------------
 # A record is a heap object of n 64-bit fields.  REC_NEW takes n and the
@@ -268,6 +298,9 @@ STR_CHR = _op("STR_CHR", "r r -", "R[A] := the one-byte string of byte R[B]  (no
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}
+TERMINATORS = frozenset(info.number for info in TABLE if info.terminates)
+BACKWARD_JUMPS = frozenset(info.number for info in TABLE if info.jumps_back)
+HOST_STOPS = frozenset(info.number for info in TABLE if info.host)
 
 # ---- output record / TOSTR kinds ------------------------------------------------
 OUT_I32 = 0   # signed decimal (i32 and i64 share it)
@@ -309,7 +342,9 @@ def fingerprint() -> str:
         return _FINGERPRINT[0]
     h = hashlib.sha256()
     for info in TABLE:
-        h.update(("%d %s %s\n" % (info.number, info.name, " ".join(info.operands))).encode())
+        h.update(("%d %s %s %r\n" % (info.number, info.name, " ".join(info.operands),
+                                      (info.terminates, info.jumps_back, info.window,
+                                       info.host))).encode())
     h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES)).encode())
     _FINGERPRINT.append(h.hexdigest())
     return _FINGERPRINT[0]

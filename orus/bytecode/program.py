@@ -109,6 +109,16 @@ class Program:
         # bytes of every source file by file index (for error display), when known
         self.sources = {} if sources is None else sources
         self.source = source          # bytes of the main file, for error display
+        # Set by the front end (in memory only, never saved): the main file's
+        # globals, name -> (register, type), for the notebook API; each
+        # function's register categories.
+        self.globals = {}
+        self.reg_cats = {}
+        # The module record (files each `use` resolved to, their digests) of a
+        # program with modules (orus.frontend.modules.record); None without.
+        self.modules = None
+        # The saved file this program was loaded from (orus.program_cache), if any.
+        self.saved_file = None
 
     # -- convenience ----------------------------------------------------------
     @property
@@ -133,6 +143,10 @@ class Program:
         if not 0 <= f < len(self.files):       # (the line table is not verified)
             f = 0
         return (self.filename if f == 0 else self.file_name(f)), line, col, f
+
+    def source_of(self, index: int):
+        """The text of source file `index` when known (the main file's otherwise)."""
+        return self.sources.get(index, self.source if index == 0 else None)
 
     def function_name(self, f: int) -> str:
         return self.string(int(self.funcs[f, FN_NAME])).decode("utf-8", "replace")

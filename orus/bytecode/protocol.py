@@ -97,7 +97,7 @@ HK_FREE, HK_STR, HK_FN, HK_ARR, HK_ARR_H, HK_RANGE, HK_REC, HK_SREGION, HK_ARR_B
 OBJ_COST = 48              # bytes an object row "costs" for the GC trigger
 GC_MIN_LIMIT = 8 << 20     # collect after this many bytes allocated (at least)
 
-# ---- output records (orus.host.fmt decodes them) ---------------------------------------
+# ---- output records (orus.host.output decodes them) ---------------------------------------
 OUTEND_REC = 100           # record kind that ends one print statement
 REC_COLS = 3
 

@@ -11,21 +11,15 @@ just compiled or loaded from disk, in two parts:
     heap objects; the file table) are checked here by ``check_host`` when a
     ``Machine`` is made.  Line-table entries are clamped where they are read.
 
-``verify(program)`` runs both at once (a throwaway machine in verify-only
-mode: making it checks the host tables) and raises BytecodeError; this module imports neither numpy nor numba.
+``orus.api.verify(program)`` runs both at once (a throwaway machine in
+verify-only mode: making it checks the host tables) and raises
+BytecodeError; this module imports neither numpy nor numba.
 """
 
 from __future__ import annotations
 
 from orus.bytecode import opcodes as op
 from orus.bytecode.program import BytecodeError
-
-# Instructions after which control never falls through to pc + 1.
-TERMINATORS = frozenset({op.JMP, op.RET, op.RET0, op.HALT, op.ERROR})
-
-# The only instructions whose jump target may lie at or before their own pc
-# (the VM counts these toward the yield budget).
-BACKWARD_JUMPS = frozenset({op.JMP, op.JMPT, op.JMPF, op.FORLOOP})
 
 MAX_REGS = 1 << 20
 
@@ -105,11 +99,3 @@ def check_host(program) -> None:
     files = program.files.tolist()
     if not files or any(not 0 <= f < ns for f in files):
         _fail("file table")
-
-
-def verify(program) -> None:
-    """Raise BytecodeError unless `program` is safe to run (host tables and
-    the kernel's checks); loads the VM if it is not loaded yet."""
-    from orus.jit import get_vm
-    from orus.host.machine import Machine
-    Machine(program, get_vm(), lambda data: None).verify_only()

@@ -47,9 +47,6 @@ EXTENSION = ".orus"
 
 # The source of every file of the program being compiled or run, by the file
 # name its errors carry (for the error display: orus.cli._report).
-_SOURCES: dict = {}
-
-
 # ----------------------------------------------------------------------- search path
 def install_dir() -> str:
     """The installation's own folder (search root 3): the folder of the `orus`
@@ -150,12 +147,13 @@ def _read(path, use, importer):
                      exc.strerror or exc), importer.filename, use) from None
 
 
-def load(source: bytes, filename: str, module=None) -> list:
+def load(source: bytes, filename: str, module=None, texts=None) -> list:
     """Parse the program's files; returns its Units in initialisation order
-    (dependencies first, the main file last).  Raises CompileError."""
+    (dependencies first, the main file last).  Raises CompileError.  `texts`
+    (a dict, if given) receives every file's text by file name."""
     from orus.frontend.parser import parse
-    _SOURCES.clear()
-    _SOURCES[filename] = source
+    texts = {} if texts is None else texts
+    texts[filename] = source
     if module is None:
         module = parse(source, filename)
     main = Unit(filename, _identity(filename), source, module, 0)
@@ -172,7 +170,7 @@ def load(source: bytes, filename: str, module=None) -> list:
             dep = units.get(key)
             if dep is None:
                 text = _read(path, use, unit)
-                _SOURCES[path] = text
+                texts[path] = text
                 dep = Unit(path, key, text, parse(text, path), len(units))
                 units[key] = dep
                 visit(dep)
@@ -602,9 +600,9 @@ def link(units):
     program = compiler.compile(main.source)
     program.sources = {u.index: u.source for u in units}
     program.modules = record(units)
-    if hasattr(program, "globals"):         # the notebook API: the main file's globals only
-        program.globals = {s.name: (s.reg, s.ty) for s in main.checked.main.scope.symbols
-                           if s.kind in ("var", "const")}
+    # the notebook API: the main file's globals only
+    program.globals = {s.name: (s.reg, s.ty) for s in main.checked.main.scope.symbols
+                       if s.kind in ("var", "const")}
     return program
 
 
@@ -616,16 +614,22 @@ def compile_program(source, filename: str = "<input>"):
     from orus.frontend.parser import parse
     if isinstance(source, str):
         source = source.encode("utf-8")
-    _SOURCES.clear()
-    _SOURCES[filename] = source
-    module = parse(source, filename)
-    if not uses_of(module):
-        program = compile_module(module, filename, source)
-        program.sources = {0: source}
-        return program
-    units = load(source, filename, module)
-    check_program(units)
-    return link(units)
+    texts = {filename: source}
+    try:
+        module = parse(source, filename)
+        if not uses_of(module):
+            program = compile_module(module, filename, source)
+            program.sources = {0: source}
+        else:
+            units = load(source, filename, module, texts)
+            check_program(units)
+            program = link(units)
+    except CompileError as err:
+        if err.source is None:
+            err.source = texts.get(err.filename)
+        raise
+    program.source = source
+    return program
 
 
 # ------------------------------------------------------------------ saved bytecode
@@ -685,19 +689,4 @@ def verify_record(rec, source: bytes, filename: str):
             return None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    _SOURCES.clear()
-    for index, data in sources.items():
-        _SOURCES[names[index]] = data
     return sources
-
-
-def forget_sources() -> None:
-    _SOURCES.clear()
-
-
-def source_for(err, main_source):
-    """The text of the file an error happened in (for the error display)."""
-    filename = getattr(err, "filename", None)
-    if filename in _SOURCES:
-        return _SOURCES[filename]
-    return main_source

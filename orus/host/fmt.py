@@ -1,6 +1,6 @@
 """All text formatting the host does: print output, `as string`, messages.
 
-Pure Python, no numpy (the bulk output decoder is orus/host/fmt_vector.py);
+Pure Python, no numpy (the output decoders are orus/host/output.py and fmt_vector.py);
 nothing here is compiled by Numba.  The rules are CORE.md §7 as amended by DECISIONS.md core rows 9, 10,
 11, 33 and 34:
 
@@ -9,7 +9,7 @@ nothing here is compiled by Numba.  The rules are CORE.md §7 as amended by DECI
                      its 64-bit register bits.
 * ``format_spec``    a value formatted by an ``@`` template spec (CORE §7.3).
 * ``render_print``   the full output line of one ``print`` statement.
-* ``OutputDecoder``  turns the VM's output records into bytes, fast.
+* the output records' layout (decoded by orus/host/output.py).
 
 Record layout written by the VM (see ``OutputDecoder``): an int64 array
 ``rec`` of shape (cap, 3) holding ``kind, x, y`` per record and a uint8 array
@@ -37,7 +37,7 @@ from orus.bytecode.opcodes import (OUT_BOOL, OUT_F64, OUT_FN, OUT_I32, OUT_I64, 
 
 __all__ = [
     "OUTEND_REC", "fmt_f64", "format_scalar", "format_scalar_str", "format_spec",
-    "render_print", "parse_template", "Template", "OutputDecoder", "decode",
+    "render_print", "parse_template", "Template",
     "bits_to_f64", "f64_to_bits",
 ]
 
@@ -302,10 +302,9 @@ def render_print(template, values) -> bytes:
 
 
 # ---------------------------------------------------------------------------
-# bulk decoder of the VM's output buffer
+# helpers of the output decoders (orus/host/output.py, fmt_vector.py)
 # ---------------------------------------------------------------------------
 
-SMALL = 192  # below this many records the plain loop beats numpy's setup cost (~70 us)
 _INT_KINDS = (OUT_I32, OUT_I64, OUT_U32, OUT_U64)
 
 
@@ -323,97 +322,3 @@ def _spec_applies(kind: int, spec: str) -> bool:
     if kind == OUT_F64:
         return spec[0] == "." and len(spec) > 1 and "0" <= spec[1] <= "9"
     return kind in _INT_KINDS and spec in ("x", "X", "o", "b")
-
-
-class OutputDecoder:
-    """Turns the VM's output records into the program's stdout bytes.
-
-    ``decode(rec, nrec, blob, strings)`` formats the first ``nrec`` records
-    (see the module docstring for their layout) and returns the text of every
-    *complete* print statement, in order.  Records after the last OUTEND_REC
-    (a statement still being written) are not decoded; ``consumed`` then holds
-    the number of records that were, so a caller flushing a full buffer can
-    move the rest to the front and call again.
-
-    ``strings(sid) -> bytes`` returns the (escape-processed) text of a template
-    string; results are cached per decoder while the same callable is passed.
-    """
-
-    __slots__ = ("consumed", "_templates", "_strings")
-
-    def __init__(self):
-        self.consumed = 0
-        self._templates = {}
-        self._strings = None
-
-    def _template(self, sid: int, strings) -> Template:
-        if strings != self._strings:      # (bound methods compare equal, not identical)
-            self._templates.clear()
-            self._strings = strings
-        t = self._templates.get(sid)
-        if t is None:
-            if strings is None:
-                raise ValueError("OutputDecoder: a template statement needs `strings`")
-            t = self._templates[sid] = parse_template(bytes(strings(sid)))
-        return t
-
-    def decode(self, rec, nrec: int, blob, strings=None) -> bytes:
-        nrec = int(nrec)
-        if nrec <= 0:
-            self.consumed = 0
-            return b""
-        import numpy as np
-        r = np.asarray(rec)[:nrec]
-        kinds = r[:, 0]
-        if nrec < SMALL:
-            kl = kinds.tolist()
-            n = nrec
-            while n and kl[n - 1] != OUTEND_REC:
-                n -= 1
-            self.consumed = n
-            return self.decode_records(r[:n].tolist(), blob, strings) if n else b""
-        ends = np.flatnonzero(kinds == OUTEND_REC)
-        if len(ends) == 0:
-            self.consumed = 0
-            return b""
-        n = int(ends[-1]) + 1
-        self.consumed = n
-        return self._decode_vector(np.ascontiguousarray(r[:n]), ends, blob, strings)
-
-    __call__ = decode
-
-    def decode_records(self, records, blob, strings=None) -> bytes:
-        """Per-record decoding of complete statements given as a list of
-        [kind, x, y] (small buffers; no numpy: `blob` is any uint8 array
-        with ``tobytes``)."""
-        blob_b = None
-        out = []
-        vals = []
-        for kind, x, y in records:
-            if kind == OUTEND_REC:
-                if x >= 0:
-                    out.append(self._render_tmpl(x, strings, vals))
-                else:
-                    out.append(render_print(None, vals))
-                vals = []
-            elif kind == OUT_STR or kind == OUT_FN:
-                if blob_b is None:
-                    blob_b = blob.tobytes()
-                vals.append((kind, blob_b[x:x + y] if kind == OUT_STR else _fn_text(blob_b[x:x + y])))
-            elif 0 <= kind < 8:
-                vals.append((kind, x))
-            else:
-                raise ValueError("OutputDecoder: unknown record kind %d" % kind)
-        return b"".join(out)
-
-    def _render_tmpl(self, sid, strings, vals) -> bytes:
-        return render_print(self._template(sid, strings), vals)
-
-    def _decode_vector(self, r, ends, blob, strings) -> bytes:
-        from orus.host.fmt_vector import decode_vector
-        return decode_vector(self, r, ends, blob, strings)
-
-
-def decode(rec, nrec, blob, strings=None) -> bytes:
-    """One-shot ``OutputDecoder().decode(...)``."""
-    return OutputDecoder().decode(rec, nrec, blob, strings)

@@ -11,7 +11,7 @@ import time
 from array import array
 
 from orus.bytecode import buffers as B
-from orus.host import fmt
+from orus.host import fmt, output
 from orus.bytecode import opcodes as op
 from orus.bytecode import protocol as P
 from orus.bytecode import runtime_errors as E
@@ -172,7 +172,7 @@ class Machine:
         self._strings = {}
         self._pending = []
         self._pending_size = 0
-        self._decoder = fmt.OutputDecoder()
+        self._decoder = output.OutputDecoder()
         self._decoded = 0                        # records decoded without numpy so far
         if not getattr(vm, "native", False):
             self.to_numpy()                      # the njit loop takes numpy arrays only
@@ -361,7 +361,7 @@ class Machine:
         """The text of the first `done` records (complete statements): with
         the vectorised decoder for a big buffer once numpy is worth importing
         (the program has printed ~NUMPY_WORTH records), else record by record."""
-        if done >= fmt.SMALL and (self.numpy or self._decoded + done > NUMPY_WORTH):
+        if done >= output.SMALL and (self.numpy or self._decoded + done > NUMPY_WORTH):
             self.to_numpy()
             return self._decoder.decode(self.out_rec, done, self.out_blob, self._string_const)
         self._decoded += done
@@ -606,8 +606,10 @@ class Machine:
 
     def _located(self, message: str, kind: str) -> OrusRuntimeError:
         pc = int(self.state[P.S_PC])
-        filename, line, col, _ = self.program.location(pc)
-        return OrusRuntimeError(message, filename, line, col, kind=kind)
+        filename, line, col, index = self.program.location(pc)
+        err = OrusRuntimeError(message, filename, line, col, kind=kind)
+        err.source = self.program.source_of(index)
+        return err
 
     def _host_function(self, o: int, a: int, b: int, c: int, base: int) -> None:
         from orus.host import hostcalls

@@ -45,14 +45,14 @@ _K = {k: i for i, k in enumerate(op.OPERAND_KINDS)}
 K_R, K_G, K_KI, K_KF, K_KS, K_FN, K_J, K_N, K_CV, K_OK, K_E, K_HC, K_TY, K_UNUSED = (
     _K["r"], _K["g"], _K["ki"], _K["kf"], _K["ks"], _K["fn"], _K["j"], _K["n"], _K["cv"],
     _K["ok"], _K["e"], _K["hc"], _K["ty"], _K["-"])
-TERMINATES = np.zeros(op.NUM_OPS, dtype=np.uint8)
-for _o in V.TERMINATORS:
-    TERMINATES[_o] = 1
+# Per-opcode facts of the table, as arrays the kernel can index.
+TERMINATES = np.array([info.terminates for info in op.TABLE], dtype=np.uint8)
 # The only instructions that may jump backward: they count toward the yield
 # budget, so every loop returns to the host now and then (Ctrl-C works).
-BACKWARD_OK = np.zeros(op.NUM_OPS, dtype=np.uint8)
-for _o in V.BACKWARD_JUMPS:
-    BACKWARD_OK[_o] = 1
+BACKWARD_OK = np.array([info.jumps_back for info in op.TABLE], dtype=np.uint8)
+# Register windows: (operand slot, number of registers); size 0 = none.
+WINDOW_SLOT = np.array([info.window[0] if info.window else 0 for info in op.TABLE], dtype=np.int64)
+WINDOW_SIZE = np.array([info.window[1] if info.window else 0 for info in op.TABLE], dtype=np.int64)
 HC_ARITY = np.array([HC.ARITY[h] for h in range(HC.NUM_HOSTCALLS)], dtype=np.int64)
 NUM_OPS = op.NUM_OPS
 MAX_REGS = V.MAX_REGS
@@ -166,16 +166,13 @@ def verify_code(code, kint, kflt, funcs, regkinds, types, state, scratch):
         a = np.int64(code[pc, 1])
         b = np.int64(code[pc, 2])
         c = np.int64(code[pc, 3])
-        if o == op.FORPREP or o == op.FORLOOP:
-            if a + 3 >= nregs:
-                return _fail(state, V.R_WINDOW, pc, 0)
-        elif o == op.RANGE_NEW:
-            if b + 2 >= nregs:
-                return _fail(state, V.R_WINDOW, pc, 1)
-        elif o == op.ARR_SLICE or o == op.STR_SLICE:
-            if c + 1 >= nregs:
-                return _fail(state, V.R_WINDOW, pc, 2)
-        elif o == op.REC_NEW:
+        size = WINDOW_SIZE[o]
+        if size > 0:
+            slot = WINDOW_SLOT[o]
+            if np.int64(code[pc, slot + 1]) + size > nregs:
+                return _fail(state, V.R_WINDOW, pc, slot)
+        # windows whose size comes from a table (type row, host-call arity, captures)
+        if o == op.REC_NEW:
             nfields = types[c, 1]
             if nfields < 0 or b + nfields > nregs:
                 return _fail(state, V.R_RECORD, pc, 1)

@@ -21,9 +21,9 @@ import numpy as np
 # even when this module is imported directly: otherwise Numba would cache
 # into __pycache__, keyed by this file alone, and run stale code after a
 # change to opcodes.py (see orus/jit/cache.py).
-from orus.jit import _point_numba_cache
+from orus.jit.numba_cache import point_numba_cache
 
-_point_numba_cache()
+point_numba_cache()
 
 from numba import njit  # noqa: E402
 

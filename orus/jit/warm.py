@@ -120,11 +120,14 @@ def abi_signature_types():
     return tuple(types.Array(getattr(types, d), n, "C") for d, n in zip(abi.DTYPES, abi.NDIMS))
 
 
-def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
+def warm(quiet: bool = True, progress=None, native: bool = True, dry_run=None) -> float:
     """Build (or keep) the njit cache and the native artifact; returns seconds.
-    `progress(text)` receives one line per step (None: silent).  Raises
-    OSError if there is no writable cache folder."""
-    from orus.jit import _point_numba_cache, aot
+    `progress(text)` receives one line per step (None: silent).  `dry_run(vm)`,
+    if given, runs a tiny program on the freshly compiled njit loop (the host
+    layer passes one: this layer knows no Machine).  Raises OSError if there
+    is no writable cache folder."""
+    from orus.jit import aot
+    from orus.jit.numba_cache import point_numba_cache
     say = progress if progress is not None else (None if quiet else
                                                  lambda text: print(text, file=sys.stderr))
     step = say or (lambda text: None)
@@ -149,13 +152,12 @@ def warm(quiet: bool = True, progress=None, native: bool = True) -> float:
             if not njit_ok:
                 step("[1/2] compiling the VM loop with Numba (njit cache; 10-20 s) ...")
             t = time.perf_counter()
-            _point_numba_cache()
+            point_numba_cache()
             with _Ticker(say if not njit_ok else None):
-                from orus.bytecode.program import halt_program
-                from orus.host.machine import Machine
                 from orus.jit import vm
                 vm.run.compile(abi_signature_types())
-                Machine(halt_program("<warm-cache>"), vm.run, lambda data: None).run()
+                if dry_run is not None:
+                    dry_run(vm.run)
             if not njit_ok:
                 _write_text(marker, "built %s in %.1f s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"),
                                                               time.perf_counter() - t))

@@ -340,7 +340,7 @@ def _prelude_range(program, nlines: int):
 
 
 def _compile(source: bytes, filename: str, nlines: int) -> _Compiled:
-    from orus import compile_source
+    from orus.api import compile_source
     key = (filename, source)
     found = _compiled.get(key)
     if found is not None:
@@ -357,7 +357,7 @@ def _compile(source: bytes, filename: str, nlines: int) -> _Compiled:
             import copy
 
             from orus.bytecode import opcodes as O
-            from orus.bytecode.verify import verify
+            from orus.api import verify
             program = copy.copy(program)
             program.code = program.code.copy()
             program.code[p0] = (O.JMP, p1, 0, 0)
@@ -380,6 +380,7 @@ def _shift(err: OrusError, filename: str, nlines: int, cell: str, decls) -> None
                                 % (inp.name, inp.type, err.message))) from None
     if err.line > nlines:
         err.line -= nlines
+    err.source = cell.encode("utf-8")       # the lines shown are the cell's, not the prelude's
     lines = cell.split("\n")
     if 1 <= err.line <= len(lines):
         err.source_line = lines[err.line - 1]
@@ -404,9 +405,7 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     TypeError / ValueError for an input that has no Orus type, NameError for
     an output that is not a global variable of the cell.
     """
-    from orus import _as_bytes
-    from orus.jit import get_vm
-    from orus.host.machine import Machine
+    from orus.api import _as_bytes, new_machine
 
     cell = source.decode("utf-8", "replace") if isinstance(source, (bytes, bytearray)) else str(source)
     if isinstance(outputs, str):
@@ -447,8 +446,8 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
             if piece:
                 echo(piece)
 
-    machine = Machine(compiled.program, get_vm(), write, io.BytesIO(_as_bytes(stdin)),
-                      max_heap=max_heap)
+    machine = new_machine(compiled.program, write, io.BytesIO(_as_bytes(stdin)),
+                          max_heap=max_heap)
     machine.to_numpy()                  # values come and go as numpy arrays
     machine.state[P.S_PC] = compiled.start
     for name in outputs:
@@ -474,5 +473,4 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
 
 
 def _source_of(err, main_source):
-    from orus.frontend.modules import source_for
-    return source_for(err, main_source)
+    return err.source if err.source is not None else main_source

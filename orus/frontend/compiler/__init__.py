@@ -1,7 +1,8 @@
 """The Orus bytecode compiler: annotated AST -> Program (through ProgramBuilder).
 
-Entry point: ``compile_program(source, filename) -> Program`` (parse, check,
-compile; raises CompileError).
+Entry point: ``compile_module(module, filename, source) -> Program`` (check
+and compile one parsed file; raises CompileError).  A whole program, modules
+included, is compiled by ``orus.frontend.compile_program``.
 
 Register allocation is Lua-like.  A scope's symbols get fixed registers when
 the scope is entered (all of them at once, so a variable that an `if` branch
@@ -90,12 +91,3 @@ def compile_checked(checked: Checked, filename="<input>", source=b""):
 
 def compile_module(module, filename="<input>", source=b""):
     return compile_checked(check(module, filename), filename, source)
-
-
-def compile_program(source, filename: str = "<input>"):
-    """Parse, check and compile Orus source (bytes or str) into a Program."""
-    from orus.frontend.parser import parse
-    if isinstance(source, str):
-        source = source.encode("utf-8")
-    module = parse(source, filename)
-    return compile_module(module, filename, source)
