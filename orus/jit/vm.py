@@ -31,6 +31,7 @@ from orus.bytecode import opcodes as op
 from orus.bytecode import protocol as P
 from orus.bytecode import hostcall_table as HC
 from orus.bytecode import runtime_errors as E
+from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NREGS
 from orus.jit.collector import collect, gc_mark
 from orus.jit.verifier import verify_code
 
@@ -898,8 +899,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
     depth = state[P.S_DEPTH]
     budget = state[P.S_BUDGET]
     nregs_total = regs.shape[0]
-    err = -1
+    err = -1                    # a runtime error code: leave the loop with ERROR
     errarg = -1
+    no_room = ROOM_OK           # why an allocation could not proceed: leave for GC / growth
     status = P.DONE
 
     while True:
@@ -917,19 +919,19 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             regs[base + a] = b
         elif o == op.ADD_I32:
             r = regs[base + b] + regs[base + c]
-            if r < I32_MIN or r > I32_MAX:
+            if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
             regs[base + a] = r
         elif o == op.SUB_I32:
             r = regs[base + b] - regs[base + c]
-            if r < I32_MIN or r > I32_MAX:
+            if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
             regs[base + a] = r
         elif o == op.MUL_I32:
             r = regs[base + b] * regs[base + c]
-            if r < I32_MIN or r > I32_MAX:
+            if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
             regs[base + a] = r
@@ -1020,13 +1022,13 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 continue
         elif o == op.ADDI_I32:
             r = regs[base + b] + c
-            if r < I32_MIN or r > I32_MAX:
+            if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
             regs[base + a] = r
         elif o == op.SUBI_I32:
             r = regs[base + b] - c
-            if r < I32_MIN or r > I32_MAX:
+            if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
             regs[base + a] = r
@@ -1151,7 +1153,16 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 break
             q = _div_trunc(x, y)
             regs[base + a] = q if o == op.DIV_I64 else x - q * y
-        elif o == op.CALL:
+        elif o == op.CALL or o == op.CALLV:
+            # CALL A B: function B; CALLV A B: the function value in R[B] (its
+            # captured values are copied after the arguments).  One frame push.
+            f = b
+            if o == op.CALLV:
+                h = regs[base + b]
+                if not _handle_ok(hobj, state, h, P.HK_FN):
+                    err = E.NOT_A_FUNCTION
+                    break
+                f = hslots[hobj[h, P.H_OFF]]
             nb = base + a
             if depth >= frames.shape[0]:
                 if depth >= P.MAX_DEPTH:
@@ -1159,74 +1170,37 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 else:
                     status = P.GROW_STACK          # the host enlarges `frames`
                 break
-            need = nb + funcs[b, 2]
+            need = nb + funcs[f, FN_NREGS]
             if need > nregs_total:
                 state[P.S_NEED] = need
                 status = P.GROW_REGS
                 break
+            if o == op.CALLV:
+                soff = hobj[h, P.H_OFF]
+                arity = funcs[f, FN_ARITY]
+                for i in range(hobj[h, P.H_LEN] - 1):
+                    regs[nb + arity + i] = hslots[soff + 1 + i]
             budget -= 1
-            frames[depth, 0] = pc + 1
-            frames[depth, 1] = base
-            frames[depth, 2] = fn
-            depth += 1
-            base = nb
-            fn = b
-            pc = funcs[b, 0]
-            if budget <= 0:
-                status = P.YIELD
-                break
-            continue
-        elif o == op.RET:
-            if depth == 0:
-                break                       # main returned: program done
-            regs[base] = regs[base + a]
-            depth -= 1
-            pc = frames[depth, 0]
-            base = frames[depth, 1]
-            fn = frames[depth, 2]
-            continue
-        elif o == op.RET0:
-            if depth == 0:
-                break
-            depth -= 1
-            pc = frames[depth, 0]
-            base = frames[depth, 1]
-            fn = frames[depth, 2]
-            continue
-        elif o == op.CALLV:
-            h = regs[base + b]
-            if not _handle_ok(hobj, state, h, P.HK_FN):
-                err = E.NOT_A_FUNCTION
-                break
-            soff = hobj[h, P.H_OFF]
-            f = hslots[soff]
-            ncap = hobj[h, P.H_LEN] - 1
-            nb = base + a
-            if depth >= frames.shape[0]:
-                if depth >= P.MAX_DEPTH:
-                    err = E.STACK_OVERFLOW
-                else:
-                    status = P.GROW_STACK          # the host enlarges `frames`
-                break
-            need = nb + funcs[f, 2]
-            if need > nregs_total:
-                state[P.S_NEED] = need
-                status = P.GROW_REGS
-                break
-            arity = funcs[f, 3]
-            for i in range(ncap):
-                regs[nb + arity + i] = hslots[soff + 1 + i]
-            budget -= 1
-            frames[depth, 0] = pc + 1
-            frames[depth, 1] = base
-            frames[depth, 2] = fn
+            frames[depth, P.F_RET_PC] = pc + 1
+            frames[depth, P.F_BASE] = base
+            frames[depth, P.F_FN] = fn
             depth += 1
             base = nb
             fn = f
-            pc = funcs[f, 0]
+            pc = funcs[f, FN_ENTRY]
             if budget <= 0:
                 status = P.YIELD
                 break
+            continue
+        elif o == op.RET or o == op.RET0:
+            if depth == 0:
+                break                       # main returned: program done
+            if o == op.RET:
+                regs[base] = regs[base + a]
+            depth -= 1                      # one frame pop
+            pc = frames[depth, P.F_RET_PC]
+            base = frames[depth, P.F_BASE]
+            fn = frames[depth, P.F_FN]
             continue
         elif o == op.FORPREP:
             step = regs[base + a + 2]
@@ -1366,8 +1340,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 rc = ROOM_GROW                 # a new region needs a second row
                 state[P.S_NEED] = 2
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             regs[base + a] = concat(hobj, hbytes, state, x, y, plan, room)
         elif o == op.STR_APPEND:
@@ -1399,8 +1372,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if plan != CAT_IN_REGION:
                 rc = heap_room(hobj, hbytes, hslots, state, room, 0)
                 if rc != ROOM_OK:
-                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                         gcstack, base, fn, depth)
+                    no_room = rc
                     break
             oy = hobj[y, P.H_OFF]
             copy_within(hbytes, str_extend(hobj, hbytes, state, x, ly, plan, room), oy, ly)
@@ -1412,8 +1384,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             rc = append_int(hobj, hbytes, hslots, state, x, regs[base + b],
                             c == op.OUT_U32 or c == op.OUT_U64)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
         elif o == op.STR_BUILD:
             x = regs[base + b]
@@ -1428,9 +1399,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 h = state[P.S_NOBJ]
                 state[P.S_NOBJ] = h + 1
             else:
-                status = out_of_room(heap_room(hobj, hbytes, hslots, state, 0, 0), hobj, hslots,
-                                     state, regs, frames, funcs, regkinds, gcstack, base, fn,
-                                     depth)
+                no_room = heap_room(hobj, hbytes, hslots, state, 0, 0)
                 break
             state[P.S_ALLOC] += P.OBJ_COST
             hobj[h, P.H_KIND] = P.HK_STR
@@ -1448,16 +1417,14 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             else:
                 rc = heap_room(hobj, hbytes, hslots, state, 20, 0)
                 if rc != ROOM_OK:
-                    status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                         gcstack, base, fn, depth)
+                    no_room = rc
                     break
                 regs[base + a] = int_to_string(hobj, hbytes, state, regs[base + b],
                                                c == op.OUT_U32 or c == op.OUT_U64)
         elif o == op.CLOSURE:
             rc = heap_room(hobj, hbytes, hslots, state, 0, c + 1)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = b
@@ -1496,8 +1463,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if more > 0:
                 rc = heap_room(hobj, hbytes, hslots, state, more if is_bytes else 0,
                                0 if is_bytes else more)
-                status = out_of_room(ROOM_GROW if rc == ROOM_OK else rc, hobj, hslots, state,
-                                     regs, frames, funcs, regkinds, gcstack, base, fn, depth)
+                no_room = ROOM_GROW if rc == ROOM_OK else rc
                 break
             if is_bytes:
                 hbytes[hobj[h, P.H_OFF] + n] = np.uint8(regs[base + b])
@@ -1514,8 +1480,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             rc = heap_room(hobj, hbytes, hslots, state, n if is_bytes else 0,
                            0 if is_bytes else 2 * n + RADIX)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             h = sorted_array(hobj, hbytes, hslots, state, h, c)
             if h < 0:
@@ -1542,8 +1507,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             else:
                 rc = heap_room(hobj, hbytes, hslots, state, 0, b)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             if c == 2:
                 soff = state[P.S_NBYTES]
@@ -1579,8 +1543,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             rc = heap_room(hobj, hbytes, hslots, state, count if is_bytes else 0,
                            0 if is_bytes else count)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             src = hobj[h, P.H_OFF]
             if is_bytes:
@@ -1624,8 +1587,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 break
             rc = heap_room(hobj, hbytes, hslots, state, 0, 0)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             # the substring shares the bytes of the original (strings are immutable)
             state[P.S_ALLOC] += P.OBJ_COST
@@ -1640,8 +1602,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 break
             rc = heap_room(hobj, hbytes, hslots, state, 0, 4)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             soff = state[P.S_NSLOTS]
             hslots[soff] = regs[base + b]
@@ -1688,8 +1649,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             n = types[c, 1]
             rc = heap_room(hobj, hbytes, hslots, state, 0, n)
             if rc != ROOM_OK:
-                status = out_of_room(rc, hobj, hslots, state, regs, frames, funcs, regkinds,
-                                     gcstack, base, fn, depth)
+                no_room = rc
                 break
             soff = state[P.S_NSLOTS]
             for i in range(n):
@@ -1755,6 +1715,11 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             break
         pc += 1
 
+    if no_room != ROOM_OK:
+        # the one "no room" exit: the GC marks now (run_with sweeps, compacts
+        # and resumes the instruction) or the host grows the heap
+        status = out_of_room(no_room, hobj, hslots, state, regs, frames, funcs, regkinds, gcstack,
+                             base, fn, depth)
     if err >= 0:
         status = P.ERROR
         state[P.S_ERR] = err
