@@ -714,3 +714,79 @@ def test_enums_can_have_methods():
     checked("enum S:\n    A(r: f64)\n    B\nimpl S:\n    fn area(self) -> f64:\n"
             "        return match self:\n            S.A(r) -> r * r\n            S.B -> 0.0\n"
             "    fn unit() -> S:\n        return S.B\nprint(S.unit().area())\n")
+
+
+# ------------------------------------------------------------ errors that explain (issue 16)
+def _core_error(name):
+    path = os.path.join(os.path.dirname(__file__), "programs", "core", name + ".orus")
+    phase, line = corpus.parse_err(path)
+    with open(path, "rb") as fh:
+        with pytest.raises(CompileError) as info:
+            compile_program(fh.read(), path)
+    assert phase == "compile" and info.value.line == line
+    return info.value.message
+
+
+EXPLAINED = {
+    "fill_pair_length":
+        "this array literal has 3 elements, but its type [i32, 2] says 2 (`[7, 3]` is a fill "
+        "literal, 3 copies of 7: write `[7; 3]` to make the fill explicit, or `[7, 3,]` "
+        "(trailing comma) for the two-element array)",
+    "fill_pair_type":
+        "the fill value: expected i64, found i32 (`[x, 2]` is a fill literal, 2 copies of x: "
+        "write `[x; 2]` to make the fill explicit, or `[x, 2,]` (trailing comma) for the "
+        "two-element array)",
+    "cast_binds_loosely":
+        "mismatched types f64 and i32 for `+`; convert one with `as` (`total + count as f64` "
+        "is read as `(total + count) as f64`: `as` binds more loosely than `+`; to convert "
+        "only `count` write `total + (count as f64)`)",
+    "try_body_scope_undefined":
+        "undefined variable 'result' (the 'result' of line 2 belongs to a `try` body, and "
+        "`try` and `catch` bodies are scopes: declare it before the `try` of line 1, e.g. "
+        "`mut result = 0`, and assign it inside)",
+    "catch_variable_scope":
+        "undefined variable 'err' (the catch variable of the `try` on line 1 exists only "
+        "inside its `catch` body)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPLAINED))
+def test_errors_that_explain(name):
+    assert _core_error(name) == EXPLAINED[name]
+
+
+def test_fill_note_not_for_semicolon_fill_or_pairs():
+    msg = error_of("xs: [i32, 2] = [7; 3]\n").message
+    assert msg == "this array literal has 3 elements, but its type [i32, 2] says 2"
+    msg = error_of("xs: [string] = [7, 3,]\n").message
+    assert "fill" not in msg
+
+
+def test_fill_note_for_undefined_count():
+    assert error_of("a = 4\nxs = [a, q]\n").message == (
+        "undefined variable 'q' (`[a, q]` is a fill literal, q copies of a: write `[a; q]` "
+        "to make the fill explicit, or `[a, q,]` (trailing comma) for the two-element array)")
+
+
+def test_cast_note_only_for_unparenthesised_operation():
+    src = "x: i32 = 3\ny: f64 = 2.5\nz = %s\n"
+    assert error_of(src % "(x + y) as i32").message == \
+        "mismatched types i32 and f64 for `+`; convert one with `as`"
+    assert error_of(src % "x * y as i32").message.endswith(
+        "(`x * y as i32` is read as `(x * y) as i32`: `as` binds more loosely than `*`; "
+        "to convert only `y` write `x * (y as i32)`)")
+    # an error inside an operand is not the cast's
+    assert error_of(src % "x + len(y) as i32").message == \
+        "len() needs an array or a string, found f64"
+
+
+def test_try_scope_note_in_functions_and_catch_bodies():
+    src = ("fn f():\n    try:\n        r = 10 / 2\n    catch e:\n        r = 1.5\n"
+           "    print(r)\nf()\n")
+    assert error_of(src).message == (
+        "undefined variable 'r' (the 'r' of line 5 belongs to a `catch` body, and `try` and "
+        "`catch` bodies are scopes: declare it before the `try` of line 2, e.g. "
+        "`mut r = 0.0`, and assign it inside)")
+    # a name of a try body used *inside* a later, unrelated block is explained too,
+    # while a name never declared is not
+    assert error_of("print(nope)\n").message == "undefined variable 'nope'"

@@ -88,8 +88,9 @@ Name = _node("Name", ("name",), Expr, extra=("sym",))
 Unary = _node("Unary", ("op", "operand"), Expr)
 # op: + - * / % & | ^ << >> == != < <= > >= and or   (`matches` is parsed as "==")
 Binary = _node("Binary", ("op", "left", "right"), Expr)
-# `expr as T`
-Cast = _node("Cast", ("expr", "target"), Expr)
+# `expr as T` (loose: True when expr is an unparenthesised binary operation,
+# `a + b as T` = `(a + b) as T`, set by the parser so that errors can explain it)
+Cast = _node("Cast", ("expr", "target"), Expr, extra=("loose",))
 # callee(args...); the checker sets `target` to what is called
 Call = _node("Call", ("callee", "args"), Expr, extra=("target",))
 # `c ? a : b` and `a if c else b` both become Ternary(cond, then, other)
@@ -106,8 +107,9 @@ Slice = _node("Slice", ("obj", "start", "end"), Expr)
 Member = _node("Member", ("obj", "name"), Expr, extra=("target",))
 # [a, b, c] (trailing_comma: bool, needed by the fill-literal rule)
 ArrayLit = _node("ArrayLit", ("elems", "trailing_comma"), Expr)
-# [value; count] and the two-element fill form [value, N]
-ArrayFill = _node("ArrayFill", ("value", "count"), Expr)
+# [value; count] and the two-element fill form [value, N] (comma: True for the
+# latter, set by the parser, so that errors can explain the reading)
+ArrayFill = _node("ArrayFill", ("value", "count"), Expr, extra=("comma",))
 # Point{ x: 1, y: 2 }; type_name: list of names (["geom", "Point"]);
 # fields: list of FieldInit
 StructLit = _node("StructLit", ("type_name", "fields"), Expr)

@@ -127,6 +127,8 @@ class Parser:
         # `[a, N]` fill literals, by id, so that call arguments can turn them back
         # into two-element arrays (DATA.md §3.1). The dict keeps the nodes alive.
         self.comma_fills = {}
+        # ids of parenthesised expressions (see infix_cast)
+        self.grouped = set()
 
     # ================================================================ helpers
     def error(self, tok, message):
@@ -909,6 +911,7 @@ class Parser:
                        % (open_tok.line, describe(self.tok)))
         self.advance()
         self.open_brackets -= 1
+        self.grouped.add(id(expr))      # `(a + b) as T` is not a loose cast
         return expr
 
     def prefix_unary(self):
@@ -943,6 +946,7 @@ class Parser:
             # `[value, N]` is N copies of value, except as a call argument (see
             # parse_arguments).
             fill = ast.ArrayFill(elems[0], elems[1], **_pos(open_tok))
+            fill.comma = True
             self.comma_fills[id(fill)] = fill
             return fill
         return ast.ArrayLit(elems, trailing_comma, **_pos(open_tok))
@@ -982,7 +986,9 @@ class Parser:
 
     def infix_cast(self, left, tok, start):
         self.advance()
-        return ast.Cast(left, self.parse_type(), **_pos(tok))
+        cast = ast.Cast(left, self.parse_type(), **_pos(tok))
+        cast.loose = isinstance(left, ast.Binary) and id(left) not in self.grouped
+        return cast
 
     def infix_question(self, left, tok, start):
         self.advance()

@@ -74,6 +74,7 @@ class Checker(DeclarationRules, ReturnInference, StatementRules, LiteralRules, E
         self.imported_types = {}    # name -> StructType/EnumType brought in by `use` (orus.frontend.modules)
         self.type_params = None     # while resolving a generic enum's payloads: its parameters
         self.builtin_result = None  # the predeclared `Result` enum, made on first use
+        self.try_scoped = {}        # name -> [(Symbol, "try"/"catch", Try, scope around it)]
 
     # -- errors -----------------------------------------------------------------
     def error(self, node, message):

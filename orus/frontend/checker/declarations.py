@@ -8,6 +8,7 @@ import copy
 from orus.frontend import ast
 from orus.frontend import types as T
 from orus.errors import CompileError
+from orus.frontend.checker.explain import default_text
 from orus.frontend.checker.model import (FnDecl, FuncInfo, Scope, Symbol, _NeedRet, _clone,
                                          _returns_value)
 
@@ -253,7 +254,31 @@ class DeclarationRules:
             self.error(node, "undefined %s '%s' (the global '%s' is declared after this "
                        "function; a function can only use globals declared before its "
                        "definition)" % (what, node.name, node.name))
+        self.explain_try_scoped(node, what)
         self.error(node, "undefined %s '%s'" % (what, node.name))
+
+    def explain_try_scoped(self, node, what):
+        """If `node` names a variable declared in an earlier `try` or `catch`
+        body of an enclosing scope (DECISIONS data row 17: those bodies are
+        scopes), say so and suggest declaring it before the `try`."""
+        outer = set()
+        scope = self.ctx.scope
+        while scope is not None:
+            outer.add(id(scope))
+            scope = scope.parent
+        for sym, part, s, parent in reversed(self.try_scoped.get(node.name, ())):
+            if id(parent) not in outer or (node.line, node.col) <= (s.line, s.col):
+                continue
+            if part == "catch" and sym.line == s.line and sym.col == s.col:
+                self.error(node, "undefined %s '%s' (the catch variable of the `try` on line "
+                           "%d exists only inside its `catch` body)" % (what, node.name, s.line))
+            init = default_text(sym.ty)
+            decl = "mut %s = %s" % (node.name, init) if init is not None else \
+                "mut %s: T = ..." % node.name
+            self.error(node, "undefined %s '%s' (the '%s' of line %d belongs to a `%s` body, "
+                       "and `try` and `catch` bodies are scopes: declare it before the `try` "
+                       "of line %d, e.g. `%s`, and assign it inside)"
+                       % (what, node.name, node.name, sym.line, part, s.line, decl))
 
     def use_symbol(self, sym, node):
         """Checks made when the value of `sym` is read at `node`."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from orus.frontend import ast
 from orus.frontend import types as T
+from orus.errors import CompileError
+from orus.frontend.checker.explain import LOOSE_OPS, cast_note, fill_note, with_note
 from orus.frontend.checker.model import (BUILTINS, PendingLit, _ARITH, _BITWISE, _COMPARE, _SHIFTS,
                                          _width_dependent)
 
@@ -141,6 +143,18 @@ class ExpressionRules:
     def expr_ArrayFill(self, e, hint):
         """`[value; N]` and `[value, N]`: N copies of value (DATA §3.1, DECISIONS
         data row 4); N an integer literal or a `:=` integer constant."""
+        if getattr(e, "comma", False):
+            # `[a, N]`: when it fails to check, say it was read as a fill (issue 16)
+            value_node, count_node = e.value, e.count
+            try:
+                return self.fill_literal(e, hint)
+            except CompileError as err:
+                if "fill literal" in err.message:
+                    raise
+                raise with_note(err, fill_note(e, value_node, count_node)) from None
+        return self.fill_literal(e, hint)
+
+    def fill_literal(self, e, hint):
         ehint = self.elem_hint(hint)
         v = self.rvalue(e.value, ehint) if ehint is None else \
             self.expect(e.value, ehint, "the fill value")
@@ -432,6 +446,19 @@ class ExpressionRules:
         return e
 
     def expr_Cast(self, e, hint):
+        b = e.expr
+        if getattr(e, "loose", False) and b.op in LOOSE_OPS:
+            # `x + y as T` is `(x + y) as T` (CORE §4.1): a type error of the
+            # operation or of the cast says so (issue 16)
+            try:
+                return self.cast(e, hint)
+            except CompileError as err:
+                if (err.line, err.col) in ((b.line, b.col), (e.line, e.col)):
+                    raise with_note(err, cast_note(e)) from None
+                raise
+        return self.cast(e, hint)
+
+    def cast(self, e, hint):
         v = self.rvalue(e.expr)
         target = self.resolve_type(e.target).base
         src = v.ty

@@ -665,7 +665,8 @@ class RecordRules:
         start = ctx.da
         ctx.branch_depth += 1          # implicit declarations inside are mutable (row 32)
         try:
-            self.in_block(s.body, "try")
+            body_scope = self.in_block(s.body, "try")
+            self.note_try_scope(body_scope, "try", s)
             body_end = ctx.da
             ctx.da = None if start is None else set(start)
             scope = Scope("catch", ctx.scope, ctx.func)
@@ -680,7 +681,15 @@ class RecordRules:
                 self.block(s.handler)
             finally:
                 ctx.scope = saved
+            self.note_try_scope(scope, "catch", s)
             ctx.da = _intersect([body_end, ctx.da])
         finally:
             ctx.branch_depth -= 1
         return s
+
+    def note_try_scope(self, scope, part, s):
+        """Remember the names declared in a `try` or `catch` body, so that a use
+        after it can explain why it is undefined (`undefined`, issue 16)."""
+        for sym in scope.symbols:
+            self.try_scoped.setdefault(sym.name, []).append((sym, part, s, scope.parent))
+
