@@ -790,3 +790,35 @@ def test_try_scope_note_in_functions_and_catch_bodies():
     # a name of a try body used *inside* a later, unrelated block is explained too,
     # while a name never declared is not
     assert error_of("print(nope)\n").message == "undefined variable 'nope'"
+
+
+# ------------------------------------------------------------ sorted(xs, key) (issue 16)
+def test_sorted_key_errors_golden():
+    assert _core_error("sorted_key_unorderable") == (
+        "the key of sorted() must return a number, a bool or a string (values sorted() can "
+        "order), but 'wrap' returns P")
+    assert _core_error("sorted_key_wrong_element") == (
+        "the key of sorted() must take the element type i32, but 'size' takes string")
+
+
+@pytest.mark.parametrize("src, message", [
+    ("print(sorted([3], 5))\n",
+     "the key of sorted() must be a function of one element, found i32"),
+    ("fn f(a: i32, b: i32) -> i32:\n    return a\nprint(sorted([3], f))\n",
+     "the key of sorted() must take one argument (an element), but 'f' takes 2"),
+    ("fn f(a: i32):\n    print(a)\nprint(sorted([3], f))\n",
+     "the key of sorted() must return a number, a bool or a string (values sorted() can "
+     "order), but 'f' returns nothing"),
+    ("fn f(a: i32) -> [i32]:\n    return [a,]\nprint(sorted([3], f))\n",
+     "the key of sorted() must return a number, a bool or a string (values sorted() can "
+     "order), but 'f' returns [i32]"),
+    ("print(sorted([3], 1, 2))\n",
+     "function 'sorted' expects 1 to 2 arguments but received 3"),
+])
+def test_sorted_key_errors(src, message):
+    assert error_of(src).message == message
+
+
+def test_sorted_key_fixes_an_empty_array():
+    c = checked("fn k(s: string) -> i32:\n    return len(s)\nmut xs = []\nys = sorted(xs, k)\n")
+    assert str(T.resolve(c.main.scope.names["xs"].ty)) == "[string]"

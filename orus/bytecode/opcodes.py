@@ -295,6 +295,12 @@ SHR_U64 = _op("SHR_U64", "r r r", "R[A] := R[B] >> R[C]  (logical; count not in 
 STR_ORD = _op("STR_ORD", "r r -", "R[A] := first byte of string R[B]  (i32 0..255; empty -> error)")
 STR_CHR = _op("STR_CHR", "r r -", "R[A] := the one-byte string of byte R[B]  (not in 0..255 -> error)")
 
+# ---- sorted(xs, key) ------------------------------------------------------------------------
+# The compiler calls the key once per element into a keys array (R[B+1]), then
+# sorts a permutation by those keys and builds the result.
+ARR_SORT_BY = _op("ARR_SORT_BY", "r r n", "R[A] := new array: the elements of array R[B] ordered by the keys in array R[B+1] (stable; lengths differ -> error); C: SORT_* of the keys",
+                  window=(1, 2))
+
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}

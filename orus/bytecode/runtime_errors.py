@@ -48,7 +48,9 @@ HOST_ARGUMENT = _err(28, "argument error", "{detail}")
 SHIFT_RANGE = _err(29, "value error", "shift out of range")
 ORD_EMPTY = _err(30, "value error", "ord() of an empty string")
 CHR_RANGE = _err(31, "value error", "chr() argument out of range (expected 0 to 255)")
-NUM_ERRORS = 32
+SORT_KEY_CHANGED = _err(32, "runtime error",
+                        "sorted(): the key function changed the length of the array")
+NUM_ERRORS = 33
 
 HOST_CODE_OF_KIND = {"runtime error": HOST_ERROR, "conversion error": HOST_CONVERSION,
                      "eof error": HOST_EOF, "value error": HOST_VALUE, "type error": HOST_TYPE,

@@ -562,6 +562,94 @@ def sorted_array(hobj, hbytes, hslots, state, h, kind):
 
 
 @njit(cache=True)
+def key_less(hobj, hbytes, hslots, kind, koff, i, j):
+    """Is key i of the keys at hslots[koff:] ordered before key j (sort `kind`)?"""
+    x = hslots[koff + i]
+    y = hslots[koff + j]
+    if kind == HC.SORT_STR:
+        return str_compare(hobj, hbytes, x, y) < 0
+    return sort_key(kind, x) < sort_key(kind, y)
+
+
+@njit(cache=True)
+def merge_sort_by(hobj, hbytes, hslots, off, n, koff, kind):
+    """Stable sort of the indexes hslots[off:off+n] by the keys hslots[koff + index]
+    with hslots[off+n:off+2n] as scratch (as merge_sort: insertion sort of short
+    runs, then bottom-up merges)."""
+    for lo in range(0, n, INSERTION_RUN):
+        hi = min(lo + INSERTION_RUN, n)
+        for i in range(lo + 1, hi):
+            v = hslots[off + i]
+            j = i
+            while j > lo and key_less(hobj, hbytes, hslots, kind, koff, v, hslots[off + j - 1]):
+                hslots[off + j] = hslots[off + j - 1]
+                j -= 1
+            hslots[off + j] = v
+    src = off
+    dst = off + n
+    width = INSERTION_RUN
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            k = lo
+            while i < mid and j < hi:
+                if key_less(hobj, hbytes, hslots, kind, koff, hslots[src + j], hslots[src + i]):
+                    hslots[dst + k] = hslots[src + j]
+                    j += 1
+                else:
+                    hslots[dst + k] = hslots[src + i]
+                    i += 1
+                k += 1
+            while i < mid:
+                hslots[dst + k] = hslots[src + i]
+                i += 1
+                k += 1
+            while j < hi:
+                hslots[dst + k] = hslots[src + j]
+                j += 1
+                k += 1
+        src, dst = dst, src
+        width *= 2
+    if src != off:
+        copy_within(hslots, off, src, n)
+
+
+@njit(cache=True)
+def sorted_by_keys(hobj, hbytes, hslots, state, h, hk, kind):
+    """A new array with the elements of array h ordered by the keys of array hk
+    (same length, checked by the caller; sort `kind`; stable).  The caller
+    checked room: 2n slots, plus n bytes for a bool array; the permutation is
+    sorted in the slots where the result is then built.  -1 if a string key is
+    not a valid string."""
+    n = hobj[h, P.H_LEN]
+    src = hobj[h, P.H_OFF]
+    koff = hobj[hk, P.H_OFF]
+    if kind == HC.SORT_STR:
+        for i in range(n):
+            if not _handle_ok(hobj, state, hslots[koff + i], P.HK_STR):
+                return -1
+    off = state[P.S_NSLOTS]
+    for i in range(n):
+        hslots[off + i] = i
+    merge_sort_by(hobj, hbytes, hslots, off, n, koff, kind)
+    if hobj[h, P.H_KIND] == P.HK_ARR_B:
+        boff = state[P.S_NBYTES]
+        for i in range(n):
+            hbytes[boff + i] = hbytes[src + hslots[off + i]]
+        state[P.S_NBYTES] = boff + n
+        state[P.S_ALLOC] += n + P.OBJ_COST
+        return new_object(hobj, state, P.HK_ARR_B, boff, n)
+    for i in range(n):
+        hslots[off + i] = hslots[src + hslots[off + i]]
+    state[P.S_NSLOTS] = off + n                       # the scratch is free again
+    state[P.S_ALLOC] += 8 * n + P.OBJ_COST
+    return new_object(hobj, state, hobj[h, P.H_KIND], off, n)
+
+
+@njit(cache=True)
 def slice_bounds(length, start, end):
     """DATA.md §3.3 (inclusive end, except end == length): (first, count) or
     (-1, error code)."""
@@ -1701,6 +1789,28 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.CHR_RANGE
                 break
             regs[base + a] = state[P.S_BYTE0] + i
+        elif o == op.ARR_SORT_BY:
+            h = regs[base + b]
+            hk = regs[base + b + 1]
+            if not _is_array(hobj, state, h) or not _is_array(hobj, state, hk) \
+                    or hobj[hk, P.H_KIND] == P.HK_ARR_B \
+                    or c < HC.SORT_I64 or c > HC.SORT_STR:
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            if hobj[hk, P.H_LEN] != n:
+                err = E.SORT_KEY_CHANGED
+                break
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            rc = heap_room(hobj, hbytes, hslots, state, n if is_bytes else 0, 2 * n)
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            h = sorted_by_keys(hobj, hbytes, hslots, state, h, hk, c)
+            if h < 0:
+                err = E.BAD_VALUE
+                break
+            regs[base + a] = h
         elif o == op.TIMESTAMP:
             status = P.HOST
             break

@@ -127,11 +127,38 @@ class CallRules:
         arr = self.array_arg(e, args, "sorted")
         e.ty = arr.ty
         elem = T.resolve(arr.ty.elem)
+        if len(args) == 2:
+            self.sort_key_arg(e, args, elem)
+            return e
         if elem.is_hole:
             self.out.deferred.append((self.check_sortable, e, arr.ty))
         else:
             self.check_sortable(e, arr.ty)
         return e
+
+    def sort_key_arg(self, e, args, elem):
+        """`sorted(xs, key)`: key is a function of one element returning a
+        number, a bool or a string (the order of sorted() itself); any
+        element type."""
+        key = args[1] = self.rvalue(args[1])
+        kt = key.ty
+        name = "'%s'" % key.name if isinstance(key, ast.Name) else "the key function"
+        if not kt.is_fn:
+            self.error(key, "the key of sorted() must be a function of one element, found %s"
+                       % kt)
+        if len(kt.params) != 1:
+            self.error(key, "the key of sorted() must take one argument (an element), but %s "
+                       "takes %d" % (name, len(kt.params)))
+        if elem.is_hole:
+            self.unify(elem, kt.params[0])
+        elif not self.unify(elem, kt.params[0]):
+            self.error(key, "the key of sorted() must take the element type %s, but %s takes %s"
+                       % (elem, name, kt.params[0]))
+        ret = T.resolve(kt.ret)
+        if not (ret.is_numeric or ret.is_bool or ret.is_string):
+            self.error(key, "the key of sorted() must return a number, a bool or a string "
+                       "(values sorted() can order), but %s returns %s"
+                       % (name, "nothing" if ret.is_void else ret))
 
     def check_sortable(self, e, ty):
         elem = T.resolve(ty.elem)

@@ -15,7 +15,7 @@ from orus.frontend import types as T
 BUILTINS = ("typeof", "len", "push", "pop", "sorted", "range", "input", "int", "float",
             "istype", "assert_eq", "ord", "chr")
 _BUILTIN_ARITY = {"typeof": (1, 1), "len": (1, 1), "push": (2, 2), "pop": (1, 1),
-                  "sorted": (1, 1), "range": (1, 3), "input": (0, 1), "int": (1, 1),
+                  "sorted": (1, 2), "range": (1, 3), "input": (0, 1), "int": (1, 1),
                   "float": (1, 1), "istype": (2, 2), "assert_eq": (3, 3), "ord": (1, 1),
                   "chr": (1, 1)}
 

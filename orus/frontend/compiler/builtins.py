@@ -77,6 +77,8 @@ class BuiltinCode:
         self.emit(O.ARR_POP, dst, ra, 0, e)
 
     def builtin_sorted(self, e, dst):
+        if len(e.args) == 2:
+            return self.sorted_by_key(e, dst)
         ra = self.operand(e.args[0])
         self.emit(O.ARR_SORT, dst, ra, SORT_KIND[T.resolve(e.ty.elem, T.I32)], e)
 
@@ -150,3 +152,34 @@ class BuiltinCode:
         self.emit(O.LOADI, blk + 4, self.type_id(expected.ty), 0, e)
         self.free = mark
         self.emit(O.HOSTCALL, dst, blk, H.HC_ASSERT_EQ, e)
+
+    def sorted_by_key(self, e, dst):
+        """`sorted(xs, key)`: call the key once per element, in order, into a
+        keys array, then ARR_SORT_BY (a stable sort of a permutation by the
+        keys) builds the result."""
+        mark = self.free
+        xs_arg, key_arg = e.args
+        key_ty = T.resolve(key_arg.ty.ret)
+        elem_ty = T.resolve(xs_arg.ty.elem, T.I32)
+        blk = self.alloc_block([T.CAT_HANDLE, T.CAT_HANDLE, T.CAT_HANDLE, T.CAT_INT, T.CAT_INT])
+        xs, keys, fv, i, n = blk, blk + 1, blk + 2, blk + 3, blk + 4
+        self.exp_to(xs_arg, xs)
+        self.exp_to(key_arg, fv)
+        self.emit(O.ARR_NEW, keys, 0, 1 if key_ty.category == T.CAT_HANDLE else 0, e)
+        self.emit(O.ARR_LEN, n, xs, 0, e)
+        self.emit(O.LOADI, i, 0, 0, e)
+        top = self.b.pc
+        exit_jump = self.emit(O.JNLT_I, i, n, 0, e)
+        a = self.alloc_block([elem_ty.category])
+        self.emit(O.ARR_GET, a, xs, i, e)
+        self.call_bases.add(a)
+        self.emit(O.CALLV, a, fv, 0, e)
+        self.emit(O.ARR_PUSH, keys, a, 0, e)
+        self.free = a
+        self.emit(O.ADDI_I64, i, i, 1, e)
+        self.emit(O.JMP, top, 0, 0, e)
+        self.b.patch(exit_jump, c=self.b.pc)
+        kind = SORT_KIND[T.BOOL if key_ty.is_bool else key_ty]
+        self.emit(O.ARR_SORT_BY, dst, xs, kind, e)
+        self.free = mark
+
