@@ -762,6 +762,10 @@ def test_fill_note_not_for_semicolon_fill_or_pairs():
     assert "fill" not in msg
 
 
+def test_fill_note_not_for_errors_inside_the_value():
+    assert error_of("xs = [nope, 2]\n").message == "undefined variable 'nope'"
+
+
 def test_fill_note_for_undefined_count():
     assert error_of("a = 4\nxs = [a, q]\n").message == (
         "undefined variable 'q' (`[a, q]` is a fill literal, q copies of a: write `[a; q]` "

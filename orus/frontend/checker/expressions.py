@@ -149,7 +149,11 @@ class ExpressionRules:
             try:
                 return self.fill_literal(e, hint)
             except CompileError as err:
-                if "fill literal" in err.message:
+                # the value's type, the length, or the count's name; not an
+                # error inside the value, nor one that already speaks of fills
+                if "fill literal" in err.message or not (
+                        err.message.startswith(("the fill value:", "this array literal has"))
+                        or (err.line, err.col) == (count_node.line, count_node.col)):
                     raise
                 raise with_note(err, fill_note(e, value_node, count_node)) from None
         return self.fill_literal(e, hint)
