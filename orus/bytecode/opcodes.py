@@ -300,6 +300,21 @@ STR_CHR = _op("STR_CHR", "r r -", "R[A] := the one-byte string of byte R[B]  (no
 # sorts a permutation by those keys and builds the result.
 ARR_SORT_BY = _op("ARR_SORT_BY", "r r n", "R[A] := new array: the elements of array R[B] ordered by the keys in array R[B+1] (stable; lengths differ -> error); C: SORT_* of the keys",
                   window=(1, 2))
+# ---- numeric builtins and `use math` (issue 15) ---------------------------------------------
+# abs/min/max/clamp serve every numeric type; MATH1/MATH2 are the math
+# module's functions (MATH1_* / MATH2_* below), raising "math domain error" or
+# "math range error" where CPython's math module raises.
+ABS_I32 = _op("ABS_I32", "r r -", "R[A] := |R[B]|  (i32; |MIN| -> error)")
+ABS_I64 = _op("ABS_I64", "r r -", "R[A] := |R[B]|  (i64; |MIN| -> error)")
+MIN_I = _op("MIN_I", "r r r", "R[A] := min(R[B], R[C])  (signed: i32, i64, u32)")
+MAX_I = _op("MAX_I", "r r r", "R[A] := max(R[B], R[C])  (signed: i32, i64, u32)")
+MIN_U64 = _op("MIN_U64", "r r r", "R[A] := min(R[B], R[C])  (unsigned 64-bit)")
+MAX_U64 = _op("MAX_U64", "r r r", "R[A] := max(R[B], R[C])  (unsigned 64-bit)")
+MIN_F64 = _op("MIN_F64", "r r r", "R[A].f := R[C].f if R[C].f < R[B].f else R[B].f")
+MAX_F64 = _op("MAX_F64", "r r r", "R[A].f := R[C].f if R[C].f > R[B].f else R[B].f")
+MATH1 = _op("MATH1", "r r n", "R[A].f := math function C (MATH1_*) of R[B].f  (domain/range -> error)")
+MATH2 = _op("MATH2", "r r n", "R[A].f := math function C (MATH2_*) of R[B].f, R[B+1].f  (domain/range -> error)",
+            window=(1, 2))
 
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
@@ -339,6 +354,18 @@ def conv_id(from_code: int, to_code: int) -> int:
     return from_code * CONV_TYPES + to_code
 
 
+# ---- MATH1 / MATH2 functions (C operand) ---------------------------------------------------
+MATH1_NAMES = ("sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
+               "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+               "asinh", "acosh", "atanh", "floor", "ceil", "trunc", "round", "fabs",
+               "degrees", "radians")
+MATH2_NAMES = ("pow", "atan2", "hypot", "fmod", "copysign")
+(M_SQRT, M_CBRT, M_EXP, M_EXP2, M_EXPM1, M_LOG, M_LOG2, M_LOG10, M_LOG1P, M_SIN, M_COS, M_TAN,
+ M_ASIN, M_ACOS, M_ATAN, M_SINH, M_COSH, M_TANH, M_ASINH, M_ACOSH, M_ATANH, M_FLOOR, M_CEIL,
+ M_TRUNC, M_ROUND, M_FABS, M_DEGREES, M_RADIANS) = range(len(MATH1_NAMES))
+M_POW, M_ATAN2, M_HYPOT, M_FMOD, M_COPYSIGN = range(len(MATH2_NAMES))
+
+
 _FINGERPRINT = []
 
 
@@ -351,7 +378,7 @@ def fingerprint() -> str:
         h.update(("%d %s %s %r\n" % (info.number, info.name, " ".join(info.operands),
                                       (info.terminates, info.jumps_back, info.window,
                                        info.host))).encode())
-    h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES)).encode())
+    h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES, MATH1_NAMES, MATH2_NAMES)).encode())
     _FINGERPRINT.append(h.hexdigest())
     return _FINGERPRINT[0]
 

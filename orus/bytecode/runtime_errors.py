@@ -50,7 +50,9 @@ ORD_EMPTY = _err(30, "value error", "ord() of an empty string")
 CHR_RANGE = _err(31, "value error", "chr() argument out of range (expected 0 to 255)")
 SORT_KEY_CHANGED = _err(32, "runtime error",
                         "sorted(): the key function changed the length of the array")
-NUM_ERRORS = 33
+MATH_DOMAIN = _err(33, "value error", "math domain error")
+MATH_RANGE = _err(34, "value error", "math range error")
+NUM_ERRORS = 35
 
 HOST_CODE_OF_KIND = {"runtime error": HOST_ERROR, "conversion error": HOST_CONVERSION,
                      "eof error": HOST_EOF, "value error": HOST_VALUE, "type error": HOST_TYPE,

@@ -58,6 +58,12 @@ def install_dir() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def std_dir() -> str:
+    """The standard library shipped with the package (orus/std: `use math`),
+    searched last."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "std")
+
+
 def normalized_path(path) -> str:
     """`a.b.c` (a list of names) -> 'a/b/c.orus'."""
     return "/".join(path) + EXTENSION
@@ -66,7 +72,7 @@ def normalized_path(path) -> str:
 def search_roots(importer: str) -> list:
     """[(folder, description)] in search order, duplicates removed: the current
     directory, the importing file's folder, the installation's folder, then each
-    ORUSPATH entry."""
+    ORUSPATH entry, then the standard library (orus/std)."""
     roots = [("", "current directory")]
     folder = os.path.dirname(importer) if not importer.startswith("<") else ""
     roots.append((folder, "folder of %s" % importer))
@@ -74,6 +80,7 @@ def search_roots(importer: str) -> list:
     for entry in os.environ.get("ORUSPATH", "").split(":"):
         if entry:
             roots.append((entry, "ORUSPATH"))
+    roots.append((std_dir(), "standard library"))
     out, seen = [], set()
     for folder, what in roots:
         real = os.path.realpath(folder or ".")

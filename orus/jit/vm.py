@@ -34,6 +34,7 @@ from orus.bytecode import runtime_errors as E
 from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NREGS
 from orus.jit.collector import collect, gc_mark
 from orus.jit.verifier import verify_code
+from orus.jit.mathlib import math1, math2
 
 I32_MIN = -2147483648
 I32_MAX = 2147483647
@@ -1811,6 +1812,48 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.BAD_VALUE
                 break
             regs[base + a] = h
+        elif o == op.MATH1:
+            fr, merr = math1(c, fregs[base + b])
+            if merr >= 0:
+                err = merr
+                break
+            fregs[base + a] = fr
+        elif o == op.MATH2:
+            fr, merr = math2(c, fregs[base + b], fregs[base + b + 1])
+            if merr >= 0:
+                err = merr
+                break
+            fregs[base + a] = fr
+        elif o == op.ABS_I32 or o == op.ABS_I64:
+            x = regs[base + b]
+            if x == (I32_MIN if o == op.ABS_I32 else I64_MIN):
+                err = E.OVERFLOW
+                break
+            regs[base + a] = -x if x < 0 else x
+        elif o == op.MIN_I:
+            x = regs[base + b]
+            y = regs[base + c]
+            regs[base + a] = y if y < x else x
+        elif o == op.MAX_I:
+            x = regs[base + b]
+            y = regs[base + c]
+            regs[base + a] = y if y > x else x
+        elif o == op.MIN_U64:
+            x = regs[base + b]
+            y = regs[base + c]
+            regs[base + a] = y if np.uint64(y) < np.uint64(x) else x
+        elif o == op.MAX_U64:
+            x = regs[base + b]
+            y = regs[base + c]
+            regs[base + a] = y if np.uint64(y) > np.uint64(x) else x
+        elif o == op.MIN_F64:
+            fx = fregs[base + b]
+            fy = fregs[base + c]
+            fregs[base + a] = fy if fy < fx else fx
+        elif o == op.MAX_F64:
+            fx = fregs[base + b]
+            fy = fregs[base + c]
+            fregs[base + a] = fy if fy > fx else fx
         elif o == op.TIMESTAMP:
             status = P.HOST
             break

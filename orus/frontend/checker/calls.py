@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orus.frontend import ast
 from orus.frontend import types as T
+from orus.bytecode import opcodes as O
 from orus.frontend.checker.model import BUILTINS, PendingLit, _BUILTIN_ARITY
 
 
@@ -239,3 +240,79 @@ class CallRules:
         args[1], args[2] = a, b
         e.ty = T.BOOL
         return e
+
+    # -- numeric builtins (issue 15): abs, min, max, clamp over every numeric type ---------
+    def numeric_builtin(self, e, args, name):
+        """The arguments of abs/min/max/clamp: one numeric type for all, taken
+        from the typed arguments (literals adapt to it, as in arithmetic) or,
+        when all are literals, their common literal type."""
+        vals = [self.expr(a) for a in args]
+        typed = [v for v in vals if not isinstance(v, PendingLit)]
+        for v in typed:
+            self.check_value(v)
+        if any(v.ty is T.DYN for v in typed):
+            known = [v for v in typed if v.ty is not T.DYN]
+            if not known:
+                self.error(e, "%s() of a value of type any: give it a type first with an "
+                           "annotated declaration (`n: i32 = v`)" % name)
+            vals = [self.unbox(v, known[0].ty, "argument of '%s'" % name)
+                    if not isinstance(v, PendingLit) and v.ty is T.DYN else v for v in vals]
+            typed = [v for v in vals if not isinstance(v, PendingLit)]
+        if typed:
+            ty = typed[0].ty
+            if ty.is_any:
+                ty = T.I64
+            for v in typed:
+                vt = T.I64 if v.ty.is_any else v.ty
+                if not vt.is_numeric:
+                    self.error(v, "%s() needs numbers, found %s" % (name, v.ty))
+                if vt is not ty:
+                    self.error(v, "mismatched types %s and %s for %s(); convert one with `as`"
+                               % (ty, v.ty, name))
+        else:
+            fixed = {v.fixed for v in vals if v.fixed is not None}
+            if len(fixed) > 1:
+                self.error(e, "mixed literal types %s" % " and ".join(sorted(map(str, fixed))))
+            if fixed:
+                ty = fixed.pop()
+            elif any(v.kind == "float" for v in vals):
+                ty = T.F64
+            else:
+                ty = T.I64 if any(v.natural is T.I64 for v in vals) else T.I32
+        for i, v in enumerate(vals):
+            if isinstance(v, PendingLit):
+                v = self.adapt_operand(v, ty, e, name + "()")
+            args[i] = v
+        e.ty = ty
+        return e
+
+    def builtin_abs(self, e, args):
+        return self.numeric_builtin(e, args, "abs")
+
+    def builtin_min(self, e, args):
+        return self.numeric_builtin(e, args, "min")
+
+    def builtin_max(self, e, args):
+        return self.numeric_builtin(e, args, "max")
+
+    def builtin_clamp(self, e, args):
+        return self.numeric_builtin(e, args, "clamp")
+
+    # -- the math module's intrinsics: __math1(code, x), __math2(code, x, y) ---------------
+    def math_intrinsic(self, e, args, names):
+        code = self.expr(args[0])
+        if not (isinstance(code, PendingLit) and code.kind == "int"
+                and 0 <= code.value < len(names)):
+            self.error(e, "the first argument of '%s' must be a function number 0..%d"
+                       % (e.target, len(names) - 1))
+        args[0] = self.natural(code)
+        for i in range(1, len(args)):
+            args[i] = self.expect(args[i], T.F64, "argument %d of '%s'" % (i + 1, e.target))
+        e.ty = T.F64
+        return e
+
+    def builtin___math1(self, e, args):
+        return self.math_intrinsic(e, args, O.MATH1_NAMES)
+
+    def builtin___math2(self, e, args):
+        return self.math_intrinsic(e, args, O.MATH2_NAMES)

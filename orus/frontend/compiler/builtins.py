@@ -183,3 +183,94 @@ class BuiltinCode:
         self.emit(O.ARR_SORT_BY, dst, xs, kind, e)
         self.free = mark
 
+    # -- numeric builtins (issue 15) and the math module's intrinsics -------------------------
+    def builtin_abs(self, e, dst):
+        ty = e.ty
+        if ty.is_unsigned:
+            self.exp_to(e.args[0], dst)
+            return
+        r = self.operand(e.args[0])
+        if ty.is_float:
+            self.emit(O.MATH1, dst, r, O.M_FABS, e)
+        else:
+            self.emit(O.ABS_I32 if ty is T.I32 else O.ABS_I64, dst, r, 0, e)
+
+    def _min_max(self, ty, which):
+        if ty.is_float:
+            return (O.MIN_F64, O.MAX_F64)[which]
+        if ty is T.U64:
+            return (O.MIN_U64, O.MAX_U64)[which]
+        return (O.MIN_I, O.MAX_I)[which]
+
+    def builtin_min(self, e, dst):
+        self._binary_numeric(e, dst, self._min_max(e.ty, 0))
+
+    def builtin_max(self, e, dst):
+        self._binary_numeric(e, dst, self._min_max(e.ty, 1))
+
+    def _binary_numeric(self, e, dst, opcode):
+        mark = self.free
+        rb = self.exp_to_reg(e.args[0])
+        rc = self.exp_to_reg(e.args[1])
+        self.free = mark
+        self.emit(opcode, dst, rb, rc, e)
+
+    def builtin_clamp(self, e, dst):
+        """clamp(x, lo, hi) = min(max(x, lo), hi) (hi when lo > hi)."""
+        mark = self.free
+        rx = self.exp_to_reg(e.args[0])
+        rlo = self.exp_to_reg(e.args[1])
+        rhi = self.exp_to_reg(e.args[2])
+        t = self.alloc(e.ty.category)
+        self.free = mark
+        self.emit(self._min_max(e.ty, 1), t, rx, rlo, e)
+        self.emit(self._min_max(e.ty, 0), dst, t, rhi, e)
+
+    def builtin___math1(self, e, dst):
+        self.emit(O.MATH1, dst, self.operand(e.args[1]), e.args[0].value, e)
+
+    def builtin___math2(self, e, dst):
+        mark = self.free
+        blk = self.alloc_block([T.CAT_FLOAT, T.CAT_FLOAT])
+        self.exp_to(e.args[1], blk)
+        self.exp_to(e.args[2], blk + 1)
+        self.free = mark
+        self.emit(O.MATH2, dst, blk, e.args[0].value, e)
+
+    def math_intrinsic(self, info):
+        """(builtin name, code) when function `info` is `return __mathN(code, params...)`
+        with its parameters in order (a function of the math module): a call of
+        it compiles to the one instruction.  Else None."""
+        found = getattr(info, "intrinsic", False)
+        if found is not False:
+            return found
+        found = None
+        body = info.body
+        if len(body) == 1 and type(body[0]) is ast.Return and not info.captures:
+            v = body[0].value
+            if type(v) is ast.Call and v.target in ("__math1", "__math2") \
+                    and len(v.args) == len(info.params) + 1 \
+                    and all(type(a) is ast.Name and getattr(a, "sym", None) is p
+                            for a, p in zip(v.args[1:], info.params)):
+                found = (v.target, v.args[0].value)
+        info.intrinsic = found
+        return found
+
+    def intrinsic_call(self, e, intrinsic):
+        """A call of a math module function, inlined: its one instruction (the
+        arguments evaluated as for a call, left to right); returns the result register."""
+        name, code = intrinsic
+        mark = self.free
+        if name == "__math1":
+            r = self.exp_to_reg(e.args[0])
+            self.free = mark
+            dst = self.alloc(T.CAT_FLOAT)
+            self.emit(O.MATH1, dst, r, code, e)
+            return dst
+        blk = self.alloc_block([T.CAT_FLOAT, T.CAT_FLOAT])
+        self.exp_to(e.args[0], blk)
+        self.exp_to(e.args[1], blk + 1)
+        self.free = mark
+        dst = self.alloc(T.CAT_FLOAT)
+        self.emit(O.MATH2, dst, blk, code, e)
+        return dst

@@ -92,6 +92,10 @@ class FunctionCode:
         """Compile a call; returns the register A holding its result (the block
         above it is released)."""
         target = e.target
+        if target is not None:
+            intrinsic = self.math_intrinsic(target)
+            if intrinsic is not None:
+                return self.intrinsic_call(e, intrinsic)
         args = e.args
         cats = [a.ty.category for a in args]
         caps = []
