@@ -574,7 +574,16 @@ def test_for_in_variable_types(src, ty):
     ("print(istype(1, 2))", 1, "argument 2 of 'istype': expected string"),
     ("print(assert_eq(1, 2, 3))", 1, "the label of 'assert_eq'"),
     ("f = len", 1, "builtin 'len' can only be called"),
-    ("print(min(1, 2))", 1, "undefined function 'min'"),
+    ("print(sqrt(2.0))", 1, "undefined function 'sqrt'"),
+    # abs/min/max/clamp (issue 15)
+    ('print(abs("x"))', 1, "abs() needs numbers, found string"),
+    ("a: i32 = 1\nb: i64 = 2\nprint(min(a, b))", 3, "mismatched types i32 and i64 for min()"),
+    ("a: u32 = 1\nprint(max(a, 1.5))", 2, "cannot combine u32 and a f64 literal"),
+    ("print(clamp(true, 0, 1))", 1, "clamp() needs numbers, found bool"),
+    ("print(min(1))", 1, "function 'min' expects 2 arguments but received 1"),
+    ("f = abs", 1, "builtin 'abs' can only be called"),
+    ("x = 2.0\nprint(__math1(x, 1.0))", 2, "must be a function number"),
+    ("print(__math2(5, 1.0, 2.0))", 1, "must be a function number 0..4"),
 ])
 def test_data_errors(src, line, fragment):
     err = error_of(src)

@@ -12,9 +12,11 @@ arguments (no program gets an infinity from math).
 """
 
 import math
+import os
 import random
 import struct
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 
@@ -229,3 +231,50 @@ print(typeof(abs(-2)), typeof(min(1, 2i64)), typeof(max(a, 1)), typeof(clamp(1.5
 print(max(a, 1), min(a, 1), clamp(2.5, 0, 1), abs(-0.0))
 """)
     assert out == "i32 i64 u64 f64\n18446744073709551615 1 1 0\n"
+
+
+# ---- the module: found without ORUSPATH, one instruction per call ---------------------------
+def test_use_math_needs_no_oruspath(tmp_path, monkeypatch):
+    from orus.frontend import modules
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORUSPATH", raising=False)
+    monkeypatch.setattr(modules, "install_dir", lambda: str(tmp_path / "install"))
+    found = modules.find(["math"], str(tmp_path / "main.orus"))
+    assert found is not None and found.endswith(os.path.join("orus", "std", "math.orus"))
+    assert _run("use math\nprint(math.floor(2.5))\n") == "2\n"
+    # a program's own math.orus comes first (the standard library is the last root)
+    (tmp_path / "math.orus").write_text("pub fn floor(x: f64) -> f64:\n    return 7.0\n")
+    assert modules.find(["math"], str(tmp_path / "main.orus")) == "math.orus"
+
+
+def test_the_std_files_ship_with_the_package():
+    root = Path(__file__).resolve().parent.parent
+    assert '"orus" = ["std/*.orus"]' in (root / "pyproject.toml").read_text()
+    assert (root / "orus" / "std" / "math.orus").is_file()
+
+
+def test_a_math_call_is_one_instruction():
+    from orus.frontend import compile_program
+    program = compile_program(b"use math\nx = 2.0\nprint(math.sqrt(x), math.pow(x, 3.0))\n",
+                              "<test>")
+    entry, end = int(program.funcs[0, 0]), int(program.funcs[0, 1])
+    ops = [O.NAMES[int(o)] for o in program.code[entry:end, 0]]
+    assert "CALL" not in ops and ops.count("MATH1") == 1 and ops.count("MATH2") == 1
+
+
+def test_math_errors_at_compile_time():
+    for source, fragment in [("use math\nprint(math.nosuch(1.0))\n", "does not export 'nosuch'"),
+                             ("use math\nprint(math.sqrt(2))\n", None),
+                             ('use math\nprint(math.sqrt("x"))\n', "argument 1 of 'sqrt'"),
+                             ("use math\nprint(math.pow(1.0))\n", "expects 2 arguments")]:
+        result = orus.run_source(source.encode(), filename="<test>")
+        if fragment is None:
+            assert result.status == 0 and result.stdout == "1.41421356237309515\n"
+        else:
+            assert result.status == 65 and fragment in result.stderr, result.stderr
+
+
+def test_literal_arguments_take_the_expected_type():
+    out = _run("x: f64 = max(1, 2)\ny: u64 = clamp(5, 0, 3)\nz: i64 = abs(-7)\n"
+               "print(x, typeof(x), y, z, typeof(min(1, 2)), typeof(max(1, 2.5)))\n")
+    assert out == "2 f64 3 7 i32 f64\n"

@@ -8,6 +8,9 @@ from orus.bytecode import opcodes as O
 from orus.frontend.checker.model import BUILTINS, PendingLit, _BUILTIN_ARITY
 
 
+_NUMERIC_BUILTINS = ("abs", "min", "max", "clamp")
+
+
 class CallRules:
 
     def expr_Call(self, e, hint):
@@ -20,7 +23,7 @@ class CallRules:
             sym = self.lookup(callee.name, callee)
             if sym is None:
                 if callee.name in BUILTINS:
-                    return self.builtin_call(e, callee.name)
+                    return self.builtin_call(e, callee.name, hint)
                 self.undefined(callee, "function")
             if sym.kind == "fn":
                 callee.sym = sym
@@ -77,7 +80,7 @@ class CallRules:
         return e
 
     # -- builtins (DATA §9) -------------------------------------------------------------------
-    def builtin_call(self, e, name):
+    def builtin_call(self, e, name, hint=None):
         """Check a call of builtin `name`; `e.target` becomes the name (a str)."""
         e.target = name
         lo, hi = _BUILTIN_ARITY[name]
@@ -87,6 +90,8 @@ class CallRules:
                 self.arity_error(e, name, lo)
             self.error(e, "function '%s' expects %d to %d arguments but received %d"
                        % (name, lo, hi, n))
+        if name in _NUMERIC_BUILTINS:
+            return self.numeric_builtin(e, e.args, name, hint)
         return getattr(self, "builtin_" + name)(e, e.args)
 
     def builtin_typeof(self, e, args):
@@ -242,10 +247,11 @@ class CallRules:
         return e
 
     # -- numeric builtins (issue 15): abs, min, max, clamp over every numeric type ---------
-    def numeric_builtin(self, e, args, name):
+    def numeric_builtin(self, e, args, name, hint=None):
         """The arguments of abs/min/max/clamp: one numeric type for all, taken
         from the typed arguments (literals adapt to it, as in arithmetic) or,
-        when all are literals, their common literal type."""
+        when all are literals, the expected type if they all fit it, else
+        their common literal type."""
         vals = [self.expr(a) for a in args]
         typed = [v for v in vals if not isinstance(v, PendingLit)]
         for v in typed:
@@ -273,7 +279,10 @@ class CallRules:
             fixed = {v.fixed for v in vals if v.fixed is not None}
             if len(fixed) > 1:
                 self.error(e, "mixed literal types %s" % " and ".join(sorted(map(str, fixed))))
-            if fixed:
+            if hint is not None and hint.is_numeric and not hint.is_any \
+                    and all(self.fits(v, hint) is not None for v in vals):
+                ty = hint
+            elif fixed:
                 ty = fixed.pop()
             elif any(v.kind == "float" for v in vals):
                 ty = T.F64
@@ -285,18 +294,6 @@ class CallRules:
             args[i] = v
         e.ty = ty
         return e
-
-    def builtin_abs(self, e, args):
-        return self.numeric_builtin(e, args, "abs")
-
-    def builtin_min(self, e, args):
-        return self.numeric_builtin(e, args, "min")
-
-    def builtin_max(self, e, args):
-        return self.numeric_builtin(e, args, "max")
-
-    def builtin_clamp(self, e, args):
-        return self.numeric_builtin(e, args, "clamp")
 
     # -- the math module's intrinsics: __math1(code, x), __math2(code, x, y) ---------------
     def math_intrinsic(self, e, args, names):
