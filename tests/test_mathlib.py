@@ -278,3 +278,37 @@ def test_literal_arguments_take_the_expected_type():
     out = _run("x: f64 = max(1, 2)\ny: u64 = clamp(5, 0, 3)\nz: i64 = abs(-7)\n"
                "print(x, typeof(x), y, z, typeof(min(1, 2)), typeof(max(1, 2.5)))\n")
     assert out == "2 f64 3 7 i32 f64\n"
+
+
+# ---- the instructions: verifier window, an unknown function number -----------------------
+def test_math2_window_is_verified_and_unknown_codes_fail_safely():
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from asm import assemble
+    from orus.api import verify
+    from orus.bytecode.program import BytecodeError
+    bad = assemble("""
+    fn main regs=3
+        LOADF 1 2.0
+        MATH2 0 2 0
+        HALT
+    """)
+    with pytest.raises(BytecodeError):
+        verify(bad)
+    ok = assemble("""
+    fn main regs=3
+        LOADF 1 2.0
+        LOADF 2 10.0
+        MATH2 0 1 0
+        OUT 0 f64
+        OUTEND -1 OUT_F64
+        MATH1 0 1 999
+        HALT
+    """)
+    verify(ok)
+    from orus.api import run_program
+    from orus.errors import OrusRuntimeError
+    out = []
+    with pytest.raises(OrusRuntimeError, match="math domain error"):
+        run_program(ok, out.append)
+    assert b"".join(out) == b"1024\n"

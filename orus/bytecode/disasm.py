@@ -100,6 +100,9 @@ def format_instruction(program: Program, pc: int) -> str:
         parts[-1] = "%d cases" % b
     line, f = int(program.lines[pc, 0]), int(program.lines[pc, 2])
     where = "line %d" % line if f == 0 else "%s line %d" % (program.file_name(f), line)
+    names = op.MATH1_NAMES if o == op.MATH1 else op.MATH2_NAMES if o == op.MATH2 else None
+    if names is not None and 0 <= c < len(names):
+        where = "%s, %s" % (names[c], where)
     return "%6d  %-10s %-28s ; %s" % (pc, info.name, " ".join(parts), where)
 
 
