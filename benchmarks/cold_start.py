@@ -49,6 +49,7 @@ import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 t0 = time.perf_counter()
 import orus
+import orus.api          # the API's import preloads the run path (import orus alone loads nothing)
 t_import = time.perf_counter() - t0
 if sys.argv[3] == "vm-only":
     from orus.jit import get_vm
