@@ -9,6 +9,7 @@ the front end alone load no VM):
     orus.run_file("prog.orus")            # writes to sys.stdout; raises
                                           # CompileError / OrusRuntimeError
     orus.run(src, inputs={"xs": array}, outputs=["ys"])        # notebooks
+    session = orus.Session(); session.run("x = 1"); session["x"]  # interactive
 
 Every run has a heap limit (``max_heap=``, ORUS_MAX_HEAP; see orus/api.py).
 
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 
 _API = ("compile_source", "load_program", "run_program", "run_source", "run_file", "RunResult",
         "preload")
-__all__ = ["CompileError", "OrusError", "OrusRuntimeError", "__version__", "run",
+__all__ = ["CompileError", "OrusError", "OrusRuntimeError", "__version__", "run", "Session",
            "load_ipython_extension", *_API]
 
 
@@ -33,6 +34,9 @@ def __getattr__(name):
     if name in _API:
         from orus import api
         return getattr(api, name)
+    if name == "Session":
+        from orus.session import Session
+        return Session
     raise AttributeError("module 'orus' has no attribute %r" % name)
 
 

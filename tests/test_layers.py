@@ -36,7 +36,7 @@ def layer_of(module: str) -> str:
         return "base"
     if second in ("bytecode", "frontend", "jit", "host", "notebook"):
         return second
-    if second in ("api", "program_cache"):
+    if second in ("api", "program_cache", "session", "values"):
         return "api"
     if second in ("cli", "__main__"):
         return "cli"

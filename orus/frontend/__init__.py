@@ -12,8 +12,8 @@ built, never numba, llvmlite, ctypes or the VM.
 """
 
 
-def compile_program(source, filename: str = "<input>"):
+def compile_program(source, filename: str = "<input>", predeclared=()):
     """Parse, check and compile a program (its main file and every module it
     `use`s) into a Program.  Raises CompileError."""
     from orus.frontend.modules import compile_program as _compile
-    return _compile(source, filename)
+    return _compile(source, filename, predeclared)

@@ -406,7 +406,7 @@ def _export(dep, name):
     return value
 
 
-def check_unit(unit, b) -> None:
+def check_unit(unit, b, predeclared=()) -> None:
     """Type-check one file with what it imports in scope: values and functions
     in a Scope of kind "imports" (the exporting file's own Symbols), structs and
     enums in ``Checker.imported_types``; qualified names as "ns.NAME"."""
@@ -430,6 +430,8 @@ def check_unit(unit, b) -> None:
     checker = Checker(unit.filename)
     checker.imports = imports
     checker.imported_types = types
+    if unit.is_main:
+        checker.predeclared = predeclared or ()
     unit.checker = checker
     unit.checked = checker.check_module(unit.module)
     for sym in checker.module_scope.symbols:
@@ -445,14 +447,14 @@ def check_unit(unit, b) -> None:
                 unit.defaults.append(default)
 
 
-def check_program(units) -> None:
+def check_program(units, predeclared=()) -> None:
     for unit in units:
         exports_of(unit)
     for unit in units:
         b = bind(unit)
         if b.spaces:
             _Rewriter(unit, b).visit(unit.module.body)
-        check_unit(unit, b)
+        check_unit(unit, b, predeclared)
 
 
 # ------------------------------------------------------------------------ linking
@@ -610,13 +612,16 @@ def link(units):
     # the notebook API: the main file's globals only
     program.globals = {s.name: (s.reg, s.ty) for s in main.checked.main.scope.symbols
                        if s.kind in ("var", "const")}
+    from orus.frontend.compiler import _global_info
+    program.global_info = _global_info(main.checked.main.scope.symbols)
     return program
 
 
 # ----------------------------------------------------------------------- entry point
-def compile_program(source, filename: str = "<input>"):
+def compile_program(source, filename: str = "<input>", predeclared=()):
     """Parse, check and compile a program (its main file and every module it
-    uses) into one Program.  Raises CompileError."""
+    uses) into one Program.  Raises CompileError.  `predeclared`: globals an
+    interactive session carries over (Checker.predeclare)."""
     from orus.frontend.compiler import compile_module
     from orus.frontend.parser import parse
     if isinstance(source, str):
@@ -625,11 +630,11 @@ def compile_program(source, filename: str = "<input>"):
     try:
         module = parse(source, filename)
         if not uses_of(module):
-            program = compile_module(module, filename, source)
+            program = compile_module(module, filename, source, predeclared)
             program.sources = {0: source}
         else:
             units = load(source, filename, module, texts)
-            check_program(units)
+            check_program(units, predeclared)
             program = link(units)
     except CompileError as err:
         if err.source is None:

@@ -75,6 +75,7 @@ class Checker(DeclarationRules, ReturnInference, StatementRules, LiteralRules, E
         self.type_params = None     # while resolving a generic enum's payloads: its parameters
         self.builtin_result = None  # the predeclared `Result` enum, made on first use
         self.try_scoped = {}        # name -> [(Symbol, "try"/"catch", Try, scope around it)]
+        self.predeclared = ()       # orus.session: globals of earlier inputs (see predeclare)
 
     # -- errors -----------------------------------------------------------------
     def error(self, node, message):
@@ -99,6 +100,7 @@ class Checker(DeclarationRules, ReturnInference, StatementRules, LiteralRules, E
             if isinstance(stmt, ast.FnDef):
                 self.hoist(stmt, index)
         self.hoist_methods(module.body)
+        self.predeclare(scope)
         for index, stmt in enumerate(module.body):
             self.top_index = index
             module.body[index] = self.stmt(stmt, False)
@@ -110,6 +112,24 @@ class Checker(DeclarationRules, ReturnInference, StatementRules, LiteralRules, E
             check_fn(node, ty)
         return out
 
-def check(module, filename="<input>") -> Checked:
+    def predeclare(self, scope) -> None:
+        """Declare the globals an interactive session carries over from earlier
+        inputs (orus/session.py): each (name, TypeExpr, mutable, kind,
+        const_value) becomes a module Symbol before the first statement, visible
+        everywhere (decl_index -1); its value is stored by the session."""
+        for name, type_node, mutable, kind, const_value in self.predeclared:
+            if name in scope.names:
+                continue
+            ty = self.resolve_type(type_node)
+            sym = self.declare(name, ty, mutable, kind, scope, type_node)
+            sym.decl_index = -1
+            sym.straight = True
+            if const_value is not None:
+                sym.const_value = const_value
+
+
+def check(module, filename="<input>", predeclared=()) -> Checked:
     """Type-check a parsed module (raises CompileError)."""
-    return Checker(filename).check_module(module)
+    checker = Checker(filename)
+    checker.predeclared = predeclared or ()
+    return checker.check_module(module)

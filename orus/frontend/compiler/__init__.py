@@ -81,13 +81,21 @@ class Compiler(RegisterAllocation, FunctionCode, ExpressionCode, BuiltinCode, St
         # type); in memory only, not saved with the bytecode.
         program.globals = {s.name: (s.reg, s.ty) for s in funcs[0].scope.symbols
                            if s.kind in ("var", "const")}
+        program.global_info = _global_info(funcs[0].scope.symbols)
         program.reg_cats = self.reg_cats
         return program
+
+
+def _global_info(symbols) -> dict:
+    """orus.session: name -> (mutable, kind, literal value or None) of main's globals."""
+    from orus.frontend.checker.model import _UNKNOWN
+    return {s.name: (s.mutable, s.kind, None if s.const_value is _UNKNOWN else s.const_value)
+            for s in symbols if s.kind in ("var", "const")}
 
 
 def compile_checked(checked: Checked, filename="<input>", source=b""):
     return Compiler(checked, filename).compile(source)
 
 
-def compile_module(module, filename="<input>", source=b""):
-    return compile_checked(check(module, filename), filename, source)
+def compile_module(module, filename="<input>", source=b"", predeclared=()):
+    return compile_checked(check(module, filename, predeclared), filename, source)

@@ -1,0 +1,407 @@
+"""Interactive Orus: a session that runs one input after another (the REPL,
+``orus repl``, and the notebooks' shared ``%%orus`` session).
+
+    s = orus.Session()
+    s.run("fn sq(x: i64) -> i64:\\n    return x * x\\nn = 12")
+    s.run("print(sq(n))").stdout           # '144\\n'
+    s["n"]                                 # 12
+    s["xs"] = numpy.arange(5.0)            # a global [f64]
+    s.run("print(len(xs))")
+
+Each input is compiled against everything the session has kept and only its
+own statements run.  ``run`` returns the RunResult of ``orus.run_source``
+(stdout, status, error, stderr); a compile or runtime error (or Ctrl-C)
+leaves the session exactly as it was before that input.
+
+Design (what is kept between inputs):
+
+* **Declarations** (``fn``, ``struct``, ``enum``, ``impl``, ``use``) are kept as
+  source text and compiled again, before the new input, for every input.
+  Entering ``fn f``/``struct S``/``enum E`` again replaces the old one for
+  later inputs (a new ``struct S`` also drops the old ``impl S`` blocks, and
+  the globals whose type mentions ``S``: values of the old type are gone).
+* **Globals** (top-level variables and constants) are kept as values in the
+  machine of the last successful input.  The next program declares them up
+  front (``Checker.predeclare``: the checker sees the earlier inputs' names
+  and types, the compiler gives them registers) and the session copies their
+  values into the new machine before it runs (``_Copier``: strings, arrays,
+  structs, enums, closures, deep copies with sharing kept).  A top-level
+  ``x = e`` (or ``mut x = e``, ``x: T = e``) for a global that was declared
+  immutable declares it afresh (any type); for a ``mut`` global, ``x = e`` is
+  an assignment.
+
+Limits: a function value made by a lambda in an earlier input (its code is
+not compiled again) and values of type ``any`` are not carried over (the
+global is dropped and named in ``Session.dropped``); the top-level code of
+``use``d modules runs again at every input; each input copies the globals'
+values (time and memory proportional to their size).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from orus.diagnostics import render
+from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusRuntimeError
+
+__all__ = ["Session"]
+
+FILENAME = "<stdin>"
+_DECLS = ("FnDef", "StructDef", "EnumDef", "ImplDef", "Use")
+_VALUE = "__orus_value"
+
+
+class _Lost(Exception):
+    """A value that cannot be carried to the next program (see the limits)."""
+
+
+class Session:
+    """A sequence of Orus inputs sharing declarations and globals."""
+
+    def __init__(self, stdin=b"", max_heap=None, filename: str = FILENAME):
+        """`stdin`: what ``input()`` reads (bytes; None: the process's stdin);
+        `max_heap`: the heap limit of the session's machine (orus.api)."""
+        import orus.api  # noqa: F401 (the run path, preloaded)
+        self.stdin = stdin
+        self.max_heap = max_heap
+        self.filename = filename
+        self.dropped = []             # globals the last input could not carry over
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (declarations, globals)."""
+        self._decls = []              # [(key, text)] in input order
+        self._machine = None          # the machine of the last successful input
+        self._program = None
+        self._types = {}              # type text -> parsed TypeExpr
+
+    # ------------------------------------------------------------------ values
+    @property
+    def globals(self) -> dict:
+        """name -> Orus type (text) of every global the session holds."""
+        if self._program is None:
+            return {}
+        return {n: str(ty) for n, (reg, ty) in self._program.globals.items()}
+
+    @property
+    def functions(self) -> list:
+        """Names of the functions the session holds."""
+        return [key[1] for key, _ in self._decls if key[0] == "fn"]
+
+    def __contains__(self, name) -> bool:
+        return self._program is not None and name in self._program.globals
+
+    def __getitem__(self, name: str):
+        """The Python value of global `name` (numpy arrays for arrays, as
+        ``orus.run`` outputs)."""
+        from orus.values import _read_value
+        if name not in self:
+            raise KeyError(name)
+        reg, ty = self._program.globals[name]
+        return _read_value(self._machine, name, ty, int(self._machine.regs[reg]))
+
+    def __setitem__(self, name: str, value) -> None:
+        """Make `value` the global `name` (mutable; its type from the value, as
+        ``orus.run`` inputs; an existing global of that name is replaced)."""
+        from orus.values import _ZERO, _store_input, _to_input
+        inp = _to_input(name, value)
+        zero = "[]" if inp.type.startswith("[") else _ZERO[inp.type]
+        result = self.run("mut %s: %s = %s" % (name, inp.type, zero))
+        if result.error is not None:
+            raise ValueError("cannot set '%s': %s" % (name, result.error.message))
+        _store_input(self._machine, self._program.globals[name][0], inp)
+
+    # ------------------------------------------------------------------ types
+    def type_of(self, expr: str) -> str:
+        """The static type of the expression `expr` (raises CompileError)."""
+        program, _, _ = self._compile("%s = (%s)" % (_VALUE, expr.strip()))
+        return str(program.globals[_VALUE][1])
+
+    def program_of(self, source: str = ""):
+        """The Program the session would run for `source` (for :dis)."""
+        return self._compile(source)[0]
+
+    # ------------------------------------------------------------------ running
+    def run(self, source, echo: bool = False, write=None):
+        """Run one input; returns an orus.api.RunResult.  `echo`: an input that
+        is one expression of a non-void type prints its value (the REPL).
+        `write(bytes)`: also receives the output as it is produced."""
+        from orus.api import RunResult
+        text = source.decode("utf-8", "replace") if isinstance(source, (bytes, bytearray)) else str(source)
+        out = io.BytesIO()
+
+        def emit(data):
+            out.write(data)
+            if write is not None:
+                write(data)
+        error, status = None, EXIT_OK
+        try:
+            if echo:
+                text = self._echoed(text)
+            self._run(text, emit)
+        except CompileError as exc:
+            error, status = exc, EXIT_COMPILE
+        except OrusRuntimeError as exc:
+            error, status = exc, EXIT_RUNTIME
+        stderr = "" if error is None else render(error, error.source)
+        return RunResult(out.getvalue(), status, error, stderr)
+
+    def _echoed(self, text: str) -> str:
+        """`print(expr)` for an input that is one expression with a value."""
+        from orus.frontend import ast
+        from orus.frontend.parser import parse
+        try:
+            module = parse(text, self.filename)
+        except CompileError:
+            return text
+        if len(module.body) != 1 or type(module.body[0]) is not ast.ExprStmt:
+            return text
+        expr = text.strip()
+        try:
+            self.type_of(expr)
+        except CompileError:
+            return text             # void, or an error the input itself reports
+        return "print(%s)" % expr
+
+    def _split(self, text: str, module):
+        """The input's top-level declarations as [(key, text)], and the names of
+        the globals it (re)declares or replaces."""
+        from orus.frontend import ast
+        lines = text.split("\n")
+        body = module.body
+        decls, names = [], set()
+        for i, stmt in enumerate(body):
+            kind = type(stmt).__name__
+            if kind in _DECLS:
+                end = body[i + 1].line - 1 if i + 1 < len(body) else len(lines)
+                chunk = "\n".join(lines[stmt.line - 1:end]).rstrip() + "\n"
+                if kind == "Use":
+                    key = ("use", chunk.strip())
+                elif kind == "FnDef":
+                    key = ("fn", stmt.name)
+                    names.add(stmt.name)
+                elif kind == "ImplDef":
+                    key = ("impl", stmt.name, tuple(m.name for m in stmt.methods))
+                else:
+                    key = ("type", stmt.name)
+                decls.append((key, chunk))
+            elif kind == "VarDecl":
+                names.add(stmt.name)
+            elif kind == "Assign" and stmt.op == "=" and type(stmt.target) is ast.Name:
+                if not self._is_mutable(stmt.target.name):
+                    names.add(stmt.target.name)
+        return decls, names
+
+    def _is_mutable(self, name: str) -> bool:
+        info = getattr(self._program, "global_info", {}) if self._program is not None else {}
+        return name in info and bool(info[name][0])
+
+    def _history(self, new_decls):
+        """The kept declarations that the new ones do not replace, and the
+        struct/enum names the new input redefines."""
+        keys = {k for k, _ in new_decls}
+        types = {k[1] for k in keys if k[0] == "type"}
+        methods = {(k[1], m) for k in keys if k[0] == "impl" for m in k[2]}
+        kept = []
+        for key, chunk in self._decls:
+            if key in keys and key[0] != "impl":
+                continue
+            if key[0] == "impl" and (key[1] in types or any((key[1], m) in methods for m in key[2])):
+                continue
+            kept.append((key, chunk))
+        return kept, types
+
+    def _type_node(self, text: str):
+        node = self._types.get(text)
+        if node is None:
+            from orus.frontend.parser import parse
+            node = parse("%s: %s = 0\n" % (_VALUE, text)).body[0].type
+            self._types[text] = node
+        return node
+
+    def _carried(self, replaced: set, types: set, lost=()):
+        """[(name, reg, ty)] of the globals to carry and the predeclarations."""
+        if self._program is None:
+            return [], []
+        carried, pre = [], []
+        info = getattr(self._program, "global_info", {})
+        words = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, types))) if types else None
+        for name, (reg, ty) in self._program.globals.items():
+            if name in replaced or name == _VALUE:
+                continue
+            if name in lost:
+                self.dropped.append(name)
+                continue
+            text = str(ty)
+            if words is not None and words.search(text):
+                continue
+            if "any" in re.findall(r"\w+", text):
+                self.dropped.append(name)
+                continue
+            try:
+                node = self._type_node(text)
+            except CompileError:
+                self.dropped.append(name)
+                continue
+            mutable, kind, value = info.get(name, (True, "var", None))
+            carried.append((name, reg, ty))
+            pre.append((name, node, mutable, kind, value))
+        return carried, pre
+
+    def _compile(self, text: str, lost=()):
+        """(program, carried globals, number of history lines) for input `text`."""
+        from orus.frontend import compile_program
+        from orus.frontend.parser import parse
+        try:
+            module = parse(text, self.filename)
+        except CompileError as err:
+            err.source = text.encode("utf-8")
+            raise
+        decls, replaced = self._split(text, module)
+        kept, types = self._history(decls)
+        self.dropped = []
+        carried, pre = self._carried(replaced, types, lost)
+        history = "".join(chunk for _, chunk in kept)
+        shift = history.count("\n")
+        full = (history + text).encode("utf-8")
+        try:
+            program = compile_program(full, self.filename, predeclared=pre)
+        except CompileError as err:
+            self._locate(err, text, full, shift)
+            raise
+        program._session = (kept + decls, shift)
+        return program, carried, shift
+
+    def _locate(self, err, text: str, full: bytes, shift: int) -> None:
+        """Make an error's line count lines of the input (an error in a kept
+        declaration keeps its line in the session's declarations)."""
+        if err.filename != self.filename:
+            return
+        if err.line > shift:
+            err.line -= shift
+            err.source = text.encode("utf-8")
+            lines = text.split("\n")
+            if 1 <= err.line <= len(lines):
+                err.source_line = lines[err.line - 1]
+        else:
+            err.source = full
+
+    def _prepare(self, text: str, write, lost=()):
+        """The program of input `text` on a new machine holding the globals."""
+        from orus.api import new_machine
+        program, carried, shift = self._compile(text, lost)
+        stdin = None if self.stdin is None else io.BytesIO(self.stdin)
+        machine = new_machine(program, write, stdin, max_heap=self.max_heap)
+        machine.to_numpy()
+        if carried:
+            copier = _Copier(self._machine, machine)
+            missing = set()
+            for name, reg, ty in carried:
+                new_reg, new_ty = program.globals[name]
+                try:
+                    machine.regs[new_reg] = copier.value(int(self._machine.regs[reg]), ty)
+                except _Lost:
+                    missing.add(name)
+                machine.ginit[new_reg] = 1
+            if missing:
+                # compile again without them: they become undefined names
+                return self._prepare(text, write, set(lost) | missing)
+        return program, machine, shift
+
+    def _run(self, text: str, write) -> None:
+        program, machine, shift = self._prepare(text, write)
+        try:
+            machine.run()
+        except OrusRuntimeError as err:
+            self._locate(err, text, program.source, shift)
+            raise
+        # success: the new machine and declarations are the session's
+        self._decls = program._session[0]
+        self._machine = machine
+        self._program = program
+
+
+class _Copier:
+    """Deep-copies values from one machine's heap to another's (the permanent
+    objects of the old program map to the new program's)."""
+
+    def __init__(self, old, new):
+        import numpy as np
+        from orus.bytecode import protocol as P
+        self.np, self.P = np, P
+        self.old, self.new = old, new
+        self.memo = {}
+        self.fnames = [old.program.string(int(f[5])) for f in old.program.funcs]
+        index = {}
+        for i, f in enumerate(new.program.funcs):
+            index.setdefault(new.program.string(int(f[5])), []).append(i)
+        self.index = index
+
+    def value(self, bits: int, ty) -> int:
+        if getattr(ty, "category", "") != "handle":
+            return bits
+        return self.handle(bits)
+
+    def function(self, f: int) -> int:
+        found = self.index.get(self.fnames[f], [])
+        if len(found) != 1:
+            raise _Lost()
+        return found[0]
+
+    def handle(self, h: int) -> int:
+        P, old, new = self.P, self.old, self.new
+        st, nst = old.state, new.state
+        if h < 0 or h >= int(st[P.S_NOBJ]):
+            return h                 # never assigned
+        if h in self.memo:
+            return self.memo[h]
+        nstr, byte0, nperm = int(st[P.S_NSTR]), int(st[P.S_BYTE0]), int(st[P.S_NPERM])
+        if byte0 <= h < nperm:       # one-byte strings, error messages: same layout
+            r = h - byte0 + int(nst[P.S_BYTE0])
+        elif nstr <= h < byte0:      # a function's capture-less value
+            r = int(nst[P.S_NSTR]) + self.function(h - nstr)
+        else:
+            kind, off, n, aux = (int(x) for x in old.hobj[h, :4])
+            np = self.np
+            if kind == P.HK_STR:
+                r = new.new_string(old.hbytes[off:off + n].tobytes())
+            elif kind == P.HK_ARR:
+                r = new.new_array(old.hslots[off:off + n].copy(), P.HK_ARR)
+            elif kind == P.HK_ARR_B:
+                r = new.new_array(old.hbytes[off:off + n].astype(np.int64), P.HK_ARR_B)
+            elif kind == P.HK_ARR_H:
+                items = [self.handle(int(x)) for x in old.hslots[off:off + n]]
+                r = new.new_array(np.array(items, dtype=np.int64), P.HK_ARR_H)
+            elif kind == P.HK_RANGE:
+                r = self._slots(P.HK_RANGE, old.hslots[off:off + n].tolist(), aux)
+            elif kind == P.HK_REC:
+                fields = old.hslots[off:off + n].tolist()
+                for i in range(n):
+                    if (aux >> min(i, 31)) & 1:
+                        fields[i] = self.handle(fields[i])
+                r = self._slots(P.HK_REC, fields, aux)
+            elif kind == P.HK_FN:
+                slots = old.hslots[off:off + n].tolist()
+                f = slots[0]
+                funcs = old.program.funcs
+                ko = int(funcs[f, 6]) + int(funcs[f, 3])
+                for i in range(1, n):
+                    if old.program.regkinds[ko + i - 1]:
+                        slots[i] = self.handle(slots[i])
+                slots[0] = self.function(f)
+                r = self._slots(P.HK_FN, slots, aux)
+            else:
+                raise _Lost()
+        self.memo[h] = r
+        return r
+
+    def _slots(self, kind: int, values: list, aux: int) -> int:
+        P, m = self.P, self.new
+        n = len(values)
+        m._room(0, n)
+        off = int(m.state[P.S_NSLOTS])
+        m.hslots[off:off + n] = self.np.array(values, dtype=self.np.int64)
+        m.state[P.S_NSLOTS] = off + n
+        m.state[P.S_ALLOC] += 8 * n + P.OBJ_COST
+        return m._new_row(kind, off, n, aux)

@@ -1,0 +1,111 @@
+"""orus.Session: inputs that share declarations and globals (orus/session.py)."""
+
+import numpy as np
+import pytest
+
+import orus
+from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME
+
+
+@pytest.fixture
+def s():
+    return orus.Session()
+
+
+def ok(session, src, echo=False):
+    res = session.run(src, echo=echo)
+    assert res.status == EXIT_OK, res.stderr
+    return res.stdout
+
+
+def test_functions_and_globals_persist(s):
+    ok(s, "fn sq(x: i64) -> i64:\n    return x * x\nn: i64 = 12")
+    assert ok(s, "print(sq(n))") == "144\n"
+    assert s["n"] == 12
+    assert "sq" in s.functions and s.globals["n"] == "i64"
+
+
+def test_only_new_statements_run(s):
+    assert ok(s, 'print("once")\nmut c = 0') == "once\n"
+    assert ok(s, "c += 1\nprint(c)") == "1\n"
+    assert ok(s, "c += 1\nprint(c)") == "2\n"
+
+
+def test_structs_enums_impls_and_heap_values(s):
+    ok(s, "struct P:\n    x: i32\n    name: string\n"
+          "impl P:\n    fn twice(self) -> i32:\n        return self.x * 2\n"
+          'p = P{x: 21, name: "pt"}\nxs = [[1, 2], [3]]\nwords = ["a", "b"]')
+    ok(s, "enum Shape:\n    Circle(f64)\n    Square(f64)\nsh = Shape.Square(2.5)")
+    assert ok(s, "print(p.twice())\nprint(p.name)\nprint(len(xs[0]) + len(xs[1]))") == "42\npt\n3\n"
+    assert ok(s, "match sh:\n    Shape.Circle(r) -> print(r)\n    Shape.Square(a) -> print(a * 2.0)\n") == "5\n"
+    assert s["words"] == ["a", "b"]
+
+
+def test_function_values_follow_their_function(s):
+    ok(s, "fn f(x: i32) -> i32:\n    return x + 1\ng = f")
+    assert ok(s, "print(g(1))") == "2\n"
+
+
+def test_redefinition(s):
+    ok(s, "fn f(x: i32) -> i32:\n    return x + 1\nstruct S:\n    a: i32\nv = S{a: 1}\nk = 5")
+    ok(s, "fn f(x: i32) -> i32:\n    return x + 100")
+    assert ok(s, "print(f(1))") == "101\n"
+    ok(s, "struct S:\n    a: string\n    b: i32")
+    assert ok(s, 'w = S{a: "x", b: 2}\nprint(w.a)') == "x\n"
+    assert "v" not in s                 # a value of the old S is gone
+    assert s["k"] == 5
+    ok(s, 'k = "rebound"')             # an immutable global may be declared again
+    assert s["k"] == "rebound"
+
+
+def test_compile_error_leaves_session_intact(s):
+    ok(s, "mut a = 1\nfn f() -> i32:\n    return 7")
+    res = s.run("a = 2\nb = undefined_name\nfn f() -> string:\n    return \"x\"")
+    assert res.status == EXIT_COMPILE and res.error.line == 2
+    assert "undefined_name" in res.stderr and "b = undefined_name" in res.stderr
+    assert s["a"] == 1 and "b" not in s
+    assert ok(s, "print(f())") == "7\n"
+
+
+def test_runtime_error_leaves_session_intact(s):
+    ok(s, "mut a = 1\nxs = [1, 2]")
+    res = s.run('a = 5\nfn g() -> i32:\n    return 1\nprint("before")\nprint(xs[9])')
+    assert res.status == EXIT_RUNTIME and res.error.line == 5 and res.stdout == "before\n"
+    assert s["a"] == 1 and "g" not in s.functions
+    assert ok(s, "a += 1\nprint(a)") == "2\n"
+    assert s.run("print(g())").status == EXIT_COMPILE
+
+
+def test_numpy_in_and_out(s):
+    s["xs"] = np.arange(5.0)
+    s["n"] = 3
+    s["flags"] = np.array([True, False])
+    ok(s, "mut total = 0.0\nfor x in xs:\n    total += x\nmut ys: [f64] = []\nfor x in xs:\n    push(ys, x * 2.0)")
+    assert s["total"] == 10.0
+    out = s["ys"]
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and list(out) == [0, 2, 4, 6, 8]
+    assert s["n"] == 3 and list(s["flags"]) == [True, False]
+    s["xs"] = np.array([1, 2], dtype=np.int32)           # replaced, new type
+    assert ok(s, "print(xs[1] + 1)") == "3\n"
+
+
+def test_echo_and_type(s):
+    ok(s, "x = 40")
+    assert ok(s, "x + 2", echo=True) == "42\n"
+    assert ok(s, "fn nothing():\n    pass", echo=True) == ""
+    assert ok(s, "nothing()", echo=True) == ""
+    assert s.type_of("x + 2") == "i32"
+    assert s.type_of("[1.5]") == "[f64]"
+
+
+def test_lambda_values_are_dropped_not_broken(s):
+    ok(s, "h = fn(x: i32) -> i32: x * 3\nk = 1")
+    res = s.run("print(h(2))")
+    assert res.status == EXIT_COMPILE and "h" in s.dropped
+    assert s["k"] == 1
+
+
+def test_reset(s):
+    ok(s, "x = 1")
+    s.reset()
+    assert "x" not in s and s.run("print(x)").status == EXIT_COMPILE
