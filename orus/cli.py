@@ -1,6 +1,7 @@
 """The `orus` command line.
 
     orus run FILE | -        run a program (`orus FILE` also works)
+    orus repl                the interactive prompt (also `orus` alone on a terminal)
     orus dis FILE            list its bytecode
     orus warm-cache [--check]
     orus --version
@@ -24,7 +25,7 @@ from orus import __version__
 from orus.errors import (EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,
                          CompileError, OrusError)
 
-COMMANDS = ("run", "dis", "warm-cache")
+COMMANDS = ("run", "dis", "warm-cache", "repl")
 
 
 def _build_parser():
@@ -46,6 +47,7 @@ def _build_parser():
                      help="after the run, print executed opcode counts and the hottest lines to stderr")
     run.add_argument("--dump-bytecode", action="store_true",
                      help="print the bytecode listing to stderr before running")
+    sub.add_parser("repl", help="the interactive prompt (`orus` alone on a terminal)")
     dis = sub.add_parser("dis", help="show the bytecode of a program")
     dis.add_argument("file", metavar="FILE")
     warm = sub.add_parser("warm-cache", help="compile the VM ahead of time")
@@ -141,6 +143,11 @@ def _cmd_warm(args) -> int:
     return EXIT_OK if status.valid else 1
 
 
+def _cmd_repl(args) -> int:
+    from orus.repl import main as repl
+    return repl()
+
+
 def _plain_run(argv):
     """`orus run FILE` / `orus FILE` with no option: the arguments argparse
     would produce, without importing it (argparse and the re and shutil it
@@ -158,6 +165,8 @@ def main(argv=None) -> int:
     args = _plain_run(argv)
     if args is None:
         parser = _build_parser()
+        if not argv and sys.stdin.isatty():
+            return _guarded(_cmd_repl, SimpleNamespace(command="repl"))   # DECISIONS core row 38
         if not argv:
             parser.print_usage(sys.stderr)
             return EXIT_USAGE
@@ -165,7 +174,12 @@ def main(argv=None) -> int:
     if args.command is None:
         _build_parser().print_usage(sys.stderr)
         return EXIT_USAGE
-    handler = {"run": _cmd_run, "dis": _cmd_dis, "warm-cache": _cmd_warm}[args.command]
+    handler = {"run": _cmd_run, "dis": _cmd_dis, "warm-cache": _cmd_warm,
+               "repl": _cmd_repl}[args.command]
+    return _guarded(handler, args)
+
+
+def _guarded(handler, args) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -38,7 +38,7 @@ def layer_of(module: str) -> str:
         return second
     if second in ("api", "program_cache", "session", "values"):
         return "api"
-    if second in ("cli", "__main__"):
+    if second in ("cli", "__main__", "repl"):
         return "cli"
     raise AssertionError("module %s has no layer: add it to tests/test_layers.py" % module)
 
