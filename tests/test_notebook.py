@@ -454,3 +454,27 @@ def test_readme_notebook_example(shell, capsys):
     assert re.fullmatch(r"mean 0\.\d{4}\n", capsys.readouterr().out)
     assert shell.user_ns["ys"].dtype == np.float64 and len(shell.user_ns["ys"]) == 1000
     assert shell.user_ns["total"] == pytest.approx(float(shell.user_ns["xs"].sum()))
+
+
+def test_magic_cells_share_a_session(shell, capsys):
+    shell.run_line_magic("orus_reset", "")
+    r = shell.run_cell("%%orus\nfn double(x: f64) -> f64:\n    return 2.0 * x\nmut count = 1\n")
+    assert r.success, r.error_in_exec
+    shell.user_ns["v"] = np.array([1.5, 2.5])
+    r = shell.run_cell("%%orus -i v -o w\ncount += 1\nw = [double(v[0]), double(v[1])]\n")
+    assert r.success, r.error_in_exec
+    assert shell.user_ns["w"].tolist() == [3.0, 5.0]
+    capsys.readouterr()
+    r = shell.run_cell("%%orus\ncount * 10\n")            # a lone expression shows its value
+    assert r.success and capsys.readouterr().out == "20\n"
+    r = shell.run_cell("%%orus\ncount += 1\nprint(nope)\n")   # an error changes nothing
+    assert isinstance(r.error_in_exec, orus.CompileError)
+    assert "<cell>:2:" in ANSI.sub("", capsys.readouterr().out)
+    r = shell.run_cell("%%orus --fresh\nprint(count)\n")      # an isolated cell
+    assert isinstance(r.error_in_exec, orus.CompileError)
+    capsys.readouterr()
+    r = shell.run_cell("%orus print(count)")
+    assert r.success and capsys.readouterr().out == "2\n"
+    shell.run_line_magic("orus_reset", "")
+    r = shell.run_cell("%orus print(count)")
+    assert isinstance(r.error_in_exec, orus.CompileError)
