@@ -133,7 +133,8 @@ class Repl:
             self.report(result.error)
         if self.session.dropped:
             self.err.write("note: %s could not be kept from the last input (a function "
-                           "value made by a lambda, or a value of type any)\n"
+                           "value made by a lambda, a value of type any, or an empty array "
+                           "whose element type is unknown)\n"
                            % ", ".join("'%s'" % n for n in self.session.dropped))
 
     def command(self, line: str):

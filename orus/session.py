@@ -31,8 +31,9 @@ Design (what is kept between inputs):
   an assignment.
 
 Limits: a function value made by a lambda in an earlier input (its code is
-not compiled again) and values of type ``any`` are not carried over (the
-global is dropped and named in ``Session.dropped``); the top-level code of
+not compiled again), values of type ``any`` and an empty array whose element
+type is still unknown (``xs = []``) are not carried over (the global is
+dropped and named in ``Session.dropped``); the top-level code of
 ``use``d modules runs again at every input; each input copies the globals'
 values (time and memory proportional to their size).
 """
@@ -250,7 +251,7 @@ class Session:
         return carried, pre
 
     def _compile(self, text: str, lost=()):
-        """(program, carried globals, number of history lines) for input `text`."""
+        """(program, carried globals, number of lines of the input) for `text`."""
         from orus.frontend import compile_program
         from orus.frontend.parser import parse
         try:
@@ -262,9 +263,12 @@ class Session:
         kept, types = self._history(decls)
         self.dropped = []
         carried, pre = self._carried(replaced, types, lost)
+        # The kept declarations come after the input: functions and types are
+        # visible in the whole file anyway, and so a kept function sees a
+        # global that the input declares again; the input's lines keep their numbers.
         history = "".join(chunk for _, chunk in kept)
-        shift = history.count("\n")
-        full = (history + text).encode("utf-8")
+        shift = text.count("\n") + 1           # lines of the input
+        full = (text + "\n" + history).encode("utf-8")
         try:
             program = compile_program(full, self.filename, predeclared=pre)
         except CompileError as err:
@@ -273,19 +277,12 @@ class Session:
         program._session = (kept + decls, shift)
         return program, carried, shift
 
-    def _locate(self, err, text: str, full: bytes, shift: int) -> None:
-        """Make an error's line count lines of the input (an error in a kept
-        declaration keeps its line in the session's declarations)."""
+    def _locate(self, err, text: str, full: bytes, lines: int) -> None:
+        """Show an error in the input with the input's text; one in a kept
+        declaration (after the input's `lines` lines) with the whole text."""
         if err.filename != self.filename:
             return
-        if err.line > shift:
-            err.line -= shift
-            err.source = text.encode("utf-8")
-            lines = text.split("\n")
-            if 1 <= err.line <= len(lines):
-                err.source_line = lines[err.line - 1]
-        else:
-            err.source = full
+        err.source = text.encode("utf-8") if err.line <= lines else full
 
     def _prepare(self, text: str, write, lost=()):
         """The program of input `text` on a new machine holding the globals."""
@@ -298,6 +295,9 @@ class Session:
             copier = _Copier(self._machine, machine)
             missing = set()
             for name, reg, ty in carried:
+                if name not in program.globals:
+                    missing.add(name)
+                    continue
                 new_reg, new_ty = program.globals[name]
                 try:
                     machine.regs[new_reg] = copier.value(int(self._machine.regs[reg]), ty)

@@ -109,3 +109,25 @@ def test_reset(s):
     ok(s, "x = 1")
     s.reset()
     assert "x" not in s and s.run("print(x)").status == EXIT_COMPILE
+
+
+def test_functions_see_globals_of_earlier_and_later_inputs(s):
+    ok(s, "mut total = 0\nfn add(x: i32):\n    total += x")
+    ok(s, "add(5)\nadd(6)")
+    assert s["total"] == 11
+    ok(s, "k = 5\nfn getk() -> i32:\n    return k")
+    ok(s, "k = 7")                              # rebinding an immutable global
+    assert ok(s, "print(getk())") == "7\n"
+
+
+def test_a_global_of_unknown_type_is_dropped(s):
+    ok(s, "xs = []\nn = 1")
+    res = s.run("print(n)")
+    assert res.status == EXIT_OK and s.dropped == ["xs"] and "xs" not in s
+
+
+def test_modules(s, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "geo.orus").write_text("pub fn area(w: i32, h: i32) -> i32:\n    return w * h\n")
+    assert ok(s, "use geo\nprint(geo.area(2, 3))") == "6\n"
+    assert ok(s, "a = geo.area(4, 3)\nprint(a)") == "12\n"

@@ -120,7 +120,10 @@ class Checker(DeclarationRules, ReturnInference, StatementRules, LiteralRules, E
         for name, type_node, mutable, kind, const_value in self.predeclared:
             if name in scope.names:
                 continue
-            ty = self.resolve_type(type_node)
+            try:
+                ty = self.resolve_type(type_node)
+            except CompileError:
+                continue                # its type is gone: the name is undefined
             sym = self.declare(name, ty, mutable, kind, scope, type_node)
             sym.decl_index = -1
             sym.straight = True
