@@ -61,18 +61,43 @@ def _setup_readline():
     atexit.register(save)
 
 
+def _depth(text: str) -> int:
+    """Open brackets in `text` (outside strings and // comments)."""
+    depth, quote, i = 0, None, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote or ch == "\n":
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif text.startswith("//", i):
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        i += 1
+    return depth
+
+
 def _opens_block(line: str) -> bool:
     code = line.split("//", 1)[0].rstrip()
     return code.endswith(":")
 
 
 def read_input(prompt=input) -> str:
-    """One input: a line, or a block up to an empty line (raises EOFError,
-    KeyboardInterrupt)."""
-    first = prompt(">>> ")
-    if not _opens_block(first):
-        return first
-    lines = [first]
+    """One input: a line (more while brackets are open), or a block from a
+    line ending in ':' up to an empty line (raises EOFError, KeyboardInterrupt)."""
+    lines = [prompt(">>> ")]
+    while _depth("\n".join(lines)) > 0:
+        lines.append(prompt("... "))
+    if not _opens_block(lines[-1]):
+        return "\n".join(lines)
     while True:
         line = prompt("... ")
         if not line.strip():

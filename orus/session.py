@@ -116,7 +116,17 @@ class Session:
     # ------------------------------------------------------------------ types
     def type_of(self, expr: str) -> str:
         """The static type of the expression `expr` (raises CompileError)."""
-        program, _, _ = self._compile("%s = (%s)" % (_VALUE, expr.strip()))
+        expr = expr.strip()
+        prefix = "%s = (" % _VALUE
+        try:
+            program, _, _ = self._compile(prefix + expr + ")")
+        except CompileError as err:
+            if "has no value" in err.message and err.line == 1:
+                return "void"
+            if err.filename == self.filename and err.line == 1:
+                err.col = max(1, err.col - len(prefix))     # columns of `expr`
+                err.source = expr.encode("utf-8")
+            raise
         return str(program.globals[_VALUE][1])
 
     def program_of(self, source: str = ""):
@@ -160,9 +170,10 @@ class Session:
             return text
         expr = text.strip()
         try:
-            self.type_of(expr)
+            if self.type_of(expr) == "void":
+                return text
         except CompileError:
-            return text             # void, or an error the input itself reports
+            return text             # an error the input itself reports
         return "print(%s)" % expr
 
     def _split(self, text: str, module):

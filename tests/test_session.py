@@ -131,3 +131,11 @@ def test_modules(s, tmp_path, monkeypatch):
     (tmp_path / "geo.orus").write_text("pub fn area(w: i32, h: i32) -> i32:\n    return w * h\n")
     assert ok(s, "use geo\nprint(geo.area(2, 3))") == "6\n"
     assert ok(s, "a = geo.area(4, 3)\nprint(a)") == "12\n"
+
+
+def test_type_of_reports_void_and_errors_in_the_expression(s):
+    ok(s, "fn nothing():\n    pass")
+    assert s.type_of("nothing()") == "void"
+    with pytest.raises(orus.CompileError) as info:
+        s.type_of("nope + 1")
+    assert info.value.col == 1 and info.value.source == b"nope + 1"
