@@ -156,7 +156,7 @@ class Repl:
         result = self.session.run(text, echo=True, write=self.write)
         if result.error is not None:
             self.report(result.error)
-        if self.session.dropped:
+        if result.error is None and self.session.dropped:
             self.err.write("note: %s could not be kept from the last input (a function "
                            "value made by a lambda, a value of type any, or an empty array "
                            "whose element type is unknown)\n"
