@@ -20,6 +20,8 @@ Design (what is kept between inputs):
   Entering ``fn f``/``struct S``/``enum E`` again replaces the old one for
   later inputs (a new ``struct S`` also drops the old ``impl S`` blocks, and
   the globals whose type mentions ``S``: values of the old type are gone).
+* The top-level code of a ``use``d module runs once, in the first input that
+  uses it; later inputs carry its globals as the session's own.
 * **Globals** (top-level variables and constants) are kept as values in the
   machine of the last successful input.  The next program declares them up
   front (``Checker.predeclare``: the checker sees the earlier inputs' names
@@ -33,8 +35,7 @@ Design (what is kept between inputs):
 Limits: a function value made by a lambda in an earlier input (its code is
 not compiled again), values of type ``any`` and an empty array whose element
 type is still unknown (``xs = []``) are not carried over (the global is
-dropped and named in ``Session.dropped``); the top-level code of
-``use``d modules runs again at every input; each input copies the globals'
+dropped and named in ``Session.dropped``); each input copies the globals'
 values (time and memory proportional to their size).
 """
 
@@ -76,6 +77,7 @@ class Session:
         self._machine = None          # the machine of the last successful input
         self._program = None
         self._types = {}              # type text -> parsed TypeExpr
+        self._modules = set()         # keys of the modules whose top-level code has run
 
     # ------------------------------------------------------------------ values
     @property
@@ -318,7 +320,44 @@ class Session:
             if missing:
                 # compile again without them: they become undefined names
                 return self._prepare(text, write, set(lost) | missing)
+        if self._modules:
+            self._skip_modules(program, machine)
         return program, machine, shift
+
+    def _skip_modules(self, program, machine) -> None:
+        """The top-level code of a module that an earlier input ran does not
+        run again: its globals are copied and its code jumped over."""
+        from orus.bytecode import opcodes as O
+        ranges = getattr(program, "unit_ranges", {})
+        old = getattr(self._program, "unit_globals", {})
+        copier = None
+        patched = None
+        for key, (start, end) in ranges.items():
+            if key not in self._modules or key not in old or start == end:
+                continue
+            mine = program.unit_globals.get(key, {})
+            if set(mine) != set(old[key]) or any(
+                    str(mine[n][1]) != str(old[key][n][1]) for n in mine):
+                continue                # the file changed: run it again
+            values = {}
+            try:
+                copier = copier or _Copier(self._machine, machine)
+                for name, (reg, ty) in old[key].items():
+                    values[mine[name][0]] = copier.value(int(self._machine.regs[reg]), ty)
+            except _Lost:
+                continue
+            for reg, value in values.items():
+                machine.regs[reg] = value
+                machine.ginit[reg] = 1
+            if patched is None:
+                patched = program.code = program.code.copy()
+            patched[start] = (O.JMP, end, 0, 0)
+
+    def _commit(self, program, machine) -> None:
+        self._decls = program._session[0]
+        self._machine = machine
+        self._program = program
+        self._modules = set(getattr(program, "unit_ranges", {}))
 
     def _run(self, text: str, write) -> None:
         program, machine, shift = self._prepare(text, write)
@@ -327,10 +366,7 @@ class Session:
         except OrusRuntimeError as err:
             self._locate(err, text, program.source, shift)
             raise
-        # success: the new machine and declarations are the session's
-        self._decls = program._session[0]
-        self._machine = machine
-        self._program = program
+        self._commit(program, machine)      # success: the new state is the session's
 
 
 class _Copier:

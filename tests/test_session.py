@@ -128,9 +128,15 @@ def test_a_global_of_unknown_type_is_dropped(s):
 
 def test_modules(s, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "geo.orus").write_text("pub fn area(w: i32, h: i32) -> i32:\n    return w * h\n")
-    assert ok(s, "use geo\nprint(geo.area(2, 3))") == "6\n"
-    assert ok(s, "a = geo.area(4, 3)\nprint(a)") == "12\n"
+    (tmp_path / "geo.orus").write_text(
+        "pub fn area(w: i32, h: i32) -> i32:\n    return w * h\n"
+        "pub mut count = 0\npub fn bump():\n    count += 1\nprint(\"geo loaded\")\n")
+    (tmp_path / "other.orus").write_text('print("other loaded")\npub fn two() -> i32:\n    return 2\n')
+    assert ok(s, "use geo\nprint(geo.area(2, 3))") == "geo loaded\n6\n"
+    assert ok(s, "a = geo.area(4, 3)\nprint(a)\ngeo.bump()") == "12\n"   # runs once
+    assert ok(s, "use other\ngeo.bump()\nprint(other.two() + geo.count)") == "other loaded\n4\n"
+    assert s.run("geo.bump()\nprint(1 / (geo.count - 3))").status == EXIT_RUNTIME
+    assert ok(s, "print(geo.count)") == "2\n"          # the module's globals are kept
 
 
 def test_type_of_reports_void_and_errors_in_the_expression(s):

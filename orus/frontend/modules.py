@@ -478,6 +478,7 @@ def _linked_compiler_class():
             # a struct default is compiled where the literal is: its code keeps its file
             self.default_unit = {id(d): u for u in units for d in u.defaults}
             self.unit_returns = None
+            self.unit_ranges = {}       # module key -> [start, end) of its top-level code
             for u in sorted(units, key=lambda u: u.index):
                 if not u.is_main:
                     index = self.b.add_file(u.filename)
@@ -512,10 +513,13 @@ def _linked_compiler_class():
             saved = self.info, self.unit_returns
             self.info = unit.checked.main
             self.unit_returns = None if unit.is_main else []
+            start = self.b.pc
             self.block(unit.module.body)
             if self.unit_returns:
                 self.patch_here(self.unit_returns)
             self.info, self.unit_returns = saved
+            if not unit.is_main:
+                self.unit_ranges[unit.key] = (start, self.b.pc)
 
         def stmt_Return(self, s):
             if self.unit_returns is None or not self.info.is_main:
@@ -614,6 +618,11 @@ def link(units):
                        if s.kind in ("var", "const")}
     from orus.frontend.compiler import _global_info
     program.global_info = _global_info(main.checked.main.scope.symbols)
+    # orus.session: each module's top-level code and globals (run it once per session)
+    program.unit_ranges = compiler.unit_ranges
+    program.unit_globals = {u.key: {s.name: (s.reg, s.ty) for s in u.checked.main.scope.symbols
+                                    if s.kind in ("var", "const")}
+                            for u in units if not u.is_main}
     return program
 
 
