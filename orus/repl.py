@@ -154,13 +154,15 @@ class Repl:
 
     def execute(self, text: str) -> None:
         result = self.session.run(text, echo=True, write=self.write)
-        if result.error is not None:
-            self.report(result.error)
-        if result.error is None and self.session.dropped:
-            self.err.write("note: %s could not be kept from the last input (a function "
+        dropped = self.session.dropped
+        if dropped and (result.error is None or any("'%s'" % n in result.error.message
+                                                     for n in dropped)):
+            self.err.write("note: %s of an earlier input could not be kept (a function "
                            "value made by a lambda, a value of type any, or an empty array "
                            "whose element type is unknown)\n"
-                           % ", ".join("'%s'" % n for n in self.session.dropped))
+                           % ", ".join("'%s'" % n for n in dropped))
+        if result.error is not None:
+            self.report(result.error)
 
     def command(self, line: str):
         from orus.errors import CompileError

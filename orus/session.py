@@ -50,6 +50,7 @@ from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusR
 __all__ = ["Session"]
 
 FILENAME = "<stdin>"
+EARLIER = "<earlier input>"          # where an error in a kept declaration is
 _DECLS = ("FnDef", "StructDef", "EnumDef", "ImplDef", "Use")
 _VALUE = "__orus_value"
 
@@ -149,6 +150,7 @@ class Session:
             if write is not None:
                 write(data)
         error, status = None, EXIT_OK
+        typed = text
         try:
             if echo:
                 text = self._echoed(text)
@@ -157,6 +159,11 @@ class Session:
             error, status = exc, EXIT_COMPILE
         except OrusRuntimeError as exc:
             error, status = exc, EXIT_RUNTIME
+        if error is not None and text is not typed and error.filename == self.filename \
+                and error.line == 1:
+            # the input was `expr`, run as `print(expr)`: show what was typed
+            error.col = max(1, error.col - len("print("))
+            error.source = typed.strip().encode("utf-8")
         stderr = "" if error is None else render(error, error.source)
         return RunResult(out.getvalue(), status, error, stderr)
 
@@ -292,10 +299,19 @@ class Session:
 
     def _locate(self, err, text: str, full: bytes, lines: int) -> None:
         """Show an error in the input with the input's text; one in a kept
-        declaration (after the input's `lines` lines) with the whole text."""
+        declaration (after the input's `lines` lines) in the file
+        EARLIER, with the lines of the kept declarations."""
         if err.filename != self.filename:
             return
-        err.source = text.encode("utf-8") if err.line <= lines else full
+        if err.line <= lines:
+            err.source = text.encode("utf-8")
+        else:
+            err.filename = EARLIER
+            err.line -= lines
+            err.source = full.split(b"\n", lines)[-1]
+            if isinstance(err, CompileError):
+                err.message += (" (in a definition of an earlier input: enter the "
+                                "definitions that use what changed again, in the same input)")
 
     def _prepare(self, text: str, write, lost=()):
         """The program of input `text` on a new machine holding the globals."""

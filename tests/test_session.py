@@ -145,3 +145,19 @@ def test_type_of_reports_void_and_errors_in_the_expression(s):
     with pytest.raises(orus.CompileError) as info:
         s.type_of("nope + 1")
     assert info.value.col == 1 and info.value.source == b"nope + 1"
+
+
+def test_errors_in_kept_definitions_name_the_earlier_input(s):
+    ok(s, "struct P:\n    x: i32\nfn getx(q: P) -> i32:\n    return q.x\nfn inv(n: i32) -> i32:\n    return 10 / n")
+    res = s.run("struct P:\n    y: string")      # getx needs the old P: refused
+    assert res.status == EXIT_COMPILE and res.error.filename == "<earlier input>"
+    assert "return q.x" in res.stderr
+    res = s.run("print(inv(0))")
+    assert res.status == EXIT_RUNTIME and res.error.filename == "<earlier input>"
+    assert "return 10 / n" in res.stderr
+    assert ok(s, "print(getx(P{x: 4}) + inv(5))") == "6\n"
+
+
+def test_an_echoed_expression_reports_errors_as_typed(s):
+    res = s.run("1 / 0", echo=True)
+    assert res.status == EXIT_RUNTIME and res.error.col == 3 and "1 | 1 / 0" in res.stderr
