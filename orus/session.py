@@ -29,8 +29,8 @@ Design (what is kept between inputs):
   values into the new machine before it runs (``_Copier``: strings, arrays,
   structs, enums, closures, deep copies with sharing kept).  A top-level
   ``x = e`` (or ``mut x = e``, ``x: T = e``) for a global that was declared
-  immutable declares it afresh (any type); for a ``mut`` global, ``x = e`` is
-  an assignment.
+  immutable declares it afresh (any type; unless ``e`` reads ``x``); for a
+  ``mut`` global, ``x = e`` is an assignment.
 
 Limits: a function value made by a lambda in an earlier input (its code is
 not compiled again), values of type ``any`` and an empty array whose element
@@ -53,6 +53,18 @@ FILENAME = "<stdin>"
 EARLIER = "<earlier input>"          # where an error in a kept declaration is
 _DECLS = ("FnDef", "StructDef", "EnumDef", "ImplDef", "Use")
 _VALUE = "__orus_value"
+
+
+def _mentions(node, name: str) -> bool:
+    """Does the expression `node` use the name `name`?"""
+    from orus.frontend import ast
+    if isinstance(node, (list, tuple)):
+        return any(_mentions(n, name) for n in node)
+    if not isinstance(node, ast.Node):
+        return False
+    if type(node) is ast.Name and node.name == name:
+        return True
+    return any(_mentions(getattr(node, f, None), name) for f in node._fields)
 
 
 class _Lost(Exception):
@@ -210,8 +222,11 @@ class Session:
             elif kind == "VarDecl":
                 names.add(stmt.name)
             elif kind == "Assign" and stmt.op == "=" and type(stmt.target) is ast.Name:
-                if not self._is_mutable(stmt.target.name):
-                    names.add(stmt.target.name)
+                # `x = e` for an immutable x declares it again, unless e reads x
+                # (then it stays the assignment that Orus refuses)
+                name = stmt.target.name
+                if not self._is_mutable(name) and not _mentions(stmt.value, name):
+                    names.add(name)
         return decls, names
 
     def _is_mutable(self, name: str) -> bool:

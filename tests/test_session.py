@@ -161,3 +161,11 @@ def test_errors_in_kept_definitions_name_the_earlier_input(s):
 def test_an_echoed_expression_reports_errors_as_typed(s):
     res = s.run("1 / 0", echo=True)
     assert res.status == EXIT_RUNTIME and res.error.col == 3 and "1 | 1 / 0" in res.stderr
+
+
+def test_an_immutable_global_that_reads_itself_is_not_rebound(s):
+    ok(s, "x = 5")
+    res = s.run("x = x + 1")
+    assert res.status == EXIT_COMPILE and "immutable" in res.error.message
+    ok(s, "x = 6")
+    assert s["x"] == 6
