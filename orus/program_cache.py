@@ -67,17 +67,11 @@ def compiler_sources() -> list:
 
 
 def compiler_version() -> str:
+    """Digest of the compiler's sources (part of every saved program's key)."""
     global _compiler_version
     if _compiler_version is None:
-        h = hashlib.sha256()
-        for rel in compiler_sources():
-            h.update(rel.encode() + b"\0")
-            try:
-                with open(os.path.join(PACKAGE_DIR, rel), "rb") as fh:
-                    h.update(fh.read())
-            except OSError:
-                pass
-        _compiler_version = h.hexdigest()[:16]
+        from orus.jit.cache import files_digest
+        _compiler_version = files_digest(PACKAGE_DIR, compiler_sources())[:16]
     return _compiler_version
 
 

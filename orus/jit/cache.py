@@ -176,7 +176,9 @@ def _stat(path: str) -> str:
     return "%d:%d" % (st.st_size, st.st_mtime_ns)
 
 
-def _digest(package_dir: str, sources) -> str:
+def files_digest(package_dir: str, sources) -> str:
+    """sha256 of the listed files' names and contents (a missing file counts
+    too); also the saved-bytecode cache's compiler version (program_cache)."""
     h = hashlib.sha256()
     for rel in sources:
         h.update(rel.encode() + b"\0")
@@ -240,7 +242,7 @@ def sources_digest(package_dir: str | None = None, fresh: bool = False) -> str:
             return digest
     sources = vm_sources(package_dir)
     stamps = [_stat(os.path.join(package_dir, rel)) for rel in sources]   # before reading
-    digest = _digest(package_dir, sources)
+    digest = files_digest(package_dir, sources)
     if installed:
         _write_index(package_dir, sources, stamps, digest)
     return digest

@@ -439,52 +439,6 @@ def sort_key(kind, bits):
     return ~np.uint64(bits)
 
 
-@njit(cache=True)
-def merge_sort(hobj, hbytes, hslots, off, n):
-    """Stable bytewise sort of the strings hslots[off:off+n] (valid handles)
-    with hslots[off+n:off+2n] as scratch: insertion sort of short runs, then
-    bottom-up merges between the halves."""
-    for lo in range(0, n, INSERTION_RUN):
-        hi = min(lo + INSERTION_RUN, n)
-        for i in range(lo + 1, hi):
-            v = hslots[off + i]
-            j = i
-            while j > lo and str_compare(hobj, hbytes, v, hslots[off + j - 1]) < 0:
-                hslots[off + j] = hslots[off + j - 1]
-                j -= 1
-            hslots[off + j] = v
-    src = off
-    dst = off + n
-    width = INSERTION_RUN
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid = min(lo + width, n)
-            hi = min(lo + 2 * width, n)
-            i = lo
-            j = mid
-            k = lo
-            while i < mid and j < hi:
-                if str_compare(hobj, hbytes, hslots[src + j], hslots[src + i]) < 0:
-                    hslots[dst + k] = hslots[src + j]
-                    j += 1
-                else:
-                    hslots[dst + k] = hslots[src + i]
-                    i += 1
-                k += 1
-            while i < mid:
-                hslots[dst + k] = hslots[src + i]
-                i += 1
-                k += 1
-            while j < hi:
-                hslots[dst + k] = hslots[src + j]
-                j += 1
-                k += 1
-        src, dst = dst, src
-        width *= 2
-    if src != off:
-        copy_within(hslots, off, src, n)
-
-
 RADIX = 256                 # digit values of the radix sort (8 bits per pass)
 
 
@@ -554,7 +508,7 @@ def sorted_array(hobj, hbytes, hslots, state, h, kind):
     off = state[P.S_NSLOTS]
     copy_within(hslots, off, src, n)
     if kind == HC.SORT_STR:
-        merge_sort(hobj, hbytes, hslots, off, n)
+        merge_sort_by(hobj, hbytes, hslots, off, n, -1, kind)
     else:
         radix_sort(hslots, kind, off, n)
     state[P.S_NSLOTS] = off + n                       # the scratch is free again
@@ -564,7 +518,11 @@ def sorted_array(hobj, hbytes, hslots, state, h, kind):
 
 @njit(cache=True)
 def key_less(hobj, hbytes, hslots, kind, koff, i, j):
-    """Is key i of the keys at hslots[koff:] ordered before key j (sort `kind`)?"""
+    """Is i ordered before j under sort `kind`?  With koff >= 0, i and j are
+    indexes of keys at hslots[koff:]; with koff < 0 they are the values
+    themselves (string handles)."""
+    if koff < 0:
+        return str_compare(hobj, hbytes, i, j) < 0
     x = hslots[koff + i]
     y = hslots[koff + j]
     if kind == HC.SORT_STR:
@@ -574,9 +532,10 @@ def key_less(hobj, hbytes, hslots, kind, koff, i, j):
 
 @njit(cache=True)
 def merge_sort_by(hobj, hbytes, hslots, off, n, koff, kind):
-    """Stable sort of the indexes hslots[off:off+n] by the keys hslots[koff + index]
-    with hslots[off+n:off+2n] as scratch (as merge_sort: insertion sort of short
-    runs, then bottom-up merges)."""
+    """Stable sort of hslots[off:off+n] with hslots[off+n:off+2n] as scratch:
+    insertion sort of short runs, then bottom-up merges between the halves.
+    The entries are indexes of keys at hslots[koff:] (sorted(xs, key)), or
+    with koff < 0 string handles compared bytewise (sorted() of strings)."""
     for lo in range(0, n, INSERTION_RUN):
         hi = min(lo + INSERTION_RUN, n)
         for i in range(lo + 1, hi):

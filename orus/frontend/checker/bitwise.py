@@ -52,16 +52,7 @@ class BitwiseRules:
     def bitwise_type(self, op, ta, tb, node):
         self.bits_operand_type(op, ta, node)
         self.bits_operand_type(op, tb, node)
-        if ta is not tb:
-            if ta.is_any or tb.is_any:
-                # a range() value is an i64 without a static type (DECISIONS data row 13)
-                if T.I64 in (ta, tb):
-                    return T.I64
-                self.error(node, "mismatched types %s and %s for `%s`%s" % (
-                    ta, tb, op, self.any_hint(T.ANY)))
-            self.error(node, "mismatched types %s and %s for `%s`; convert one with `as`"
-                       % (ta, tb, op))
-        return ta
+        return self.same_operand_type(op, ta, tb, node)
 
     def literal_type(self, lit, hint):
         """The integer type a literal-only operand of `~`, `<<` or `>>` is

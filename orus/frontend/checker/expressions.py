@@ -394,9 +394,14 @@ class ExpressionRules:
                 self.error(node, "`%s` is not defined for %s and %s (`*` with an integer "
                            "count is the only arithmetic on arrays)" % (op, ta, tb))
             self.error(node, "`%s` is not defined for %s and %s" % (op, ta, tb))
+        return self.same_operand_type(op, ta, tb, node)
+
+    def same_operand_type(self, op, ta, tb, node):
+        """The type of a binary operation whose operands must have one type
+        (arithmetic, bitwise): that type, or i64 when one side is a range()
+        value (an i64 without a static type, DECISIONS data row 13)."""
         if ta is not tb:
             if ta.is_any or tb.is_any:
-                # a range() value is an i64 without a static type (DECISIONS data row 13)
                 if T.I64 in (ta, tb):
                     return T.I64
                 self.error(node, "mismatched types %s and %s for `%s`%s" % (
