@@ -239,7 +239,13 @@ def _new_value(machine, inp: _Input) -> int:
 
 
 def _store_input(machine, reg: int, inp: _Input) -> None:
-    machine.regs[reg] = _new_value(machine, inp)
+    from orus.host.machine import HeapLimit
+    try:
+        machine.regs[reg] = _new_value(machine, inp)
+    except HeapLimit:
+        raise _short(MemoryError(
+            "input '%s' does not fit in the heap limit (%d MB): raise it with max_heap= "
+            "(or ORUS_MAX_HEAP)" % (inp.name, machine.max_heap >> 20))) from None
     machine.ginit[reg] = 1
 
 

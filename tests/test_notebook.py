@@ -605,3 +605,8 @@ def test_magic_cells_share_a_session(shell, capsys):
     shell.run_line_magic("orus_reset", "")
     r = shell.run_cell("%orus print(count)")
     assert isinstance(r.error_in_exec, orus.CompileError)
+
+
+def test_an_input_beyond_the_heap_limit_is_a_clear_error():
+    with pytest.raises(MemoryError, match="input 'g' does not fit in the heap limit"):
+        orus.run("x = 1", inputs={"g": np.zeros((1000, 1000))}, max_heap="4M")
