@@ -31,13 +31,13 @@ writer's).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 
 from orus.bytecode import program as bytecode
 from orus.bytecode.atomicio import write_atomic
 from orus.bytecode.program import BytecodeError, Program
+from orus.bytecode.digest import sha256
 
 PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 
@@ -76,13 +76,13 @@ def compiler_version() -> str:
 
 
 def key_for(source: bytes) -> str:
-    return hashlib.sha256(compiler_version().encode() + b"\0" + source).hexdigest()
+    return sha256(compiler_version().encode() + b"\0" + source).hexdigest()
 
 
 def _modules_key(key: str, rec: dict) -> str:
     import json
     text = json.dumps(rec, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((key + "\0" + text).encode("utf-8")).hexdigest()
+    return sha256((key + "\0" + text).encode("utf-8")).hexdigest()
 
 
 def _load_with_modules(folder: str, index: str, key: str, source: bytes, filename: str):

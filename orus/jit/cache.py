@@ -10,9 +10,9 @@ numba: NUMBA_CACHE_DIR has to be set before numba is first imported.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
+from orus.bytecode.digest import sha256
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))     # orus/
 REPO_DIR = os.path.dirname(PACKAGE_DIR)
@@ -71,7 +71,7 @@ def _cpu() -> str:
                 key = line.split(b":", 1)[0].strip()
                 if key in (b"model name", b"flags", b"Features", b"CPU part") and key not in seen:
                     seen.add(key)
-                    parts.append(hashlib.sha256(line).hexdigest()[:12])
+                    parts.append(sha256(line).hexdigest()[:12])
                 if len(seen) >= 2 or line == b"\n":
                     break
     except OSError:
@@ -179,7 +179,7 @@ def _stat(path: str) -> str:
 def files_digest(package_dir: str, sources) -> str:
     """sha256 of the listed files' names and contents (a missing file counts
     too); also the saved-bytecode cache's compiler version (program_cache)."""
-    h = hashlib.sha256()
+    h = sha256()
     for rel in sources:
         h.update(rel.encode() + b"\0")
         try:
@@ -191,7 +191,7 @@ def files_digest(package_dir: str, sources) -> str:
 
 
 def _index_name(package_dir: str) -> str:
-    return "vmsources-%s" % hashlib.sha256(package_dir.encode()).hexdigest()[:12]
+    return "vmsources-%s" % sha256(package_dir.encode()).hexdigest()[:12]
 
 
 def _read_index(package_dir: str) -> str | None:
@@ -259,7 +259,7 @@ def fingerprint(package_dir: str | None = None, fresh: bool = False) -> str:
     cached = _FINGERPRINT.get(package_dir)
     if cached is not None and not fresh:
         return cached
-    h = hashlib.sha256()
+    h = sha256()
     h.update(sources_digest(package_dir, fresh).encode())
     for dist in ("numba", "llvmlite", "numpy"):
         h.update(("%s=%s\n" % (dist, _version(dist))).encode())

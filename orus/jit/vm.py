@@ -1140,6 +1140,8 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             fregs[base + a] = kflt[b]
         elif o == op.ADD_F64:
             fregs[base + a] = fregs[base + b] + fregs[base + c]
+        elif o == op.I2F:
+            fregs[base + a] = np.float64(regs[base + b])
         elif o == op.SUB_F64:
             fregs[base + a] = fregs[base + b] - fregs[base + c]
         elif o == op.MUL_F64:

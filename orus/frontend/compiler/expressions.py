@@ -222,7 +222,7 @@ class ExpressionCode:
             ri, rf = (rl, rr) if int_left else (rr, rl)
             if it.bits == 32:
                 t = self.alloc(T.CAT_FLOAT)
-                self.emit(O.CAST, t, ri, O.conv_id(CONV_CODE[it], O.T_F64), e)
+                self.emit_conversion(t, ri, it, T.F64, e)
                 self.free = mark
                 if int_left:
                     self._cmp_emit(CMP_F, op, dst, t, rf, e)
@@ -272,7 +272,20 @@ class ExpressionCode:
         elif target is T.STRING:
             self.emit(O.TOSTR, dst, r, OUT_KIND[src], e)
         else:
-            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[src], CONV_CODE[target]), e)
+            self.emit_conversion(dst, r, src, target, e)
+
+    def emit_conversion(self, dst, r, src, target, e):
+        """R[dst] := R[r] `as` target, for numbers and bools: the cheap cases
+        as their own instructions, the rest through CAST's conversion table."""
+        frm, to = CONV_CODE[src], CONV_CODE[target]
+        if frm != O.T_F64 and to in (O.T_I64, O.T_U64):
+            # every stored integer is already its 64-bit pattern (i32
+            # sign-extended, u32 zero-extended, bool 0/1): a move
+            self.emit(O.MOVE, dst, r, 0, e)
+        elif to == O.T_F64 and frm in (O.T_I32, O.T_I64, O.T_U32, O.T_BOOL):
+            self.emit(O.I2F, dst, r, 0, e)
+        else:
+            self.emit(O.CAST, dst, r, O.conv_id(frm, to), e)
 
     def expr_Ternary(self, e, dst):
         mark = self.free
