@@ -15,6 +15,8 @@ Hot opcodes are inline in ``run``; bulky or rare ones live in helpers below.
 """
 
 
+import math
+
 import numpy as np
 
 # Point Numba's cache at the fingerprinted folder before numba is imported,
@@ -1774,11 +1776,15 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 break
             regs[base + a] = h
         elif o == op.MATH1:
-            fr, merr = math1(c, fregs[base + b])
-            if merr >= 0:
-                err = merr
-                break
-            fregs[base + a] = fr
+            fx = fregs[base + b]
+            if c == op.M_SQRT and fx >= 0.0:    # the common case inline (NaN fails the test)
+                fregs[base + a] = math.sqrt(fx)
+            else:
+                fr, merr = math1(c, fx)
+                if merr >= 0:
+                    err = merr
+                    break
+                fregs[base + a] = fr
         elif o == op.MATH2:
             fr, merr = math2(c, fregs[base + b], fregs[base + b + 1])
             if merr >= 0:
