@@ -15,6 +15,14 @@ from orus.frontend.compiler.model import (ADD_IMM, ARITH, ARITH_OPS, BNOT, CMP_F
                                           _is_chain, _string_leaves)
 
 
+
+def _same_bits(src, target) -> bool:
+    """Is `x as target` the value's own bits?  Every stored integer is its
+    64-bit pattern already (i32 sign-extended, u32 zero-extended, bool 0/1),
+    so widening to i64/u64 and i64 <-> u64 compile to nothing."""
+    frm, to = CONV_CODE.get(src), CONV_CODE.get(target)
+    return frm is not None and frm != O.T_F64 and to in (O.T_I64, O.T_U64)
+
 class ExpressionCode:
 
     def read_global(self, sym, dst, node):
@@ -40,7 +48,7 @@ class ExpressionCode:
         te = type(e)
         if te is ast.Call and type(e.target) is not str:
             return self.call(e)
-        if te is ast.Cast and e.expr.ty is e.ty:
+        if te is ast.Cast and (e.expr.ty is e.ty or _same_bits(e.expr.ty, e.ty)):
             return self.exp_to_reg(e.expr)
         if te is ast.Binary and e.op == "+" and e.ty is T.STRING:
             leaves = _string_leaves(e, [])
@@ -263,7 +271,7 @@ class ExpressionCode:
 
     def expr_Cast(self, e, dst):
         src, target = e.expr.ty, e.ty
-        if src is target:
+        if src is target or _same_bits(src, target):
             self.exp_to(e.expr, dst)
             return
         r = self.operand(e.expr)
@@ -278,9 +286,7 @@ class ExpressionCode:
         """R[dst] := R[r] `as` target, for numbers and bools: the cheap cases
         as their own instructions, the rest through CAST's conversion table."""
         frm, to = CONV_CODE[src], CONV_CODE[target]
-        if frm != O.T_F64 and to in (O.T_I64, O.T_U64):
-            # every stored integer is already its 64-bit pattern (i32
-            # sign-extended, u32 zero-extended, bool 0/1): a move
+        if _same_bits(src, target):
             self.emit(O.MOVE, dst, r, 0, e)
         elif to == O.T_F64 and frm in (O.T_I32, O.T_I64, O.T_U32, O.T_BOOL):
             self.emit(O.I2F, dst, r, 0, e)
