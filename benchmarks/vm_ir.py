@@ -2,13 +2,13 @@
 
     # 1. dump the linked LLVM module of the native entry point of a checkout
     #    (uses that checkout's njit cache; compiles the VM if it has none)
-    PYTHONPATH=/path/to/checkout .venv/bin/python benchmarks/vm_ir.py dump A.ll
+    PYTHONPATH=/path/to/checkout .venv/bin/python benchmarks/vm_ir.py --dump A.ll
     # 2. build each IR into a library (optionally with LLVM options) and time
     #    programs on each, interleaved, in this process
-    .venv/bin/python benchmarks/vm_ir.py compare base=A.ll new=B.ll \
+    .venv/bin/python benchmarks/vm_ir.py base=A.ll new=B.ll \
         [--llvm-option -some-llc-flag=1] [--rounds 11] PROGRAM.orus ...
 
-`compare` prints the median time of each program on each VM and the ratio
+It prints the median time of each program on each VM and the ratio
 new/base, and checks that all VMs print the same output.  The programs are
 compiled by the checkout this script runs from, so the VMs compared must
 share its opcode table.  `--llvm-option` applies to the machine-code step
@@ -102,19 +102,18 @@ def compare(variants, programs, rounds: int, llvm_options) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("dump")
-    d.add_argument("out")
-    c = sub.add_parser("compare")
-    c.add_argument("items", nargs="+", help="TAG=FILE.ll variants, then programs")
-    c.add_argument("--rounds", type=int, default=11)
-    c.add_argument("--llvm-option", action="append", default=[])
-    args = parser.parse_args(argv)
-    if args.command == "dump":
-        dump(args.out)
+    parser.add_argument("--dump", metavar="OUT.ll", help="write this checkout's IR and stop")
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--llvm-option", action="append", default=[])
+    parser.add_argument("items", nargs="*", help="TAG=FILE.ll variants, then programs")
+    args = parser.parse_intermixed_args(argv)
+    if args.dump:
+        dump(args.dump)
         return
     variants = [tuple(item.split("=", 1)) for item in args.items if "=" in item]
     programs = [item for item in args.items if "=" not in item]
+    if not variants or not programs:
+        parser.error("give at least one TAG=FILE.ll and one program")
     compare(variants, programs, args.rounds, args.llvm_option)
 
 
