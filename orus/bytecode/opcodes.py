@@ -264,6 +264,10 @@ JNGEI_I = _op("JNGEI_I", "r n j", "if not (R[A] >= B): pc := C")
 JNEQI_I = _op("JNEQI_I", "r n j", "if R[A] != B: pc := C")
 JNNEI_I = _op("JNNEI_I", "r n j", "if R[A] == B: pc := C")
 ARR_SETI = _op("ARR_SETI", "r r n", "array R[A][R[B]] := C  (an integer or bool immediate; checked)")
+ADDK_F64 = _op("ADDK_F64", "r r kf", "R[A].f := R[B].f + KF[C]  (x + k, k + x)")
+SUBK_F64 = _op("SUBK_F64", "r r kf", "R[A].f := R[B].f - KF[C]")
+MULK_F64 = _op("MULK_F64", "r r kf", "R[A].f := R[B].f * KF[C]  (x * k, k * x)")
+DIVK_F64 = _op("DIVK_F64", "r r kf", "R[A].f := R[B].f / KF[C]  (KF[C] != 0: the compiler checks)")
 
 # ---- string building (concatenation chains) ---------------------------------------------
 # A concatenation chain `e1 + e2 + ... + en` (and `s += ...`) is built in a

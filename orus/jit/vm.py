@@ -1146,6 +1146,14 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             fregs[ia] = kflt[b]
         elif o == op.ADD_F64:
             fregs[ia] = fregs[ib] + fregs[ic]
+        elif o == op.ADDK_F64:
+            fregs[ia] = fregs[ib] + kflt[c]
+        elif o == op.SUBK_F64:
+            fregs[ia] = fregs[ib] - kflt[c]
+        elif o == op.MULK_F64:
+            fregs[ia] = fregs[ib] * kflt[c]
+        elif o == op.DIVK_F64:
+            fregs[ia] = fregs[ib] / kflt[c]
         elif o == op.I2F:
             fregs[ia] = np.float64(regs[ib])
         elif o == op.SUB_F64:

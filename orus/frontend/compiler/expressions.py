@@ -8,12 +8,11 @@ from orus.bytecode import hostcall_table as H
 from orus.bytecode import opcodes as O
 from orus.frontend import types as T
 from orus.bytecode.program import TY_ANY, TY_ARRAY, TY_FN, TY_RANGE
-from orus.frontend.compiler.model import (ADD_IMM, ARITH, ARITH_OPS, BNOT, CMP_F, CMP_INT, CMP_S,
+from orus.frontend.compiler.model import (ADD_IMM, ARITH, ARITH_FK, ARITH_OPS, BNOT, CMP_F, CMP_INT, CMP_S,
                                           CMP_U64, CONV_CODE, DEEP_EQUAL_KINDS, JUMP_UNLESS_F,
                                           JUMP_UNLESS_IMM, JUMP_UNLESS_INT, NEG, NEGATE, OUT_KIND,
                                           RECORD_KINDS, REL, REL_SWAP, _int_immediate, _int_text,
                                           _is_chain, _string_leaves)
-
 
 
 def _same_bits(src, target) -> bool:
@@ -22,6 +21,14 @@ def _same_bits(src, target) -> bool:
     so widening to i64/u64 and i64 <-> u64 compile to nothing."""
     frm, to = CONV_CODE.get(src), CONV_CODE.get(target)
     return frm is not None and frm != O.T_F64 and to in (O.T_I64, O.T_U64)
+
+
+def _float_constant(e):
+    """The value of an f64 literal (`0.5`, or `2` where an f64 is expected), else None."""
+    if type(e) in (ast.IntLit, ast.FloatLit) and e.ty is T.F64:
+        return float(e.value)
+    return None
+
 
 class ExpressionCode:
 
@@ -154,6 +161,8 @@ class ExpressionCode:
                 self.emit(O.MOVE, dst, t, 0, e)
                 self.free = mark
                 return
+        if e.ty is T.F64 and op in ARITH_FK and self.float_constant_operand(e, dst):
+            return
         if op in ARITH_OPS:
             mark = self.free
             rb = self.exp_to_reg(e.left)
@@ -214,6 +223,19 @@ class ExpressionCode:
         r = self.operand(other)
         add, sub = ADD_IMM[e.ty]
         self.emit(add if e.op == "+" else sub, dst, r, k, e)
+        return True
+
+    def float_constant_operand(self, e, dst):
+        """`x op k` (and `k + x`, `k * x`) with an f64 literal k: one
+        instruction reading k from the constant pool (no LOADF).  A zero
+        divisor keeps DIV_F64, which raises the division-by-zero error."""
+        k, other = _float_constant(e.right), e.left
+        if k is None and e.op in ("+", "*"):
+            k, other = _float_constant(e.left), e.right
+        if k is None or (e.op == "/" and k == 0.0):
+            return False
+        r = self.operand(other)
+        self.emit(ARITH_FK[e.op], dst, r, self.b.const_float(k), e)
         return True
 
     def compare(self, e, dst):
