@@ -163,10 +163,11 @@ class Program:
 def halt_program(filename: str = "<tiny>") -> Program:
     """A program of one HALT instruction, built without numpy: what warm-ups
     run (`orus warm-cache`, the import-time dry run, the profiler's)."""
-    from array import array
+    import struct
 
     def arr(typecode, values, shape):
-        return buffers.view(bytearray(array(typecode, values).tobytes()), 0, shape, typecode)
+        data = bytearray(struct.pack("=%d%s" % (len(values), typecode), *values))
+        return buffers.view(data, 0, shape, typecode)
 
     name = filename.encode()
     return Program(code=arr("i", [opcodes.HALT, 0, 0, 0], (1, 4)), lines=arr("i", [0, 0, 0], (1, 3)),

@@ -7,8 +7,8 @@ serves before resuming (see orus/bytecode/protocol.py).
 
 from __future__ import annotations
 
+import struct
 import time
-from array import array
 
 from orus.bytecode import buffers as B
 from orus.host import fmt, output
@@ -120,10 +120,16 @@ def _doubled(rows: int, need: int) -> int:
     return size
 
 
+def _int64s(values: list) -> memoryview:
+    """`values` as a memoryview of int64 (struct, not the array module:
+    `import array` pulls in collections, ~3 ms of every start)."""
+    return memoryview(struct.pack("=%dq" % len(values), *values)).cast("q")
+
+
 def _set_rows(table, rows: list) -> None:
     """table[i] = rows[i] for a 2-D int64 memoryview table."""
-    flat = array("q", [x for row in rows for x in row])
-    table.cast("B").cast("q")[:len(flat)] = memoryview(flat)
+    flat = _int64s([x for row in rows for x in row])
+    table.cast("B").cast("q")[:len(flat)] = flat
 
 
 def _set_bytes(arena, off: int, data) -> None:
@@ -210,8 +216,8 @@ class Machine:
         errmsg0 = nstr + nfun + 256
         rows.append((P.HK_REC, nfun, 2, 2, 0))
         _set_rows(self.hobj, rows)
-        self.hslots[:nfun + 2] = array("q", list(range(nfun))
-                                       + [E.OUT_OF_MEMORY, errmsg0 + E.OUT_OF_MEMORY])
+        self.hslots[:nfun + 2] = _int64s(list(range(nfun))
+                                         + [E.OUT_OF_MEMORY, errmsg0 + E.OUT_OF_MEMORY])
         st = self.state
         st[P.S_NOBJ] = st[P.S_NPERM] = nperm
         st[P.S_OOMREC] = nperm - 1
