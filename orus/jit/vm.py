@@ -1094,10 +1094,11 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 break
             regs[ia] = x + y
         elif o == op.FORLOOP:
-            cnt = regs[base + a + 3] - 1
-            regs[base + a + 3] = cnt
+            icnt = np.uint64(base + a + 3)      # the loop's registers: A, A+2 step, A+3 trips left
+            cnt = regs[icnt] - 1
+            regs[icnt] = cnt
             if cnt != 0:
-                regs[ia] += regs[base + a + 2]
+                regs[ia] += regs[np.uint64(base + a + 2)]
                 budget -= 1
                 if budget <= 0:
                     pc = b
@@ -1139,7 +1140,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             err = _index_error(hobj, state, h, i)
             break
         elif o == op.GETG:
-            regs[ia] = regs[b]
+            regs[ia] = regs[np.uint64(b)]     # global B (main's frame has base 0)
         elif o == op.LOADK:
             regs[ia] = kint[b]
         elif o == op.LOADF:
@@ -1283,9 +1284,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.UNINIT_GLOBAL
                 errarg = c
                 break
-            regs[ia] = regs[b]
+            regs[ia] = regs[np.uint64(b)]     # global B (main's frame has base 0)
         elif o == op.SETG:
-            regs[a] = regs[ib]
+            regs[np.uint64(a)] = regs[ib]
             ginit[a] = 1
         elif o == op.OUT:
             if b == op.OUT_STR or b == op.OUT_FN:
