@@ -35,6 +35,7 @@ from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NREGS
 from orus.jit.collector import collect, gc_mark
 from orus.jit.verifier import verify_code
 from orus.jit.mathlib import math1, math2
+from orus.jit import rnglib
 
 I32_MIN = -2147483648
 I32_MAX = 2147483647
@@ -1783,6 +1784,55 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = merr
                 break
             fregs[base + a] = fr
+        elif o == op.RNG_RANDOM:
+            fregs[base + a] = rnglib.next_double(state)
+        elif o == op.RNG_UNIFORM:
+            flo = fregs[base + b]
+            frng = fregs[base + b + 1] - flo
+            if not np.isfinite(frng):
+                err = E.RNG_UNIFORM_RANGE
+                break
+            if frng < 0.0:
+                err = E.RNG_UNIFORM_ORDER
+                break
+            fregs[base + a] = flo + frng * rnglib.next_double(state)
+        elif o == op.RNG_INTEGERS:
+            x = regs[base + b]
+            y = regs[base + b + 1]
+            if x >= y:
+                err = E.RNG_BOUNDS
+                break
+            regs[base + a] = rnglib.integers(state, x, y)
+        elif o == op.RNG_NORMAL:
+            fy = fregs[base + b + 1]
+            if fy < 0.0:
+                err = E.RNG_SCALE
+                break
+            fregs[base + a] = fregs[base + b] + fy * rnglib.standard_normal(state)
+        elif o == op.RNG_SEED:
+            rnglib.seed_int(state, regs[base + a])
+        elif o == op.RNG_SHUFFLE or o == op.RNG_CHOICE:
+            h = regs[base + (a if o == op.RNG_SHUFFLE else b)]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            if o == op.RNG_SHUFFLE:
+                if is_bytes:
+                    rnglib.shuffle(state, hbytes, hobj[h, P.H_OFF], n)
+                else:
+                    rnglib.shuffle(state, hslots, hobj[h, P.H_OFF], n)
+            else:
+                if n == 0:
+                    err = E.RNG_EMPTY
+                    break
+                # integers(0, n) < n: an index inside the array by construction
+                i = rnglib.integers(state, 0, n)
+                if is_bytes:
+                    regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
+                else:
+                    regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
         elif o == op.ABS_I32 or o == op.ABS_I64:
             x = regs[base + b]
             if x == (I32_MIN if o == op.ABS_I32 else I64_MIN):
