@@ -195,6 +195,15 @@ def seed_os(state):
 
 
 @njit(cache=True)
+def step_double(shi, slo, ihi, ilo):
+    """One step and its double, on scalars: the dispatch loop's RNG_RANDOM and
+    RNG_UNIFORM load and store the state words themselves (a helper taking
+    the state array costs Numba's reference counting on every draw)."""
+    hi, lo = pcg_step(shi, slo, ihi, ilo)
+    return hi, lo, np.float64(pcg_output(hi, lo) >> U64(11)) * DOUBLE_UNIT
+
+
+@njit(cache=True, inline="always")
 def next64(state):
     if state[P.S_RNG_SEEDED] == 0:
         seed_os(state)
@@ -205,7 +214,7 @@ def next64(state):
     return pcg_output(hi, lo)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next32(state):
     """pcg64_next32: the low half of a 64-bit draw now, its high half next time."""
     if state[P.S_RNG_HAS32] != 0:
@@ -217,7 +226,7 @@ def next32(state):
     return v & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_double(state):
     return np.float64(next64(state) >> U64(11)) * DOUBLE_UNIT
 
