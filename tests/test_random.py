@@ -108,6 +108,30 @@ def test_integers_match_numpy_for_every_kind_of_bound(seed):
             assert _same_state(st, g), (seed, lo, hi)
 
 
+def test_the_scalar_32_bit_path_equals_the_array_one():
+    """RNG_INTEGERS draws 32-bit ranges through lemire32_s on scalars (the VM
+    loads and stores the state words itself): the same numbers and state as
+    the array helper, the cached half of a draw included."""
+    rnd = pyrandom.Random(11)
+    for seed in range(30):
+        st = _state()
+        R.seed_int(st, seed)
+        g = np.random.default_rng(seed)
+        for _ in range(100):
+            rng = rnd.choice([1, 2, 5, 6, 1000, 2**31, 2**32 - 2, rnd.randrange(1, 2**32 - 1)])
+            before = st.copy()
+            out = R.lemire32_s(np.uint64(_u(st[P.S_RNG_HI])), np.uint64(_u(st[P.S_RNG_LO])),
+                               np.uint64(_u(st[P.S_RNG_INC_HI])), np.uint64(_u(st[P.S_RNG_INC_LO])),
+                               int(st[P.S_RNG_HAS32]), np.uint64(_u(st[P.S_RNG_U32])),
+                               np.uint64(rng))
+            hi, lo, has32, u32, v = (int(x) for x in out)
+            assert v == int(R._lemire32(before, np.uint64(rng))) == g.integers(0, rng + 1)
+            assert (hi, lo, has32) == (_u(before[P.S_RNG_HI]), _u(before[P.S_RNG_LO]),
+                                       int(before[P.S_RNG_HAS32]))
+            assert not has32 or u32 == before[P.S_RNG_U32]
+            st = before
+
+
 def test_interleavings_match_numpy():
     """random, uniform and integers of 32- and 64-bit ranges in random orders:
     a 32-bit range leaves half a 64-bit draw cached, the next one uses it."""

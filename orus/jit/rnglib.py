@@ -245,6 +245,33 @@ def _lemire32(state, rng):
 
 
 @njit(cache=True)
+def next32_s(shi, slo, ihi, ilo, has32, u32):
+    """next32 on scalars: (state hi, state lo, has32, u32, the draw)."""
+    if has32 != 0:
+        return shi, slo, np.int64(0), u32, u32
+    hi, lo = pcg_step(shi, slo, ihi, ilo)
+    v = pcg_output(hi, lo)
+    return hi, lo, np.int64(1), v >> U64(32), v & M32
+
+
+@njit(cache=True)
+def lemire32_s(shi, slo, ihi, ilo, has32, u32, rng):
+    """_lemire32 on scalars (0 < rng < 2^32 - 1): the dispatch loop's
+    RNG_INTEGERS for ranges of 32 bits, without passing the state array."""
+    excl = rng + ONE
+    shi, slo, has32, u32, v = next32_s(shi, slo, ihi, ilo, has32, u32)
+    m = v * excl
+    left = m & M32
+    if left < excl:
+        threshold = (M32 - rng) % excl
+        while left < threshold:
+            shi, slo, has32, u32, v = next32_s(shi, slo, ihi, ilo, has32, u32)
+            m = v * excl
+            left = m & M32
+    return shi, slo, has32, u32, m >> U64(32)
+
+
+@njit(cache=True)
 def _lemire64(state, rng):
     excl = rng + ONE
     x = next64(state)

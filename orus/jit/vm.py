@@ -1810,7 +1810,22 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if x >= y:
                 err = E.RNG_BOUNDS
                 break
-            regs[base + a] = rnglib.integers(state, x, y)
+            urng = np.uint64(y) - np.uint64(x) - np.uint64(1)
+            if urng == np.uint64(0) or urng >= np.uint64(0xFFFFFFFF):
+                regs[base + a] = rnglib.integers(state, x, y)
+            else:
+                # a range of 32 bits (the common case), on scalars
+                if state[P.S_RNG_SEEDED] == 0:
+                    rnglib.seed_os(state)
+                rhi, rlo, h32, u32v, uv = rnglib.lemire32_s(
+                    np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                    np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]),
+                    state[P.S_RNG_HAS32], np.uint64(state[P.S_RNG_U32]), urng)
+                state[P.S_RNG_HI] = np.int64(rhi)
+                state[P.S_RNG_LO] = np.int64(rlo)
+                state[P.S_RNG_HAS32] = h32
+                state[P.S_RNG_U32] = np.int64(u32v)
+                regs[base + a] = np.int64(np.uint64(x) + uv)
         elif o == op.RNG_NORMAL:
             fy = fregs[base + b + 1]
             if fy < 0.0:
