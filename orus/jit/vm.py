@@ -1151,6 +1151,27 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.DIV_ZERO
                 break
             fregs[base + a] = fregs[base + b] / y
+        elif o == op.RNG_RANDOM or o == op.RNG_UNIFORM:
+            # early in the chain: a Monte Carlo loop draws as often as it adds
+            flo = 0.0
+            frng = 1.0
+            if o == op.RNG_UNIFORM:
+                flo = fregs[base + b]
+                frng = fregs[base + b + 1] - flo
+                if not np.isfinite(frng):
+                    err = E.RNG_UNIFORM_RANGE
+                    break
+                if frng < 0.0:
+                    err = E.RNG_UNIFORM_ORDER
+                    break
+            if state[P.S_RNG_SEEDED] == 0:
+                rnglib.seed_os(state)
+            rhi, rlo, fx = rnglib.step_double(
+                np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]))
+            state[P.S_RNG_HI] = np.int64(rhi)
+            state[P.S_RNG_LO] = np.int64(rlo)
+            fregs[base + a] = fx if o == op.RNG_RANDOM else flo + frng * fx
         elif o == op.LT_F:
             regs[base + a] = 1 if fregs[base + b] < fregs[base + c] else 0
         elif o == op.LE_F:
@@ -1784,26 +1805,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = merr
                 break
             fregs[base + a] = fr
-        elif o == op.RNG_RANDOM or o == op.RNG_UNIFORM:
-            flo = 0.0
-            frng = 1.0
-            if o == op.RNG_UNIFORM:
-                flo = fregs[base + b]
-                frng = fregs[base + b + 1] - flo
-                if not np.isfinite(frng):
-                    err = E.RNG_UNIFORM_RANGE
-                    break
-                if frng < 0.0:
-                    err = E.RNG_UNIFORM_ORDER
-                    break
-            if state[P.S_RNG_SEEDED] == 0:
-                rnglib.seed_os(state)
-            rhi, rlo, fx = rnglib.step_double(
-                np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
-                np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]))
-            state[P.S_RNG_HI] = np.int64(rhi)
-            state[P.S_RNG_LO] = np.int64(rlo)
-            fregs[base + a] = fx if o == op.RNG_RANDOM else flo + frng * fx
         elif o == op.RNG_INTEGERS:
             x = regs[base + b]
             y = regs[base + b + 1]
