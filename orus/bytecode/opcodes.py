@@ -33,8 +33,8 @@ Numbers are plain module-level ints so that Numba freezes them as literals.
 """
 
 from __future__ import annotations
+from orus.bytecode.digest import sha256
 
-import hashlib
 
 OPERAND_KINDS = ("r", "g", "ki", "kf", "ks", "fn", "j", "n", "cv", "ok", "e", "hc", "ty", "-")
 
@@ -153,6 +153,7 @@ NOT = _op("NOT", "r r -", "R[A] := 1 - R[B]  (bool)")
 
 # ---- conversions -----------------------------------------------------------
 CAST = _op("CAST", "r r cv", "R[A] := R[B] converted by conversion C (CONV_*; never fails)")
+I2F = _op("I2F", "r r -", "R[A].f := R[B] (i32, i64, u32 or bool) as f64  (CAST's common case, inline)")
 TOSTR = _op("TOSTR", "r r ok", "R[A] := string of R[B] formatted as print does for kind C (OUT_*)",
                 host=True)
 CONCAT = _op("CONCAT", "r r r", "R[A] := string R[B] ++ string R[C]")
@@ -263,6 +264,10 @@ JNGEI_I = _op("JNGEI_I", "r n j", "if not (R[A] >= B): pc := C")
 JNEQI_I = _op("JNEQI_I", "r n j", "if R[A] != B: pc := C")
 JNNEI_I = _op("JNNEI_I", "r n j", "if R[A] == B: pc := C")
 ARR_SETI = _op("ARR_SETI", "r r n", "array R[A][R[B]] := C  (an integer or bool immediate; checked)")
+ADDK_F64 = _op("ADDK_F64", "r r kf", "R[A].f := R[B].f + KF[C]  (x + k, k + x)")
+SUBK_F64 = _op("SUBK_F64", "r r kf", "R[A].f := R[B].f - KF[C]")
+MULK_F64 = _op("MULK_F64", "r r kf", "R[A].f := R[B].f * KF[C]  (x * k, k * x)")
+DIVK_F64 = _op("DIVK_F64", "r r kf", "R[A].f := R[B].f / KF[C]  (KF[C] != 0: the compiler checks)")
 
 # ---- string building (concatenation chains) ---------------------------------------------
 # A concatenation chain `e1 + e2 + ... + en` (and `s += ...`) is built in a
@@ -389,7 +394,7 @@ def fingerprint() -> str:
     """Hash of the instruction set: part of every cache key."""
     if _FINGERPRINT:
         return _FINGERPRINT[0]
-    h = hashlib.sha256()
+    h = sha256()
     for info in TABLE:
         h.update(("%d %s %s %r\n" % (info.number, info.name, " ".join(info.operands),
                                       (info.terminates, info.jumps_back, info.window,

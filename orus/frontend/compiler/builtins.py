@@ -8,7 +8,7 @@ from orus.bytecode import hostcall_table as H
 from orus.bytecode import opcodes as O
 from orus.frontend import types as T
 from orus.bytecode.runtime_errors import RANGE_ARGS
-from orus.frontend.compiler.model import CONV_CODE, INT_CALL, SORT_KIND, _pure
+from orus.frontend.compiler.model import INT_CALL, SORT_KIND, _pure
 
 
 class BuiltinCode:
@@ -138,7 +138,7 @@ class BuiltinCode:
         if arg.ty.is_string:
             self.emit(O.HOSTCALL, dst, r, H.HC_FLOAT_STR, e)
         else:
-            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[arg.ty], O.T_F64), e)
+            self.emit_conversion(dst, r, arg.ty, T.F64, e)
 
     def builtin_assert_eq(self, e, dst):
         label, actual, expected = e.args
