@@ -1,12 +1,14 @@
 """The standard library's speed next to CPython's, in-process, side by side.
 
-    .venv/bin/python benchmarks/library_speed.py [--rounds 7] [--only sqrt,sin]
+    .venv/bin/python benchmarks/library_speed.py [--rounds 7] [--only sqrt,sin,random]
 
 Each case is an Orus program and the same loop in CPython; both are timed in
 this process (the Orus program compiled once beforehand, then only the VM run
 is timed; CPython's loop is a function, so its variables are fast locals).
 The rounds interleave the two, and the report gives the best time of each
-and the ratio CPython / Orus (above 1: Orus is faster).  The numpy boundary
+and the ratio CPython / Orus (above 1: Orus is faster).  `random` draws with
+`use random` (numpy's PCG64, seeded) against CPython's `random.random()`
+(Mersenne Twister): the same loop, not the same numbers.  The numpy boundary
 case times a 1000 x 1000 float64 array in and out of an Orus cell next to
 ``numpy.copy`` of it.
 """
@@ -57,6 +59,26 @@ for i in 0..%d:
     s += math.sin(i as f64)
 print(s)
 """ % N, _py_sin)
+
+
+def _py_random():
+    import random
+    random.seed(1)
+    rnd = random.random
+    s = 0.0
+    for i in range(N):
+        s += rnd()
+    return s
+
+
+case("random", """
+use random
+random.seed(1)
+mut s = 0.0
+for i in 0..%d:
+    s += random.random()
+print(s)
+""" % N, _py_random)
 
 
 def _orus_runner(source):

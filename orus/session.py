@@ -334,6 +334,11 @@ class Session:
         stdin = None if self.stdin is None else io.BytesIO(self.stdin)
         machine = new_machine(program, write, stdin, max_heap=self.max_heap)
         machine.to_numpy()
+        if self._machine is not None:
+            # one random generator per session: its state goes on with the globals
+            from orus.bytecode import protocol as P
+            machine.state[P.S_RNG_FIRST:P.S_RNG_END] = \
+                self._machine.state[P.S_RNG_FIRST:P.S_RNG_END]
         if carried:
             copier = _Copier(self._machine, machine)
             missing = set()

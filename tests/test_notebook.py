@@ -535,10 +535,21 @@ def test_example_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
     text = _text
 
     by_source = {c.source.split("\n")[0]: c for c in code}
-    orus_cell = by_source["%%orus -i xs,ys,every -o estimates,inside,hits,pi"]
-    assert re.fullmatch(r"200000 points, \d+ inside: pi is about 3\.1\d{4}\n", text(orus_cell))
+    orus_cell = by_source["%%orus -i seed,n,every -o xs,ys,estimates,inside,hits,pi"]
+    assert "use random" in orus_cell.source and "random.seed(seed)" in orus_cell.source
+    shown = re.fullmatch(r"200000 points, (\d+) inside: pi is about (3\.1\d{3})\d\n",
+                         text(orus_cell))
+    assert shown
     checks = code[code.index(orus_cell) + 1]
     assert text(checks) == "ndarray float64 200\nbool True True\n"
+    # numpy with the same seed draws the same points: the same estimate (the
+    # cell asserts the equality of the estimates and of the points)
+    same = code[code.index(orus_cell) + 2]
+    assert same.source.startswith("rng = np.random.default_rng(seed)")
+    assert "assert np_pi == pi" in same.source
+    assert not [o for o in same.outputs if o.output_type == "error"]
+    assert re.fullmatch(r"numpy: %s inside, pi is about %s\d; the same estimate: True\n"
+                        % shown.groups(), text(same)), text(same)
     assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
     line_cell = next(c for c in code if c.source.startswith("%orus -i hits,n -o ratio"))
     assert text(line_cell).startswith("3.14")

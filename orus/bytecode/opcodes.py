@@ -321,6 +321,22 @@ MATH1 = _op("MATH1", "r r n", "R[A].f := math function C (MATH1_*) of R[B].f  (d
 MATH2 = _op("MATH2", "r r n", "R[A].f := math function C (MATH2_*) of R[B].f, R[B+1].f  (domain/range -> error)",
             window=(1, 2))
 
+# ---- use random (issue 15) ----------------------------------------------------------------
+# numpy's default generator (PCG64 through SeedSequence) in the machine's state
+# array (protocol.S_RNG_*; orus/jit/rnglib.py): after RNG_SEED n, RNG_RANDOM,
+# RNG_UNIFORM and RNG_INTEGERS draw exactly numpy's default_rng(n) streams.
+# Unseeded, the first draw seeds from the OS entropy the host stored.
+RNG_SEED = _op("RNG_SEED", "r - -", "seed the generator with R[A] (i64; negative n: n + 2^64) as numpy's default_rng(n)")
+RNG_RANDOM = _op("RNG_RANDOM", "r - -", "R[A].f := next double in [0, 1)  (Generator.random())")
+RNG_UNIFORM = _op("RNG_UNIFORM", "r r -", "R[A].f := uniform draw in [R[B].f, R[B+1].f)  (hi < lo, non-finite range -> error)",
+                  window=(1, 2))
+RNG_INTEGERS = _op("RNG_INTEGERS", "r r -", "R[A] := integer draw in [R[B], R[B+1])  (i64; lo >= hi -> error)",
+                   window=(1, 2))
+RNG_NORMAL = _op("RNG_NORMAL", "r r -", "R[A].f := normal draw, mean R[B].f, deviation R[B+1].f  (deviation < 0 -> error)",
+                 window=(1, 2))
+RNG_SHUFFLE = _op("RNG_SHUFFLE", "r - -", "shuffle array R[A] in place (Generator.shuffle)")
+RNG_CHOICE = _op("RNG_CHOICE", "r r -", "R[A] := an element of array R[B] drawn uniformly  (empty -> error)")
+
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
 BY_NAME = {info.name: info for info in TABLE}

@@ -52,7 +52,13 @@ SORT_KEY_CHANGED = _err(32, "runtime error",
                         "sorted(): the key function changed the length of the array")
 MATH_DOMAIN = _err(33, "value error", "math domain error")
 MATH_RANGE = _err(34, "value error", "math range error")
-NUM_ERRORS = 35
+# use random (numpy's messages where numpy raises)
+RNG_BOUNDS = _err(35, "value error", "low >= high")
+RNG_UNIFORM_ORDER = _err(36, "value error", "high - low < 0")
+RNG_UNIFORM_RANGE = _err(37, "value error", "high - low range exceeds valid bounds")
+RNG_SCALE = _err(38, "value error", "scale < 0")
+RNG_EMPTY = _err(39, "value error", "Cannot choose from an empty array")
+NUM_ERRORS = 40
 
 HOST_CODE_OF_KIND = {"runtime error": HOST_ERROR, "conversion error": HOST_CONVERSION,
                      "eof error": HOST_EOF, "value error": HOST_VALUE, "type error": HOST_TYPE,

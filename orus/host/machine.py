@@ -7,6 +7,7 @@ serves before resuming (see orus/bytecode/protocol.py).
 
 from __future__ import annotations
 
+import os
 import struct
 import time
 
@@ -175,6 +176,12 @@ class Machine:
         st = self.state
         st[P.S_PC] = int(program.funcs[0, 0])
         st[P.S_BUDGET] = P.YIELD_EVERY
+        # `use random` without random.seed: the VM seeds from these 128 bits
+        # on the first draw (orus/jit/rnglib.py, seed_os)
+        ent = int.from_bytes(os.urandom(16), "little")
+        st[P.S_RNG_ENT0] = (ent & 0xFFFFFFFFFFFFFFFF) - ((ent & (1 << 63)) << 1)
+        ent >>= 64
+        st[P.S_RNG_ENT1] = ent - ((ent & (1 << 63)) << 1)
         self._strings = {}
         self._pending = []
         self._pending_size = 0

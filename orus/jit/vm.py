@@ -37,6 +37,7 @@ from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NREGS
 from orus.jit.collector import collect, gc_mark
 from orus.jit.verifier import verify_code
 from orus.jit.mathlib import math1, math2
+from orus.jit import rnglib
 
 I32_MIN = -2147483648
 I32_MAX = 2147483647
@@ -1167,6 +1168,27 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.DIV_ZERO
                 break
             fregs[ia] = fregs[ib] / y
+        elif o == op.RNG_RANDOM or o == op.RNG_UNIFORM:
+            # early in the chain: a Monte Carlo loop draws as often as it adds
+            flo = 0.0
+            frng = 1.0
+            if o == op.RNG_UNIFORM:
+                flo = fregs[ib]
+                frng = fregs[base + b + 1] - flo
+                if not np.isfinite(frng):
+                    err = E.RNG_UNIFORM_RANGE
+                    break
+                if frng < 0.0:
+                    err = E.RNG_UNIFORM_ORDER
+                    break
+            if state[P.S_RNG_SEEDED] == 0:
+                rnglib.seed_os(state)
+            rhi, rlo, fx = rnglib.step_double(
+                np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]))
+            state[P.S_RNG_HI] = np.int64(rhi)
+            state[P.S_RNG_LO] = np.int64(rlo)
+            fregs[ia] = fx if o == op.RNG_RANDOM else flo + frng * fx
         elif o == op.LT_F:
             regs[ia] = 1 if fregs[ib] < fregs[ic] else 0
         elif o == op.LE_F:
@@ -1804,6 +1826,58 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = merr
                 break
             fregs[ia] = fr
+        elif o == op.RNG_INTEGERS:
+            x = regs[ib]
+            y = regs[base + b + 1]
+            if x >= y:
+                err = E.RNG_BOUNDS
+                break
+            urng = np.uint64(y) - np.uint64(x) - np.uint64(1)
+            if urng == np.uint64(0) or urng >= np.uint64(0xFFFFFFFF):
+                regs[ia] = rnglib.integers(state, x, y)
+            else:
+                # a range of 32 bits (the common case), on scalars
+                if state[P.S_RNG_SEEDED] == 0:
+                    rnglib.seed_os(state)
+                rhi, rlo, h32, u32v, uv = rnglib.lemire32_s(
+                    np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                    np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]),
+                    state[P.S_RNG_HAS32], np.uint64(state[P.S_RNG_U32]), urng)
+                state[P.S_RNG_HI] = np.int64(rhi)
+                state[P.S_RNG_LO] = np.int64(rlo)
+                state[P.S_RNG_HAS32] = h32
+                state[P.S_RNG_U32] = np.int64(u32v)
+                regs[ia] = np.int64(np.uint64(x) + uv)
+        elif o == op.RNG_NORMAL:
+            fy = fregs[base + b + 1]
+            if fy < 0.0:
+                err = E.RNG_SCALE
+                break
+            fregs[ia] = fregs[ib] + fy * rnglib.standard_normal(state)
+        elif o == op.RNG_SEED:
+            rnglib.seed_int(state, regs[ia])
+        elif o == op.RNG_SHUFFLE or o == op.RNG_CHOICE:
+            h = regs[ia if o == op.RNG_SHUFFLE else ib]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            if o == op.RNG_SHUFFLE:
+                if is_bytes:
+                    rnglib.shuffle(state, hbytes, hobj[h, P.H_OFF], n)
+                else:
+                    rnglib.shuffle(state, hslots, hobj[h, P.H_OFF], n)
+            else:
+                if n == 0:
+                    err = E.RNG_EMPTY
+                    break
+                # integers(0, n) < n: an index inside the array by construction
+                i = rnglib.integers(state, 0, n)
+                if is_bytes:
+                    regs[ia] = hbytes[hobj[h, P.H_OFF] + i]
+                else:
+                    regs[ia] = hslots[hobj[h, P.H_OFF] + i]
         elif o == op.ABS_I32 or o == op.ABS_I64:
             x = regs[ib]
             if x == (I32_MIN if o == op.ABS_I32 else I64_MIN):
