@@ -1087,13 +1087,18 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.OVERFLOW
                 break
             regs[ia] = r
-        elif o == op.ADDI_I64 or o == op.SUBI_I64:
+        elif o == op.ADDI_I64:
             x = regs[ib]
-            y = c if o == op.ADDI_I64 else -c
-            if (y > 0 and x > I64_MAX - y) or (y < 0 and x < I64_MIN - y):
+            if (c > 0 and x > I64_MAX - c) or (c < 0 and x < I64_MIN - c):
                 err = E.OVERFLOW
                 break
-            regs[ia] = x + y
+            regs[ia] = x + c
+        elif o == op.SUBI_I64:
+            x = regs[ib]
+            if (c < 0 and x > I64_MAX + c) or (c > 0 and x < I64_MIN + c):
+                err = E.OVERFLOW
+                break
+            regs[ia] = x - c
         elif o == op.FORLOOP:
             icnt = np.uint64(base + a + 3)      # the loop's registers: A, A+2 step, A+3 trips left
             cnt = regs[icnt] - 1
@@ -1124,12 +1129,29 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     continue
             err = _index_error(hobj, state, h, i)
             break
-        elif o == op.ARR_SET or o == op.ARR_SETI:
+        elif o == op.ARR_SET:
             h = regs[ia]
             i = regs[ib]
             if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
                 k = hobj[h, P.H_KIND]
-                v = regs[ic] if o == op.ARR_SET else c
+                v = regs[ic]
+                if k == P.HK_ARR or k == P.HK_ARR_H:
+                    hslots[hobj[h, P.H_OFF] + i] = v
+                    pc += 1
+                    continue
+                if k == P.HK_ARR_B:
+                    hbytes[hobj[h, P.H_OFF] + i] = np.uint8(v)
+                    pc += 1
+                    continue
+            err = _index_error(hobj, state, h, i)
+            break
+        elif o == op.ARR_SETI:
+            # ARR_SET with an immediate value: the same body (see CALL)
+            h = regs[ia]
+            i = regs[ib]
+            if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
+                k = hobj[h, P.H_KIND]
+                v = c
                 if k == P.HK_ARR or k == P.HK_ARR_H:
                     hslots[hobj[h, P.H_OFF] + i] = v
                     pc += 1
@@ -1168,27 +1190,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.DIV_ZERO
                 break
             fregs[ia] = fregs[ib] / y
-        elif o == op.RNG_RANDOM or o == op.RNG_UNIFORM:
-            # early in the chain: a Monte Carlo loop draws as often as it adds
-            flo = 0.0
-            frng = 1.0
-            if o == op.RNG_UNIFORM:
-                flo = fregs[ib]
-                frng = fregs[base + b + 1] - flo
-                if not np.isfinite(frng):
-                    err = E.RNG_UNIFORM_RANGE
-                    break
-                if frng < 0.0:
-                    err = E.RNG_UNIFORM_ORDER
-                    break
-            if state[P.S_RNG_SEEDED] == 0:
-                rnglib.seed_os(state)
-            rhi, rlo, fx = rnglib.step_double(
-                np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
-                np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]))
-            state[P.S_RNG_HI] = np.int64(rhi)
-            state[P.S_RNG_LO] = np.int64(rlo)
-            fregs[ia] = fx if o == op.RNG_RANDOM else flo + frng * fx
         elif o == op.LT_F:
             regs[ia] = 1 if fregs[ib] < fregs[ic] else 0
         elif o == op.LE_F:
@@ -1232,24 +1233,25 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
             regs[ia] = x - _div_trunc(x, y) * y
-        elif o == op.DIV_I64 or o == op.MOD_I64:
+        elif o == op.DIV_I64:
             x = regs[ib]
             y = regs[ic]
             if y == 0 or (y == -1 and x == I64_MIN):
                 err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
-            q = _div_trunc(x, y)
-            regs[ia] = q if o == op.DIV_I64 else x - q * y
-        elif o == op.CALL or o == op.CALLV:
-            # CALL A B: function B; CALLV A B: the function value in R[B] (its
-            # captured values are copied after the arguments).  One frame push.
+            regs[ia] = _div_trunc(x, y)
+        elif o == op.MOD_I64:
+            x = regs[ib]
+            y = regs[ic]
+            if y == 0 or (y == -1 and x == I64_MIN):
+                err = E.DIV_ZERO if y == 0 else E.OVERFLOW
+                break
+            regs[ia] = x - _div_trunc(x, y) * y
+        elif o == op.CALL:
+            # CALL A B: function B, arguments from R[A+1].  One frame push.
+            # (CALLV repeats this body: a branch testing `o == CALL or o ==
+            # CALLV` would end the jump table; tests/test_dispatch_shape.py)
             f = b
-            if o == op.CALLV:
-                h = regs[ib]
-                if not _handle_ok(hobj, state, h, P.HK_FN):
-                    err = E.NOT_A_FUNCTION
-                    break
-                f = hslots[hobj[h, P.H_OFF]]
             nb = base + a
             if depth >= frames.shape[0]:
                 if depth >= P.MAX_DEPTH:
@@ -1262,11 +1264,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 state[P.S_NEED] = need
                 status = P.GROW_REGS
                 break
-            if o == op.CALLV:
-                soff = hobj[h, P.H_OFF]
-                arity = funcs[f, FN_ARITY]
-                for i in range(hobj[h, P.H_LEN] - 1):
-                    regs[nb + arity + i] = hslots[soff + 1 + i]
             budget -= 1
             frames[depth, P.F_RET_PC] = pc + 1
             frames[depth, P.F_BASE] = base
@@ -1279,12 +1276,55 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = P.YIELD
                 break
             continue
-        elif o == op.RET or o == op.RET0:
+        elif o == op.CALLV:
+            # CALLV A B: the function value in R[B]; its captured values are
+            # copied after the arguments.  Then as CALL.
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_FN):
+                err = E.NOT_A_FUNCTION
+                break
+            f = hslots[hobj[h, P.H_OFF]]
+            nb = base + a
+            if depth >= frames.shape[0]:
+                if depth >= P.MAX_DEPTH:
+                    err = E.STACK_OVERFLOW
+                else:
+                    status = P.GROW_STACK          # the host enlarges `frames`
+                break
+            need = nb + funcs[f, FN_NREGS]
+            if need > nregs_total:
+                state[P.S_NEED] = need
+                status = P.GROW_REGS
+                break
+            soff = hobj[h, P.H_OFF]
+            arity = funcs[f, FN_ARITY]
+            for i in range(hobj[h, P.H_LEN] - 1):
+                regs[nb + arity + i] = hslots[soff + 1 + i]
+            budget -= 1
+            frames[depth, P.F_RET_PC] = pc + 1
+            frames[depth, P.F_BASE] = base
+            frames[depth, P.F_FN] = fn
+            depth += 1
+            base = nb
+            fn = f
+            pc = funcs[f, FN_ENTRY]
+            if budget <= 0:
+                status = P.YIELD
+                break
+            continue
+        elif o == op.RET:
             if depth == 0:
                 break                       # main returned: program done
-            if o == op.RET:
-                regs[base] = regs[ia]
+            regs[base] = regs[ia]
             depth -= 1                      # one frame pop
+            pc = frames[depth, P.F_RET_PC]
+            base = frames[depth, P.F_BASE]
+            fn = frames[depth, P.F_FN]
+            continue
+        elif o == op.RET0:
+            if depth == 0:
+                break
+            depth -= 1
             pc = frames[depth, P.F_RET_PC]
             base = frames[depth, P.F_BASE]
             fn = frames[depth, P.F_FN]
@@ -1356,17 +1396,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             regs[ia] = regs[ib] - regs[ic]
         elif o == op.MUL_U64:
             regs[ia] = np.int64(np.uint64(regs[ib]) * np.uint64(regs[ic]))
-        elif o == op.DIV_U32 or o == op.MOD_U32 or o == op.DIV_U64 or o == op.MOD_U64:
-            y = regs[ic]
-            if y == 0:
-                err = E.DIV_ZERO
-                break
-            ux = np.uint64(regs[ib])
-            uy = np.uint64(y)
-            if o == op.DIV_U32 or o == op.DIV_U64:
-                regs[ia] = np.int64(ux // uy)
-            else:
-                regs[ia] = np.int64(ux % uy)
         elif o == op.MOD_F64:
             y = fregs[ic]
             if y == 0.0:
@@ -1391,8 +1420,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             regs[ia] = 1 if np.uint64(regs[ib]) < np.uint64(regs[ic]) else 0
         elif o == op.LE_U64:
             regs[ia] = 1 if np.uint64(regs[ib]) <= np.uint64(regs[ic]) else 0
-        elif o == op.CMP_IF or o == op.CMP_UF:
-            regs[ia] = cmp_int_float(regs[ib], fregs[ic], o == op.CMP_UF)
         elif o == op.CMP_TEST:
             regs[ia] = cmp_test(regs[ib], c)
         elif o == op.CAST:
@@ -1401,20 +1428,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             regs[ia] = b                 # string constant b is heap object b
         elif o == op.LOADFN:
             regs[ia] = state[P.S_NSTR] + b
-        elif (o == op.EQ_S or o == op.NE_S or o == op.LT_S or o == op.LE_S):
-            x = regs[ib]
-            y = regs[ic]
-            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
-                err = E.BAD_VALUE
-                break
-            if o == op.EQ_S:
-                regs[ia] = 1 if str_equal(hobj, hbytes, x, y) else 0
-            elif o == op.NE_S:
-                regs[ia] = 0 if str_equal(hobj, hbytes, x, y) else 1
-            elif o == op.LT_S:
-                regs[ia] = 1 if str_compare(hobj, hbytes, x, y) < 0 else 0
-            else:
-                regs[ia] = 1 if str_compare(hobj, hbytes, x, y) <= 0 else 0
         elif o == op.CONCAT:
             x = regs[ib]
             y = regs[ic]
@@ -1608,42 +1621,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 h = new_object(hobj, state, P.HK_ARR_H if c != 0 else P.HK_ARR, soff, 0)
             hobj[h, P.H_AUX] = b
             regs[ia] = h
-        elif o == op.ARR_SLICE or o == op.ARR_REPEAT:
-            h = regs[ib]
-            if not _is_array(hobj, state, h):
-                err = E.BAD_VALUE
-                break
-            n = hobj[h, P.H_LEN]
-            if o == op.ARR_SLICE:
-                first, count = slice_bounds(n, regs[ic], regs[base + c + 1])
-                if first < 0:
-                    err = count
-                    break
-            else:
-                times = regs[ic]
-                if times < 0 or (n > 0 and times > (1 << 31) // n):
-                    err = E.REPEAT_COUNT
-                    break
-                first = 0
-                count = n * times
-            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
-            rc = heap_room(hobj, hbytes, hslots, state, count if is_bytes else 0,
-                           0 if is_bytes else count)
-            if rc != ROOM_OK:
-                no_room = rc
-                break
-            src = hobj[h, P.H_OFF]
-            if is_bytes:
-                soff = state[P.S_NBYTES]
-                copy_elements(hbytes, soff, src, first, count, n, o == op.ARR_SLICE)
-                state[P.S_NBYTES] = soff + count
-                state[P.S_ALLOC] += count + P.OBJ_COST
-            else:
-                soff = state[P.S_NSLOTS]
-                copy_elements(hslots, soff, src, first, count, n, o == op.ARR_SLICE)
-                state[P.S_NSLOTS] = soff + count
-                state[P.S_ALLOC] += 8 * count + P.OBJ_COST
-            regs[ia] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
         elif o == op.STR_LEN:
             h = regs[ib]
             if not _handle_ok(hobj, state, h, P.HK_STR):
@@ -1717,9 +1694,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 hslots[soff + 3] = stop if cur > stop - step else cur + step
             else:
                 hslots[soff + 3] = stop if cur < stop - step else cur + step
-        elif o == op.HOSTCALL or o == op.OUTV:
-            status = P.HOST
-            break
         elif o == op.REC_GET:
             h = regs[ib]
             if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= c < hobj[h, P.H_LEN]):
@@ -1767,12 +1741,12 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
         elif o == op.TRY_END:
             if state[P.S_NHANDLERS] > 0:
                 state[P.S_NHANDLERS] -= 1
-        elif o >= op.BAND and o <= op.SHR_U64:
-            r, ok = bit_op(o, regs[ib], regs[ic])
-            if not ok:
-                err = E.SHIFT_RANGE
-                break
-            regs[ia] = r
+        elif o == op.BAND:
+            regs[ia] = regs[ib] & regs[ic]
+        elif o == op.BOR:
+            regs[ia] = regs[ib] | regs[ic]
+        elif o == op.BXOR:
+            regs[ia] = regs[ib] ^ regs[ic]
         elif o == op.STR_ORD:
             h = regs[ib]
             if not _handle_ok(hobj, state, h, P.HK_STR):
@@ -1856,34 +1830,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             fregs[ia] = fregs[ib] + fy * rnglib.standard_normal(state)
         elif o == op.RNG_SEED:
             rnglib.seed_int(state, regs[ia])
-        elif o == op.RNG_SHUFFLE or o == op.RNG_CHOICE:
-            h = regs[ia if o == op.RNG_SHUFFLE else ib]
-            if not _is_array(hobj, state, h):
-                err = E.BAD_VALUE
-                break
-            n = hobj[h, P.H_LEN]
-            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
-            if o == op.RNG_SHUFFLE:
-                if is_bytes:
-                    rnglib.shuffle(state, hbytes, hobj[h, P.H_OFF], n)
-                else:
-                    rnglib.shuffle(state, hslots, hobj[h, P.H_OFF], n)
-            else:
-                if n == 0:
-                    err = E.RNG_EMPTY
-                    break
-                # integers(0, n) < n: an index inside the array by construction
-                i = rnglib.integers(state, 0, n)
-                if is_bytes:
-                    regs[ia] = hbytes[hobj[h, P.H_OFF] + i]
-                else:
-                    regs[ia] = hslots[hobj[h, P.H_OFF] + i]
-        elif o == op.ABS_I32 or o == op.ABS_I64:
-            x = regs[ib]
-            if x == (I32_MIN if o == op.ABS_I32 else I64_MIN):
-                err = E.OVERFLOW
-                break
-            regs[ia] = -x if x < 0 else x
         elif o == op.MIN_I:
             x = regs[ib]
             y = regs[ic]
@@ -1917,6 +1863,134 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             break
         elif o == op.HALT:
             break
+        # ---- branches for several opcodes: after every single-opcode branch, since
+        # LLVM's jump table ends at the first test that is not `o == op.X`
+        # (tests/test_dispatch_shape.py)
+        elif o == op.RNG_RANDOM or o == op.RNG_UNIFORM:
+            # a Monte Carlo loop draws as often as it adds: a candidate for
+            # two single-opcode branches if it shows in profiles
+            flo = 0.0
+            frng = 1.0
+            if o == op.RNG_UNIFORM:
+                flo = fregs[ib]
+                frng = fregs[base + b + 1] - flo
+                if not np.isfinite(frng):
+                    err = E.RNG_UNIFORM_RANGE
+                    break
+                if frng < 0.0:
+                    err = E.RNG_UNIFORM_ORDER
+                    break
+            if state[P.S_RNG_SEEDED] == 0:
+                rnglib.seed_os(state)
+            rhi, rlo, fx = rnglib.step_double(
+                np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]))
+            state[P.S_RNG_HI] = np.int64(rhi)
+            state[P.S_RNG_LO] = np.int64(rlo)
+            fregs[ia] = fx if o == op.RNG_RANDOM else flo + frng * fx
+        elif o == op.DIV_U32 or o == op.MOD_U32 or o == op.DIV_U64 or o == op.MOD_U64:
+            y = regs[ic]
+            if y == 0:
+                err = E.DIV_ZERO
+                break
+            ux = np.uint64(regs[ib])
+            uy = np.uint64(y)
+            if o == op.DIV_U32 or o == op.DIV_U64:
+                regs[ia] = np.int64(ux // uy)
+            else:
+                regs[ia] = np.int64(ux % uy)
+        elif o == op.CMP_IF or o == op.CMP_UF:
+            regs[ia] = cmp_int_float(regs[ib], fregs[ic], o == op.CMP_UF)
+        elif (o == op.EQ_S or o == op.NE_S or o == op.LT_S or o == op.LE_S):
+            x = regs[ib]
+            y = regs[ic]
+            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
+                err = E.BAD_VALUE
+                break
+            if o == op.EQ_S:
+                regs[ia] = 1 if str_equal(hobj, hbytes, x, y) else 0
+            elif o == op.NE_S:
+                regs[ia] = 0 if str_equal(hobj, hbytes, x, y) else 1
+            elif o == op.LT_S:
+                regs[ia] = 1 if str_compare(hobj, hbytes, x, y) < 0 else 0
+            else:
+                regs[ia] = 1 if str_compare(hobj, hbytes, x, y) <= 0 else 0
+        elif o == op.ARR_SLICE or o == op.ARR_REPEAT:
+            h = regs[ib]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            if o == op.ARR_SLICE:
+                first, count = slice_bounds(n, regs[ic], regs[base + c + 1])
+                if first < 0:
+                    err = count
+                    break
+            else:
+                times = regs[ic]
+                if times < 0 or (n > 0 and times > (1 << 31) // n):
+                    err = E.REPEAT_COUNT
+                    break
+                first = 0
+                count = n * times
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            rc = heap_room(hobj, hbytes, hslots, state, count if is_bytes else 0,
+                           0 if is_bytes else count)
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            src = hobj[h, P.H_OFF]
+            if is_bytes:
+                soff = state[P.S_NBYTES]
+                copy_elements(hbytes, soff, src, first, count, n, o == op.ARR_SLICE)
+                state[P.S_NBYTES] = soff + count
+                state[P.S_ALLOC] += count + P.OBJ_COST
+            else:
+                soff = state[P.S_NSLOTS]
+                copy_elements(hslots, soff, src, first, count, n, o == op.ARR_SLICE)
+                state[P.S_NSLOTS] = soff + count
+                state[P.S_ALLOC] += 8 * count + P.OBJ_COST
+            regs[ia] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
+        elif o == op.HOSTCALL or o == op.OUTV:
+            status = P.HOST
+            break
+        elif (o == op.BNOT or o == op.BNOT_U32 or o == op.SHL_I32 or o == op.SHL_U32
+              or o == op.SHL_64 or o == op.SHR_32 or o == op.SHR_I64 or o == op.SHR_U64):
+            # equality tests, not a range test: LLVM builds the jump table from
+            # the chain's equality tests and stops at the first other test
+            r, ok = bit_op(o, regs[ib], regs[ic])
+            if not ok:
+                err = E.SHIFT_RANGE
+                break
+            regs[ia] = r
+        elif o == op.RNG_SHUFFLE or o == op.RNG_CHOICE:
+            h = regs[ia if o == op.RNG_SHUFFLE else ib]
+            if not _is_array(hobj, state, h):
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            if o == op.RNG_SHUFFLE:
+                if is_bytes:
+                    rnglib.shuffle(state, hbytes, hobj[h, P.H_OFF], n)
+                else:
+                    rnglib.shuffle(state, hslots, hobj[h, P.H_OFF], n)
+            else:
+                if n == 0:
+                    err = E.RNG_EMPTY
+                    break
+                # integers(0, n) < n: an index inside the array by construction
+                i = rnglib.integers(state, 0, n)
+                if is_bytes:
+                    regs[ia] = hbytes[hobj[h, P.H_OFF] + i]
+                else:
+                    regs[ia] = hslots[hobj[h, P.H_OFF] + i]
+        elif o == op.ABS_I32 or o == op.ABS_I64:
+            x = regs[ib]
+            if x == (I32_MIN if o == op.ABS_I32 else I64_MIN):
+                err = E.OVERFLOW
+                break
+            regs[ia] = -x if x < 0 else x
         else:
             err = E.BAD_VALUE           # unreachable after verification
             break
