@@ -6,7 +6,9 @@ Each case is an Orus program and the same loop in CPython; both are timed in
 this process (the Orus program compiled once beforehand, then only the VM run
 is timed; CPython's loop is a function, so its variables are fast locals).
 The rounds interleave the two, and the report gives the best time of each
-and the ratio CPython / Orus (above 1: Orus is faster).  `random` draws with
+and the ratio CPython / Orus (above 1: Orus is faster).  `sin` takes sin(i)
+for i up to a million, where the C library's argument reduction dominates
+both languages; `sin_small` takes arguments in [0, 1).  `random` draws with
 `use random` (numpy's PCG64, seeded) against CPython's `random.random()`
 (Mersenne Twister): the same loop, not the same numbers.  The numpy boundary
 case times a 1000 x 1000 float64 array in and out of an Orus cell next to
@@ -51,6 +53,22 @@ for i in 0..%d:
     s += math.sqrt(i as f64)
 print(s)
 """ % N, _py_sqrt)
+
+def _py_sin_small():
+    sin = math.sin
+    s = 0.0
+    for i in range(N):
+        s += sin(i * 1e-6)
+    return s
+
+
+case("sin_small", """
+use math
+mut s = 0.0
+for i in 0..%d:
+    s += math.sin((i as f64) * 0.000001)
+print(s)
+""" % N, _py_sin_small)
 
 case("sin", """
 use math
