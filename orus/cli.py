@@ -94,11 +94,10 @@ def _cmd_run(args) -> int:
         get_vm()        # native VM, else njit; a cold cache is built (and announced) here
         sys.stdout.flush()
         out = sys.stdout.buffer
-        profile = None
-        if args.profile:
-            def profile(text):
-                out.flush()
-                sys.stderr.write(text)
+        def show_profile(text):
+            out.flush()
+            sys.stderr.write(text)
+        profile = show_profile if args.profile else None
         try:
             run_program(program, out.write, profile=profile, max_heap=max_heap)
         finally:
