@@ -237,10 +237,29 @@ class BuiltinCode:
         self.free = mark
         self.emit(O.MATH2, dst, blk, e.args[0].value, e)
 
+    def builtin___str1(self, e, dst):
+        self.emit(O.STR1, dst, self.operand(e.args[1]), e.args[0].value, e)
+
+    def builtin___str2(self, e, dst):
+        self._str_intrinsic(O.STR2, e, e.args[1:], e.args[0].value, dst)
+
+    def builtin___str3(self, e, dst):
+        self._str_intrinsic(O.STR3, e, e.args[1:], e.args[0].value, dst)
+
+    def _str_intrinsic(self, opcode, e, args, code, dst):
+        """STR2 / STR3: the arguments in a block of registers, left to right."""
+        mark = self.free
+        blk = self.alloc_block([a.ty.category for a in args])
+        for i, a in enumerate(args):
+            self.exp_to(a, blk + i)
+        self.free = mark
+        self.emit(opcode, dst, blk, code, e)
+
     def math_intrinsic(self, info):
-        """(builtin name, code) when function `info` is `return __mathN(code, params...)`
-        with its parameters in order (a function of the math module): a call of
-        it compiles to the one instruction.  Else None."""
+        """(builtin name, code) when function `info` is `return __NAME(code, params...)`
+        with its parameters in order, NAME one of math1, math2, str1, str2, str3
+        (a function of the math or strings module): a call of it compiles to
+        the one instruction.  Else None."""
         found = getattr(info, "intrinsic", False)
         if found is not False:
             return found
@@ -248,7 +267,7 @@ class BuiltinCode:
         body = info.body
         if len(body) == 1 and type(body[0]) is ast.Return and not info.captures:
             v = body[0].value
-            if type(v) is ast.Call and v.target in ("__math1", "__math2") \
+            if type(v) is ast.Call and v.target in _INTRINSICS \
                     and len(v.args) == len(info.params) + 1 \
                     and all(type(a) is ast.Name and getattr(a, "sym", None) is p
                             for a, p in zip(v.args[1:], info.params)):
@@ -257,20 +276,25 @@ class BuiltinCode:
         return found
 
     def intrinsic_call(self, e, intrinsic):
-        """A call of a math module function, inlined: its one instruction (the
-        arguments evaluated as for a call, left to right); returns the result register."""
+        """A call of a math or strings module function, inlined: its one
+        instruction (the arguments evaluated as for a call, left to right);
+        returns the result register."""
         name, code = intrinsic
         mark = self.free
-        if name == "__math1":
+        if name in ("__math1", "__str1"):
             r = self.exp_to_reg(e.args[0])
             self.free = mark
-            dst = self.alloc(T.CAT_FLOAT)
-            self.emit(O.MATH1, dst, r, code, e)
+            dst = self.alloc(e.ty.category)
+            self.emit(_INTRINSICS[name], dst, r, code, e)
             return dst
-        blk = self.alloc_block([T.CAT_FLOAT, T.CAT_FLOAT])
-        self.exp_to(e.args[0], blk)
-        self.exp_to(e.args[1], blk + 1)
+        blk = self.alloc_block([a.ty.category for a in e.args])
+        for i, a in enumerate(e.args):
+            self.exp_to(a, blk + i)
         self.free = mark
-        dst = self.alloc(T.CAT_FLOAT)
-        self.emit(O.MATH2, dst, blk, code, e)
+        dst = self.alloc(e.ty.category)
+        self.emit(_INTRINSICS[name], dst, blk, code, e)
         return dst
+
+
+_INTRINSICS = {"__math1": O.MATH1, "__math2": O.MATH2, "__str1": O.STR1, "__str2": O.STR2,
+               "__str3": O.STR3}
