@@ -37,8 +37,8 @@ from numba import njit  # noqa: E402
 from orus.bytecode import opcodes as op  # noqa: E402
 from orus.bytecode import protocol as P  # noqa: E402
 from orus.bytecode import runtime_errors as E  # noqa: E402
-from orus.jit.heap import (ROOM_GC, ROOM_GROW, ROOM_OK, copy_within, heap_room,  # noqa: E402
-                           new_object, new_string_object)
+from orus.jit.heap import (ROOM_GC, ROOM_GROW, ROOM_OK, heap_room, new_object,  # noqa: E402
+                           new_string_object)
 
 OK = -1
 HUGE = 1 << 62          # a size no heap reaches: asking for it ends in "out of memory"
@@ -50,33 +50,44 @@ def str_ok(hobj, state, h):
 
 
 @njit(cache=True)
-def rows_short(hobj, state, count):
-    """How many of `count` new object rows neither the free list nor the
-    table's unused end can supply (0: they all fit)."""
+def rows_past_free(hobj, state, count):
+    """How many of `count` new object rows the free list cannot supply: they
+    come from the table's end (rows NOBJ, NOBJ + 1, ...)."""
     h = state[P.S_FREE]
     while count > 0 and h >= 0:
         count -= 1
         h = hobj[h, P.H_OFF]
-    extra = state[P.S_NOBJ] + count - hobj.shape[0]
-    return extra if extra > 0 else 0
+    return count
 
 
 @njit(cache=True)
 def room(hobj, hbytes, hslots, state, nbytes, nslots, nrows):
     """heap_room for `nrows` (>= 1) new objects with `nbytes` bytes and `nslots`
-    slots between them: ROOM_OK, ROOM_GC or ROOM_GROW (S_NEED* set)."""
+    slots between them: ROOM_OK, ROOM_GC or ROOM_GROW (S_NEED* set as the
+    host reads them: S_NEED rows past NOBJ)."""
     rc = heap_room(hobj, hbytes, hslots, state, nbytes, nslots)
     if rc != ROOM_OK or nrows <= 1:
         return rc
-    short = rows_short(hobj, state, nrows)
-    if short == 0:
+    past = rows_past_free(hobj, state, nrows)
+    if state[P.S_NOBJ] + past <= hobj.shape[0]:
         return ROOM_OK
     if state[P.S_ALLOC] * 4 > state[P.S_GC_LIMIT]:
         return ROOM_GC
-    state[P.S_NEED] = short
+    state[P.S_NEED] = past
     state[P.S_NEED2] = nbytes
     state[P.S_NEED3] = nslots
     return ROOM_GROW
+
+
+@njit(cache=True)
+def copy_bytes(hb, dst, src, n):
+    """hb[dst:dst+n] = hb[src:src+n] (dst >= src + n: the ranges never
+    overlap here); unsigned indexes, so LLVM vectorises it."""
+    du = np.uint64(dst)
+    su = np.uint64(src)
+    for i in range(n):
+        iu = np.uint64(i)
+        hb[du + iu] = hb[su + iu]
 
 
 @njit(cache=True)
@@ -254,6 +265,12 @@ def search(hb, t, n, start, p, m, ell, per, periodic):
 def count_matches(hb, t, n, p, m, ell, per, periodic):
     """Number of non-overlapping occurrences, left to right (m >= 1)."""
     k = 0
+    if m == 1:                              # a vectorised count of the byte
+        c = hb[p]
+        tu = np.uint64(t)
+        for i in range(n):
+            k += np.int64(hb[tu + np.uint64(i)] == c)
+        return k
     j = search(hb, t, n, 0, p, m, ell, per, periodic)
     while j >= 0:
         k += 1
@@ -284,28 +301,26 @@ def _is_space(c):
 
 @njit(cache=True)
 def change_case(hobj, hbytes, hslots, state, h, to_upper):
-    """(value, error, room) of upper/lower: the string itself when no byte changes."""
+    """(value, error, room) of upper/lower: the string itself when no byte
+    changes.  Both passes are branch-free over unsigned indexes (vectorised)."""
     t = hobj[h, P.H_OFF]
     n = hobj[h, P.H_LEN]
-    lo = 97 if to_upper else 65
-    first = -1
+    lo = np.uint8(97 if to_upper else 65)
+    tu = np.uint64(t)
+    letters = 0
     for i in range(n):
-        c = hbytes[t + i]
-        if lo <= c <= lo + 25:
-            first = i
-            break
-    if first < 0:
+        letters += np.int64(np.uint8(hbytes[tu + np.uint64(i)] - lo) < np.uint8(26))
+    if letters == 0:
         return h, OK, ROOM_OK
     rc = room(hobj, hbytes, hslots, state, n, 0, 1)
     if rc != ROOM_OK:
         return 0, OK, rc
     off = state[P.S_NBYTES]
-    copy_within(hbytes, off, t, first)
-    for i in range(first, n):
-        c = hbytes[t + i]
-        if lo <= c <= lo + 25:
-            c ^= 32
-        hbytes[off + i] = c
+    ou = np.uint64(off)
+    for i in range(n):
+        iu = np.uint64(i)
+        c = hbytes[tu + iu]
+        hbytes[ou + iu] = c ^ (np.uint8(32) if np.uint8(c - lo) < np.uint8(26) else np.uint8(0))
     state[P.S_NBYTES] = off + n
     state[P.S_ALLOC] += n + P.OBJ_COST
     return new_string_object(hobj, state, off, n, -1), OK, ROOM_OK
@@ -427,10 +442,19 @@ def split(hobj, hbytes, hslots, state, h, hs):
     state[P.S_NSLOTS] = soff + k + 1
     state[P.S_ALLOC] += (k + 2) * P.OBJ_COST + 8 * (k + 1)
     at = 0
-    for i in range(k):
-        j = search(hbytes, t, n, at, p, m, ell, per, periodic)
-        hslots[soff + i] = new_string_object(hobj, state, t + at, j - at, -1)
-        at = j + m
+    if m == 1:                              # one pass over the bytes
+        c = hbytes[p]
+        i = 0
+        for j in range(n):
+            if hbytes[t + j] == c:
+                hslots[soff + i] = new_string_object(hobj, state, t + at, j - at, -1)
+                i += 1
+                at = j + 1
+    else:
+        for i in range(k):
+            j = search(hbytes, t, n, at, p, m, ell, per, periodic)
+            hslots[soff + i] = new_string_object(hobj, state, t + at, j - at, -1)
+            at = j + m
     hslots[soff + k] = new_string_object(hobj, state, t + at, n - at, -1)
     arr = new_object(hobj, state, P.HK_ARR_H, soff, k + 1)
     return arr, OK, ROOM_OK
@@ -465,11 +489,11 @@ def join(hobj, hbytes, hslots, state, ha, hs):
     at = off
     for i in range(n):
         if i > 0:
-            copy_within(hbytes, at, ps, ls)
+            copy_bytes(hbytes, at, ps, ls)
             at += ls
         x = hslots[a + i]
         lx = hobj[x, P.H_LEN]
-        copy_within(hbytes, at, hobj[x, P.H_OFF], lx)
+        copy_bytes(hbytes, at, hobj[x, P.H_OFF], lx)
         at += lx
     state[P.S_NBYTES] = off + total
     state[P.S_ALLOC] += total + P.OBJ_COST
@@ -492,11 +516,11 @@ def repeat(hobj, hbytes, hslots, state, h, times):
     if rc != ROOM_OK:
         return 0, OK, rc
     off = state[P.S_NBYTES]
-    copy_within(hbytes, off, hobj[h, P.H_OFF], n)
+    copy_bytes(hbytes, off, hobj[h, P.H_OFF], n)
     done = n
     while done < total:                     # double what is written so far
         step = min(done, total - done)
-        copy_within(hbytes, off + done, off, step)
+        copy_bytes(hbytes, off + done, off, step)
         done += step
     state[P.S_NBYTES] = off + total
     state[P.S_ALLOC] += total + P.OBJ_COST
@@ -541,9 +565,9 @@ def replace(hobj, hbytes, hslots, state, h, ho, hn):
             j = i                           # before byte i (i == n: at the end)
         else:
             j = search(hbytes, t, n, src, p, m, ell, per, periodic)
-        copy_within(hbytes, at, t + src, j - src)
+        copy_bytes(hbytes, at, t + src, j - src)
         at += j - src
-        copy_within(hbytes, at, q, r)
+        copy_bytes(hbytes, at, q, r)
         at += r
         src = j + m
         if m == 0 and i < n:
@@ -551,7 +575,7 @@ def replace(hobj, hbytes, hslots, state, h, ho, hn):
             at += 1
             src = i + 1
     if src < n:
-        copy_within(hbytes, at, t + src, n - src)
+        copy_bytes(hbytes, at, t + src, n - src)
     state[P.S_NBYTES] = off + total
     state[P.S_ALLOC] += total + P.OBJ_COST
     return new_string_object(hobj, state, off, total, -1), OK, ROOM_OK
