@@ -38,7 +38,7 @@ ORUS = """
 use strings
 
 fn fnv1a(text: string) -> u64:
-    mut h: u64 = 14695981039346656037
+    mut h: u64 = 14695981039346656037u64
     for i in 0..len(text):
         h = (h ^ (ord(text[i]) as u64)) * 1099511628211
     return h

@@ -325,6 +325,8 @@ STR2 = _op("STR2", "r r n", "R[A] := strings function C (STR2_*) of R[B], R[B+1]
            window=(1, 2))
 STR3 = _op("STR3", "r r n", "R[A] := strings function C (STR3_*) of R[B], R[B+1], R[B+2]",
            window=(1, 3))
+# ord(s[i]) fused: the byte itself, no one-byte string in between (byte loops: hashes)
+STR_BYTE = _op("STR_BYTE", "r r r", "R[A] := byte R[C] of string R[B]  (i32 0..255; ord(s[i]); index checked as s[i])")
 
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)

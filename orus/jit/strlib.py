@@ -489,11 +489,19 @@ def join(hobj, hbytes, hslots, state, ha, hs):
     at = off
     for i in range(n):
         if i > 0:
-            copy_bytes(hbytes, at, ps, ls)
+            if ls == 1:
+                hbytes[at] = hbytes[ps]
+            else:
+                copy_bytes(hbytes, at, ps, ls)
             at += ls
         x = hslots[a + i]
         lx = hobj[x, P.H_LEN]
-        copy_bytes(hbytes, at, hobj[x, P.H_OFF], lx)
+        xo = hobj[x, P.H_OFF]
+        if lx <= 16:                        # words: a plain loop beats the vector setup
+            for j in range(lx):
+                hbytes[at + j] = hbytes[xo + j]
+        else:
+            copy_bytes(hbytes, at, xo, lx)
         at += lx
     state[P.S_NBYTES] = off + total
     state[P.S_ALLOC] += total + P.OBJ_COST

@@ -1074,6 +1074,23 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     continue
             err = _index_error(hobj, state, h, i)
             break
+        elif o == op.STR_BYTE:
+            # ord(s[i]): fast path written out (rows past the live ones are
+            # zero, HK_FREE, so the table's size bounds the handle)
+            h = regs[base + b]
+            i = regs[base + c]
+            if 0 <= h < hobj.shape[0] and hobj[h, P.H_KIND] == P.HK_STR \
+                    and 0 <= i < hobj[h, P.H_LEN]:
+                regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
+                pc += 1
+                continue
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+            elif i < 0:
+                err = E.STR_INDEX_NEGATIVE
+            else:
+                err = E.STR_INDEX_RANGE
+            break
         elif o == op.GETG:
             regs[base + a] = regs[b]
         elif o == op.LOADK:

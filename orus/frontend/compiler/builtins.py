@@ -116,7 +116,16 @@ class BuiltinCode:
         self.emit(O.HOSTCALL, dst, r, H.HC_INPUT_PROMPT, e)
 
     def builtin_ord(self, e, dst):
-        self.emit(O.STR_ORD, dst, self.operand(e.args[0]), 0, e)
+        arg = e.args[0]
+        if type(arg) is ast.Index and arg.obj.ty.is_string:
+            # ord(s[i]): one instruction, the byte itself (same index errors as s[i])
+            mark = self.free
+            ro = self.exp_to_reg(arg.obj)
+            ri = self.index_reg(arg.index)
+            self.free = mark
+            self.emit(O.STR_BYTE, dst, ro, ri, arg.index)
+            return
+        self.emit(O.STR_ORD, dst, self.operand(arg), 0, e)
 
     def builtin_chr(self, e, dst):
         self.emit(O.STR_CHR, dst, self.operand(e.args[0]), 0, e)

@@ -263,7 +263,10 @@ class ExpressionCode:
 
     def expr_Cast(self, e, dst):
         src, target = e.expr.ty, e.ty
-        if src is target:
+        if src is target or (target in (T.I64, T.U64) and src in CONV_CODE
+                             and CONV_CODE[src] != O.T_F64):
+            # the same type, or a conversion that keeps the register as it is
+            # (every integer and bool is already its i64/u64 bit pattern)
             self.exp_to(e.expr, dst)
             return
         r = self.operand(e.expr)
