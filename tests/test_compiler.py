@@ -55,7 +55,8 @@ def compiled(src):
     ("fn f(a: i32, x: f64) -> bool:\n    return a < x\n", "f", ["CAST", "LT_F", "RET"]),
     ("fn f(a: i64, x: f64) -> bool:\n    return a < x\n", "f", ["CMP_IF", "CMP_TEST", "RET"]),
     ("fn f(a: u64, x: f64) -> bool:\n    return a == x\n", "f", ["CMP_UF", "CMP_TEST", "RET"]),
-    ("fn f(a: i32) -> i64:\n    return a as i64\n", "f", ["CAST", "RET"]),
+    ("fn f(a: i32) -> i64:\n    return a as i64\n", "f", ["MOVE", "RET"]),   # the same bits
+    ("fn f(a: i64) -> i32:\n    return a as i32\n", "f", ["CAST", "RET"]),
     ("fn f(a: f64) -> string:\n    return a as string\n", "f", ["TOSTR", "RET"]),
     ("fn f(a: string) -> string:\n    return a as string\n", "f", ["RET"]),
     ("fn f(a: bool) -> bool:\n    return not a\n", "f", ["NOT", "RET"]),
