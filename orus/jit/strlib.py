@@ -185,7 +185,7 @@ def next_candidate(hb, t, n, j, m, first, last):
     needle's (n - m + 1 if none): no window skipped can match.  Blocks of 64
     window starts are tested at once with an OR of both comparisons and
     unsigned indexes (vectorised by LLVM), then the block with a candidate is
-    scanned byte by byte."""
+    narrowed 8 windows at a time and scanned byte by byte."""
     tu = np.uint64(t)
     d = np.uint64(m - 1)
     stop = n - m + 1                      # window starts are j < stop
@@ -198,6 +198,15 @@ def next_candidate(hb, t, n, j, m, first, last):
         if acc != 0:
             break
         j += BLOCK
+    while j + 8 <= stop:                  # narrow the block down 8 windows at a time
+        acc = np.uint8(0)
+        at = tu + np.uint64(j)
+        for k in range(8):
+            ku = at + np.uint64(k)
+            acc |= np.uint8(hb[ku] == first) & np.uint8(hb[ku + d] == last)
+        if acc != 0:
+            break
+        j += 8
     while j < stop:
         if hb[t + j] == first and hb[t + j + m - 1] == last:
             return j
@@ -476,7 +485,7 @@ def join(hobj, hbytes, hslots, state, ha, hs):
         x = hslots[a + i]
         if not str_ok(hobj, state, x):
             return 0, E.BAD_VALUE, ROOM_OK
-        total += hobj[x, P.H_LEN]
+        total = min(total + hobj[x, P.H_LEN], HUGE)     # elements may share one huge string
     if n == 1:
         return hslots[a], OK, ROOM_OK
     if n > 1:
