@@ -8,6 +8,13 @@ Every workload is `benchmarks/programs/NAME.{orus,py,lua,js}` with its expected
 stdout in `NAME.out`.  Each program times its own work and prints it on a last
 line `work_seconds=S`, which is stripped before the output is compared.
 
+Two sets of workloads: in `NAME` the work is inside functions (locals); in
+`NAME_top` the same work is written as top-level code over global variables,
+as a script writer would (issue 17).  Each set has its own geometric means.
+`fib` has no top-level variant: its work is the recursion, which needs a
+function in every language, so `fib_top` would differ from `fib` only by the
+one call of `main`.
+
 The (workload, language) pairs run interleaved, round after round (the order
 of the languages rotates each round), so a noisy moment of the machine hurts
 all of them alike.  Reported: medians of the whole-process wall time and of the
@@ -42,9 +49,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "benchmarks" / "programs"
 RESULTS = ROOT / "benchmarks" / "results"
 
-WORKLOADS = ["arith_loop", "control_flow", "fib", "sieve", "matmul", "sort", "strings", "hello"]
+FUNCTION_WORKLOADS = ["arith_loop", "control_flow", "fib", "sieve", "matmul", "sort", "strings"]
+TOP_SUFFIX = "_top"                    # the same work as top-level code over globals (issue 17)
+TOP_LEVEL_WORKLOADS = [w + TOP_SUFFIX for w in FUNCTION_WORKLOADS if w != "fib"]
+WORKLOADS = FUNCTION_WORKLOADS + TOP_LEVEL_WORKLOADS + ["hello"]
 STARTUP_WORKLOADS = {"hello"}          # work is one print: excluded from work-time targets
 STRING_WORKLOAD = "strings"            # the target allows 1.5x CPython here
+LUA = "lua5.4"                         # issue 17 compares Orus with Lua 5.4 in-process
+LUA_LIMIT = 1.5                        # issue 17: each workload within 1.5x of Lua 5.4
 WALL_TARGET_WORKLOADS = ["fib", "sieve", "sort"]
 BASELINE = "python"
 WORK_LINE = re.compile(r"^work_seconds=(\S+)\s*$")
@@ -247,28 +259,55 @@ def work_workloads(workloads: list[str]) -> list[str]:
     return [w for w in workloads if w not in STARTUP_WORKLOADS]
 
 
+def is_top_level(workload: str) -> bool:
+    return workload.endswith(TOP_SUFFIX)
+
+
+def workload_sets(workloads: list[str]) -> list[tuple[str, list[str]]]:
+    """The non-empty sets among the work workloads: (name, workloads), functions first."""
+    work = work_workloads(workloads)
+    sets = [("in functions", [w for w in work if not is_top_level(w)]),
+            ("top level", [w for w in work if is_top_level(w)])]
+    return [(name, chosen) for name, chosen in sets if chosen]
+
+
 def evaluate_targets(table, workloads: list[str]) -> list[dict]:
-    """The issue's targets, each with its figure and whether it is met."""
+    """The issues' targets, each with its figure and whether it is met.
+
+    Issue 7's targets stay on the workloads in functions (the set they were set
+    for); issue 17's apply to both sets, each with its own geometric mean."""
     targets = []
-    for w in work_workloads(workloads):
+    functions = [w for w in work_workloads(workloads) if not is_top_level(w)]
+    for w in functions:
         limit = 1.5 if w == STRING_WORKLOAD else 1.0
         r = ratio(table[w], "orus", BASELINE, "work")
-        targets.append({"target": "work: Orus %s CPython on %s" % (
+        targets.append({"issue": 7, "target": "work: Orus %s CPython on %s" % (
             "within 1.5x of" if limit > 1 else "faster than", w),
             "value": r, "limit": limit, "met": r is not None and r < limit})
-    g, used = geomean_ratio(table, "orus", "lua5.4", "work", work_workloads(workloads))
-    targets.append({"target": "work: geometric mean Orus / Lua 5.4 (%d workloads)" % len(used),
-                    "value": g, "limit": 1.5, "met": g is not None and g <= 1.5})
-    if STRING_WORKLOAD in workloads:
-        others = [w for w in work_workloads(workloads) if w != STRING_WORKLOAD]
-        g, used = geomean_ratio(table, "orus", "lua5.4", "work", others)
-        targets.append({"target": "for information, the same without %s (%d workloads)"
+    if functions:
+        g, used = geomean_ratio(table, "orus", LUA, "work", functions)
+        targets.append({"issue": 7, "target": "work: geometric mean Orus / Lua 5.4 (%d workloads)"
+                        % len(used), "value": g, "limit": 1.5, "met": g is not None and g <= 1.5})
+    if STRING_WORKLOAD in functions:
+        others = [w for w in functions if w != STRING_WORKLOAD]
+        g, used = geomean_ratio(table, "orus", LUA, "work", others)
+        targets.append({"issue": 7, "target": "for information, the same without %s (%d workloads)"
                         % (STRING_WORKLOAD, len(used)), "value": g, "limit": 1.5, "met": None})
     for w in WALL_TARGET_WORKLOADS:
         if w in workloads:
             r = ratio(table[w], "orus", BASELINE, "wall")
-            targets.append({"target": "whole process: Orus faster than CPython on %s" % w,
-                            "value": r, "limit": 1.0, "met": r is not None and r < 1.0})
+            targets.append({"issue": 7, "target": "whole process: Orus faster than CPython on %s"
+                            % w, "value": r, "limit": 1.0, "met": r is not None and r < 1.0})
+    for name, chosen in workload_sets(workloads):
+        for w in chosen:
+            r = ratio(table[w], "orus", LUA, "work")
+            targets.append({"issue": 17, "target": "work: Orus within 1.5x of Lua 5.4 on %s" % w,
+                            "value": r, "limit": LUA_LIMIT,
+                            "met": r is not None and r <= LUA_LIMIT})
+        g, used = geomean_ratio(table, "orus", LUA, "work", chosen)
+        targets.append({"issue": 17, "target": "work: geometric mean Orus / Lua 5.4, %s "
+                        "(%d workloads)" % (name, len(used)), "value": g, "limit": 1.0,
+                        "met": g is not None and g <= 1.0})
     return targets
 
 
@@ -294,20 +333,34 @@ def cell_text(cell: Cell, kind: str) -> str:
 
 
 def markdown_table(table, langs: list[Language], workloads: list[str], kind: str) -> str:
-    """One table: a row per workload, a column per language, then Orus ÷ CPython."""
-    head = ["workload"] + [lang.label for lang in langs] + ["Orus ÷ CPython"]
+    """One table: a row per workload, a column per language, then Orus ÷ CPython
+    and Orus ÷ Lua 5.4; a geometric-mean row per set of workloads."""
+    names = [lang.name for lang in langs]
+    bases = [b for b in (BASELINE, LUA) if b in names]
+    head = (["workload"] + [lang.label for lang in langs]
+            + ["Orus ÷ %s" % SHORT_LABELS[b] for b in bases])
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for w in workloads:
         cells = [cell_text(table[w][lang.name], kind) for lang in langs]
-        rows.append("| %s | %s | %s |" % (w, " | ".join(cells),
-                                          format_ratio(ratio(table[w], "orus", BASELINE, kind))))
-    chosen = work_workloads(workloads) if kind == "work" else workloads
-    means = []
-    for lang in langs:
-        g, used = geomean_ratio(table, lang.name, BASELINE, kind, chosen)
-        means.append(format_ratio(g) if lang.available else "—")
-    rows.append("| geo. mean ÷ CPython | %s | |" % " | ".join(means))
+        cells += [format_ratio(ratio(table[w], "orus", b, kind)) for b in bases]
+        rows.append("| %s | %s |" % (w, " | ".join(cells)))
+    sets = workload_sets(workloads)
+    if kind == "wall" and "hello" in workloads:     # start-up counts with the functions set
+        if sets and sets[0][0] == "in functions":
+            sets[0] = ("in functions", sets[0][1] + ["hello"])
+        else:
+            sets.insert(0, ("start-up", ["hello"]))
+    for name, chosen in sets:
+        means = []
+        for lang in langs:
+            g, used = geomean_ratio(table, lang.name, BASELINE, kind, chosen)
+            means.append(format_ratio(g) if lang.available else "—")
+        label = "geo. mean ÷ CPython" + (", " + name if len(sets) > 1 else "")
+        rows.append("| %s | %s |%s" % (label, " | ".join(means), " |" * len(bases)))
     return "\n".join(rows)
+
+
+SHORT_LABELS = {BASELINE: "CPython", LUA: "Lua 5.4"}
 
 
 def markdown_report(table, langs, workloads, targets, meta) -> str:
@@ -317,25 +370,32 @@ def markdown_report(table, langs, workloads, targets, meta) -> str:
         % (meta["rounds"], meta["machine"], meta["date"]),
         "",
         "**In-process work time** (each program's own timer; `hello` is start-up only and "
-        "is left out of the geometric mean):",
+        "is left out of the geometric means; `NAME_top` is the work of `NAME` written as "
+        "top-level code over globals, with its own geometric mean):",
         "",
         markdown_table(table, langs, workloads, "work"),
         "",
-        "**Whole-process wall time** (start-up included; Orus with a warm cache):",
+        "**Whole-process wall time** (start-up included; Orus with a warm cache%s):"
+        % ("; `hello` counts in the geometric mean of the workloads in functions"
+           if "hello" in workloads else ""),
         "",
         markdown_table(table, langs, workloads, "wall"),
         "",
-        "**Targets** (issue 7):",
-        "",
     ]
-    parts += [target_line(t) for t in targets]
-    parts += ["", "Versions: " + "; ".join(
+    for issue in sorted({t["issue"] for t in targets}):
+        parts += ["**Targets** (issue %d%s):" % (issue, ISSUE_NOTES.get(issue, "")), ""]
+        parts += [target_line(t) for t in targets if t["issue"] == issue] + [""]
+    parts += ["Versions: " + "; ".join(
         "%s: %s" % (lang.label, lang.version or "?") for lang in langs if lang.available)]
     notes = [lang.note for lang in langs if lang.note]
     notes += failure_notes(table, langs, workloads)
     if notes:
         parts += ["", "Notes:", ""] + ["- " + n for n in notes]
     return "\n".join(parts) + "\n"
+
+
+ISSUE_NOTES = {7: ", on the workloads in functions",
+               17: ", in-process, on both sets of workloads"}
 
 
 def target_line(target: dict) -> str:
@@ -373,6 +433,7 @@ def json_report(table, langs, workloads, targets, meta) -> dict:
             "median_wall_s": c.median("wall"), "median_work_s": c.median("work"),
             "wall_ratio_to_cpython": ratio(table[w], lang.name, BASELINE, "wall"),
             "work_ratio_to_cpython": ratio(table[w], lang.name, BASELINE, "work"),
+            "work_ratio_to_lua5.4": ratio(table[w], lang.name, LUA, "work"),
         } for lang in langs for c in [table[w][lang.name]]} for w in workloads},
         "targets": targets,
     }
@@ -387,7 +448,8 @@ def chart(table, langs, workloads, meta, path: Path) -> str:
     except ImportError:
         return "matplotlib is not installed: chart skipped (pip install matplotlib)"
     shown = [lang for lang in langs if lang.available]
-    fig, axes = plt.subplots(2, 1, figsize=(11, 8.5), constrained_layout=True)
+    width = max(11.0, 1.2 * len(workloads) + 2)
+    fig, axes = plt.subplots(2, 1, figsize=(width, 8.5), constrained_layout=True)
     kinds = [("work", "In-process work time", work_workloads(workloads)),
              ("wall", "Whole-process wall time", workloads)]
     for ax, (kind, title, chosen) in zip(axes, kinds):

@@ -171,12 +171,15 @@ def run_file(path: str, max_heap=None) -> None:
             sys.stdout.buffer.flush()
 
 
-def preload() -> None:
+def preload(dry_run: bool = True) -> None:
     """Import the run path and load the native VM now, so that the first run
     in a process costs what later runs do (no JIT, no lazy loading inside a
     user's run).  Importing this module does it (the front end alone, or
     ``import orus``, loads nothing).  The run path does not import numpy
-    (orus/bytecode/buffers.py), so neither does this.  ORUS_LAZY=1 skips it."""
+    (orus/bytecode/buffers.py), so neither does this.  ORUS_LAZY=1 skips it.
+    `dry_run`: also run a one-instruction program through the native VM, so
+    that its first-call costs are paid here, not in a session's or notebook's
+    first input (the command line, which runs one program, skips it: ~1.5 ms)."""
     if os.environ.get("ORUS_LAZY") == "1":
         return
     try:
@@ -184,7 +187,7 @@ def preload() -> None:
         from orus.host.machine import Machine
         from orus.bytecode.program import halt_program
         from orus.jit import cache, preload_native_vm
-        if preload_native_vm():
+        if preload_native_vm() and dry_run:
             # a dry run through the path a run takes (Machine, VM call, output),
             # so that first-call costs are paid here
             Machine(halt_program(), get_vm(), lambda data: None).run()
@@ -224,4 +227,4 @@ def cache_status():
     return warm.status()
 
 
-preload()
+preload(dry_run="orus.cli" not in sys.modules)

@@ -17,8 +17,6 @@ or short source, line/column 0, binary junk and very long lines.
 from __future__ import annotations
 
 import os
-import traceback
-import unicodedata
 
 __all__ = ["render", "internal_error_text", "title_of", "ISSUE_TRACKER"]
 
@@ -129,6 +127,9 @@ def _line_of(source_text, line: int):
 
 
 def _char_width(c: str) -> int:
+    if c < "\x7f":
+        return 1
+    import unicodedata              # only for reports with non-ASCII lines (start-up cost)
     if unicodedata.combining(c):
         return 0
     return 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
@@ -138,8 +139,12 @@ def _visible(c: str) -> str:
     """How a source character is shown: control characters become '?'."""
     if c == "\t":
         return c
-    if c < " " or c == "\x7f" or unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn"):
+    if c < " " or c == "\x7f":
         return "?"
+    if c > "\x7f":
+        import unicodedata
+        if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn"):
+            return "?"
     return c
 
 
@@ -250,6 +255,7 @@ def internal_error_text(exc: BaseException) -> str:
         "  " + what,
     ]
     if os.environ.get("ORUS_DEBUG") == "1":
+        import traceback
         lines.append("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     else:
         lines.append("(set ORUS_DEBUG=1 to see the Python traceback)")

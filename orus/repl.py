@@ -204,9 +204,9 @@ class Repl:
         for f in range(len(program.funcs)):
             if program.function_name(f) == name:
                 found = True
-                row = program.funcs[f]
                 self.out.write("fn %s\n" % name)
-                for pc in range(int(row[FN_ENTRY]), int(row[FN_END])):
+                funcs = program.funcs
+                for pc in range(int(funcs[f, FN_ENTRY]), int(funcs[f, FN_END])):
                     self.out.write(disasm.format_instruction(program, pc) + "\n")
         if not found:
             self.err.write("no function named '%s' (functions: %s)\n"

@@ -120,10 +120,9 @@ class Session:
     def __setitem__(self, name: str, value) -> None:
         """Make `value` the global `name` (mutable; its type from the value, as
         ``orus.run`` inputs; an existing global of that name is replaced)."""
-        from orus.values import _ZERO, _store_input, _to_input
+        from orus.values import _store_input, _to_input, declaration
         inp = _to_input(name, value)
-        zero = "[]" if inp.type.startswith("[") else _ZERO[inp.type]
-        result = self.run("mut %s: %s = %s" % (name, inp.type, zero))
+        result = self.run(declaration(inp))
         if result.error is not None:
             raise ValueError("cannot set '%s': %s" % (name, result.error.message))
         _store_input(self._machine, self._program.globals[name][0], inp)
@@ -335,6 +334,11 @@ class Session:
         stdin = None if self.stdin is None else io.BytesIO(self.stdin)
         machine = new_machine(program, write, stdin, max_heap=self.max_heap)
         machine.to_numpy()
+        if self._machine is not None:
+            # one random generator per session: its state goes on with the globals
+            from orus.bytecode import protocol as P
+            machine.state[P.S_RNG_FIRST:P.S_RNG_END] = \
+                self._machine.state[P.S_RNG_FIRST:P.S_RNG_END]
         if carried:
             copier = _Copier(self._machine, machine)
             missing = set()

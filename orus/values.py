@@ -12,7 +12,6 @@ from orus.bytecode import protocol as P
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 I64_MIN, I64_MAX = -(1 << 63), (1 << 63) - 1
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # numpy dtype -> Orus element type (arrays and numpy scalars).
 _DTYPES = {
@@ -28,8 +27,8 @@ _OUT_DTYPES = {"i32": np.int32, "i64": np.int64, "u32": np.uint32, "u64": np.uin
                "f64": np.float64, "bool": np.bool_}
 _ZERO = {"i32": "0", "i64": "0", "u32": "0", "u64": "0", "f64": "0.0", "bool": "false",
          "string": '""'}
-_SUPPORTED = ("int, float, bool, str, or a 1-D numpy array of int32, int64, uint32, "
-              "uint64, float64 or bool")
+_SUPPORTED = ("int, float, bool, str, a list of them, or a 1-D or 2-D numpy array of "
+              "int32, int64, uint32, uint64, float64, bool or str")
 
 
 
@@ -49,7 +48,9 @@ class _Input:
     def __init__(self, name, type_, kind, data):
         self.name = name
         self.type = type_        # Orus type as written in source: "i64", "[f64]", ...
-        self.kind = kind         # "scalar" (int64 bits), "string", "array", "strings"
+        # "scalar" (int64 bits), "string" (bytes), "array" (1-D numpy), "strings"
+        # (list of bytes), "matrix" (2-D numpy), "rows" (list of _Input rows)
+        self.kind = kind
         self.data = data
 
 
@@ -96,12 +97,14 @@ def _array_input(name: str, arr: np.ndarray) -> _Input:
         found = _scalar_input(name, arr[()])
         if found is not None:
             return found
-    if arr.ndim != 1:
+    if arr.ndim not in (1, 2):
         raise _short(ValueError(
-            "input '%s' is a %d-D array (shape %s); only 1-D arrays can be passed to Orus: "
-            "use %s.ravel() or pass the rows one by one"
-            % (name, arr.ndim, tuple(arr.shape), name)))
+            "input '%s' is a %d-D array (shape %s); Orus takes 1-D arrays as [T] and 2-D "
+            "arrays as [[T]]: reshape it, or pass its 2-D slices one by one"
+            % (name, arr.ndim, tuple(arr.shape))))
     if arr.dtype.kind == "U":
+        if arr.ndim == 2:
+            return _rows_input(name, [_strings_input(name, row) for row in arr.tolist()])
         return _strings_input(name, arr.tolist())
     if arr.dtype == object:
         raise _short(TypeError(
@@ -119,12 +122,49 @@ def _array_input(name: str, arr: np.ndarray) -> _Input:
             "uint64, float64 or bool elements: convert it with %s.astype(%s)"
             % (name, arr.dtype, name, hint)))
     if ty == "bool":
-        data = arr                                   # one byte per element (HK_ARR_B)
-    elif ty in ("f64", "u64"):
-        data = arr.view(np.int64)                    # the bit patterns
+        data = arr.view(np.uint8)                    # one byte per element (HK_ARR_B)
+    elif ty in ("i32", "u32"):
+        data = arr                                   # widened exactly on copy
     else:
-        data = arr                                   # i32 / u32 widen exactly on copy
+        data = arr.view(np.int64)                    # the bit patterns
+    if arr.ndim == 2:
+        return _Input(name, "[[%s]]" % ty, "matrix", data)
     return _Input(name, "[%s]" % ty, "array", data)
+
+
+def _rows_input(name: str, rows) -> _Input:
+    """[[T]] from rows of one Orus type [T] (each an _Input): one block (a
+    "matrix") when they are numeric rows of one length, else row by row."""
+    types = sorted({row.type for row in rows})
+    if len(types) != 1:
+        raise _short(TypeError(
+            "input '%s' has rows of different element types (%s); make them one type"
+            % (name, ", ".join(types))))
+    if rows[0].kind == "array" and len({len(row.data) for row in rows}) == 1:
+        return _Input(name, "[%s]" % types[0], "matrix", np.stack([row.data for row in rows]))
+    return _Input(name, "[%s]" % types[0], "rows", rows)
+
+
+def _row_input(name: str, row) -> _Input:
+    """One row of a list-of-rows input: a 1-D array, or a list of numbers,
+    bools or strs."""
+    if isinstance(row, (list, tuple)):
+        if row and all(isinstance(s, str) for s in row):
+            return _strings_input(name, row)
+        if not row:
+            raise _short(TypeError(
+                "input '%s' has an empty row, whose element type Orus cannot know: pass "
+                "a numpy array with a dtype" % name))
+    try:
+        arr = np.asarray(row)
+    except (ValueError, OverflowError) as exc:
+        raise _short(ValueError("input '%s' has a row that cannot be made an array: %s"
+                                % (name, exc))) from None
+    if arr.ndim != 1 or arr.dtype.kind in "OSU" and isinstance(row, (list, tuple)):
+        raise _short(TypeError(
+            "input '%s' has a row that is not a flat list of numbers, bools or strs "
+            "of one type" % name))
+    return _array_input(name, arr)
 
 
 def _strings_input(name: str, items) -> _Input:
@@ -150,6 +190,14 @@ def _to_input(name: str, value) -> _Input:
                 "input '%s' is an empty %s, whose element type Orus cannot know: pass "
                 "an empty numpy array with a dtype, e.g. numpy.zeros(0)"
                 % (name, type(value).__name__)))
+        if all(isinstance(row, (list, tuple, np.ndarray)) for row in value):
+            try:                    # a rectangle of numbers: one conversion
+                arr = np.asarray(value)
+            except (ValueError, OverflowError):
+                arr = None
+            if arr is not None and arr.ndim >= 2 and arr.dtype.kind in "biuf":
+                return _array_input(name, arr)
+            return _rows_input(name, [_row_input(name, row) for row in value])
         try:
             arr = np.asarray(value)
         except (ValueError, OverflowError) as exc:
@@ -166,17 +214,38 @@ def _to_input(name: str, value) -> _Input:
                            % (name, type(value).__name__, _SUPPORTED)))
 
 
-def _store_input(machine, reg: int, inp: _Input) -> None:
+def declaration(inp: _Input) -> str:
+    """The Orus declaration of input `inp` as a global (its value is stored after)."""
+    zero = "[]" if inp.type.startswith("[") else _ZERO[inp.type]
+    return "mut %s: %s = %s" % (inp.name, inp.type, zero)
+
+
+def _new_value(machine, inp: _Input) -> int:
+    """The input's value made in `machine` (bits or a handle)."""
     if inp.kind == "scalar":
-        machine.regs[reg] = inp.data
-    elif inp.kind == "string":
-        machine.regs[reg] = machine.new_string(inp.data)
-    elif inp.kind == "array":
+        return inp.data
+    if inp.kind == "string":
+        return machine.new_string(inp.data)
+    if inp.kind == "array":
         kind = P.HK_ARR_B if inp.type == "[bool]" else P.HK_ARR
-        machine.regs[reg] = machine.new_array(inp.data, kind)
+        return machine.new_array(inp.data, kind)
+    if inp.kind == "matrix":
+        return machine.new_matrix(inp.data, P.HK_ARR_B if inp.type == "[[bool]]" else P.HK_ARR)
+    if inp.kind == "rows":
+        handles = [_new_value(machine, row) for row in inp.data]
     else:
-        handles = np.array([machine.new_string(s) for s in inp.data], dtype=np.int64)
-        machine.regs[reg] = machine.new_array(handles, P.HK_ARR_H)
+        handles = [machine.new_string(s) for s in inp.data]
+    return machine.new_array(np.array(handles, dtype=np.int64), P.HK_ARR_H)
+
+
+def _store_input(machine, reg: int, inp: _Input) -> None:
+    from orus.host.machine import HeapLimit
+    try:
+        machine.regs[reg] = _new_value(machine, inp)
+    except HeapLimit:
+        raise _short(MemoryError(
+            "input '%s' does not fit in the heap limit (%d MB): raise it with max_heap= "
+            "(or ORUS_MAX_HEAP)" % (inp.name, machine.max_heap >> 20))) from None
     machine.ginit[reg] = 1
 
 
@@ -233,4 +302,40 @@ def _read_array(machine, name: str, ty, h: int):
         if dtype in (np.float64, np.uint64):
             return slots.view(dtype).copy()
         return slots.astype(dtype)                   # astype copies
+    if getattr(elem, "kind", None) == "array" and n:
+        matrix = _read_matrix(machine, elem.elem, slots)
+        if matrix is not None:
+            return matrix
     return [_read_value(machine, name, elem, int(x)) for x in slots]
+
+
+def _read_matrix(machine, elem, handles):
+    """The rows `handles` of a [[T]] as one 2-D numpy array, when T is a
+    number or bool and the rows are valid arrays of one length; else None
+    (the caller makes a list of rows).  No loop per element; one copy when
+    the rows lie end to end in the arena, else one slice copy per row."""
+    kind = getattr(elem, "kind", None)
+    if kind not in ("int", "float", "bool") or not (
+            (handles >= 0) & (handles < machine.state[P.S_NOBJ])).all():
+        return None
+    rows = machine.hobj[handles]
+    want = P.HK_ARR_B if kind == "bool" else P.HK_ARR
+    cols = int(rows[0, P.H_LEN])
+    if not ((rows[:, P.H_KIND] == want).all() and (rows[:, P.H_LEN] == cols).all()):
+        return None
+    arena = machine.hbytes if kind == "bool" else machine.hslots
+    offs = rows[:, P.H_OFF]
+    first = int(offs[0])
+    if (offs == first + cols * np.arange(len(offs), dtype=np.int64)).all():
+        # rows laid end to end (as inputs and rows built in order are): one copy
+        block = arena[first:first + cols * len(offs)].reshape(len(offs), cols).copy()
+    else:
+        block = np.empty((len(offs), cols), dtype=arena.dtype)
+        for i, off in enumerate(offs.tolist()):
+            block[i] = arena[off:off + cols]
+    if kind == "bool":
+        return block.astype(np.bool_)
+    dtype = _OUT_DTYPES.get(_type_name(elem), np.int64)
+    if dtype in (np.float64, np.uint64):
+        return block.view(dtype)
+    return block.astype(dtype)

@@ -139,3 +139,15 @@ def test_profile_counts_opcodes_and_lines(tmp_path):
             if line.startswith("  ") and len(line.split()) >= 2}
     assert rows["FORLOOP"] == "1,000" and rows["ADD_I32"] == "1,000"
     assert "prog.orus:3" in err and "t = t + i" in err
+
+
+def test_dump_bytecode_of_a_program_loaded_from_the_cache(tmp_path):
+    """The second run loads the saved program (memoryview arrays): the
+    listing must work on those too (it once failed on `funcs[f]`)."""
+    source = "// %s\nfn twice(x: i32) -> i32:\n    return x * 2\nprint(twice(21))\n" % tmp_path
+    path = write(tmp_path, source)
+    for attempt in range(2):
+        proc = run_cli(["run", "--dump-bytecode", path])
+        assert (proc.returncode, proc.stdout) == (0, b"42\n"), proc.stderr
+        listing = proc.stderr.decode()
+        assert "fn twice  (arity 1, captures 0, registers" in listing and "MUL" in listing

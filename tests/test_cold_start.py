@@ -218,8 +218,63 @@ def bits_and_bytes():
     """, "bits.orus")
 
 
+def random_draws():
+    """use random's instructions (numpy's default_rng(7) streams) and its error."""
+    return assemble("""
+    fn main regs=12
+        LOADI 0 7
+        RNG_SEED 0
+        RNG_RANDOM 1
+        OUT 1 f64
+        LOADF 2 -1.5
+        LOADF 3 2.5
+        RNG_UNIFORM 1 2
+        OUT 1 f64
+        LOADI 2 -3
+        LOADK 3 5000000000
+        RNG_INTEGERS 4 2
+        OUT 4 i64
+        LOADI 3 10
+        RNG_INTEGERS 4 2
+        OUT 4 i64
+        LOADF 2 1.0
+        LOADF 3 0.5
+        RNG_NORMAL 1 2
+        OUT 1 f64
+        ARR_NEW 5 4 0
+        LOADI 6 10
+        ARR_PUSH 5 6
+        LOADI 6 20
+        ARR_PUSH 5 6
+        LOADI 6 30
+        ARR_PUSH 5 6
+        LOADI 6 40
+        ARR_PUSH 5 6
+        RNG_SHUFFLE 5
+        LOADI 9 0
+        ARR_GET 8 5 9
+        OUT 8 i64
+        LOADI 9 1
+        ARR_GET 8 5 9
+        OUT 8 i64
+        LOADI 9 2
+        ARR_GET 8 5 9
+        OUT 8 i64
+        LOADI 9 3
+        ARR_GET 8 5 9
+        OUT 8 i64
+        RNG_CHOICE 7 5
+        OUT 7 i64
+        OUTEND -1 10
+        LOADI 8 4
+        LOADI 9 4
+        RNG_INTEGERS 10 8 @7:3
+        HALT
+    """, "random.orus")
+
+
 PROGRAMS = [hello, loop_sum, fib, floats_and_strings, deep_recursion, closure, runtime_error,
-            bits_and_bytes]
+            bits_and_bytes, random_draws]
 
 from orus.jit import get_vm
 from orus.host.machine import Machine
@@ -440,6 +495,21 @@ def test_native_and_njit_give_identical_results(expected, warm_root, runner_scri
     assert out == ("10 -5 -15 5 4294967290 -2147483648 2147483648 -6917529027641081856 -3 -3 15 "
                    "195 A\n")
     assert "shift out of range" in error[0] and error[1:] == [9, 5]
+    out, error = res["random_draws"]
+    assert out == _numpy_random_draws()
+    assert "low >= high" in error[0] and error[1:] == [7, 3]
+
+
+def _numpy_random_draws() -> str:
+    import numpy as np
+    from orus.host.fmt import fmt_f64
+    g = np.random.default_rng(7)
+    vals = [fmt_f64(g.random()), fmt_f64(g.uniform(-1.5, 2.5)), str(g.integers(-3, 5000000000)),
+            str(g.integers(-3, 10)), fmt_f64(g.normal(1.0, 0.5))]
+    xs = np.array([10, 20, 30, 40])
+    g.shuffle(xs)
+    vals += [str(x) for x in xs] + [str(g.choice(xs))]
+    return " ".join(vals) + "\n"
 
 
 def test_same_output_through_the_cli_on_every_path(warm_root, tmp_path):

@@ -163,9 +163,114 @@ def test_outputs_that_cannot_be_converted():
 
 
 # ------------------------------------------------------------------------- errors
-def test_two_dimensional_array_is_refused():
-    with pytest.raises(ValueError, match=r"input 'grid' is a 2-D array \(shape \(2, 3\)\)"):
-        run("x = 1", grid=np.zeros((2, 3)))
+def test_three_dimensional_array_is_refused():
+    with pytest.raises(ValueError, match=r"input 'grid' is a 3-D array \(shape \(2, 3, 4\)\); "
+                       r"Orus takes 1-D arrays as \[T\] and 2-D arrays as \[\[T\]\]"):
+        run("x = 1", grid=np.zeros((2, 3, 4)))
+
+
+# ------------------------------------------------------------------ 2-D arrays
+@pytest.mark.parametrize("dtype, elem", [
+    (np.int32, "i32"), (np.int64, "i64"), (np.uint32, "u32"), (np.uint64, "u64"),
+    (np.float64, "f64"), (np.bool_, "bool")])
+def test_two_dimensional_round_trip_for_each_dtype(dtype, elem):
+    grid = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    if dtype == np.uint64:
+        grid[2, 3] = 2**64 - 1
+    result = run("n = len(g)\nw = len(g[0])\nh: [[%s]] = g" % elem, g=grid, out=["n", "w", "h"])
+    assert (result["n"], result["w"]) == (3, 4)
+    out = result["h"]
+    assert out.dtype == dtype and out.shape == (3, 4) and (out == grid).all()
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "reversed", "byteswapped"])
+def test_two_dimensional_inputs_in_any_memory_order(layout):
+    base = np.arange(24, dtype=np.float64).reshape(4, 6)
+    grid = {"C": base, "F": np.asfortranarray(base), "strided": base[::2, ::3],
+            "reversed": base[::-1, ::-1], "byteswapped": base.astype(">f8")}[layout]
+    result = run("print(g[1][0])\nh = g", g=grid, out=["h"])
+    assert result.stdout == "%g\n" % grid[1, 0] or result.stdout == "%r\n" % float(grid[1, 0])
+    assert (result["h"] == grid).all() and result["h"].flags.c_contiguous
+
+
+def test_rows_built_in_orus_come_out_as_a_matrix_or_a_list_of_rows():
+    src = """
+mut square: [[i64]] = []
+for i in 0..3:
+    mut row: [i64] = []
+    for j in 0..3:
+        push(row, (i * 10 + j) as i64)
+    push(square, row)
+mut ragged: [[f64]] = []
+push(ragged, [1.5])
+push(ragged, [2.5, 3.5, 4.5])
+empty: [[f64]] = []
+names: [[string]] = [["a", "b", "c"], ["d", "e", "f"]]
+"""
+    result = run(src, out=["square", "ragged", "empty", "names"])
+    assert result["square"].shape == (3, 3) and result["square"][2, 1] == 21
+    ragged = result["ragged"]
+    assert isinstance(ragged, list) and [list(r) for r in ragged] == [[1.5], [2.5, 3.5, 4.5]]
+    assert isinstance(result["empty"], list) and result["empty"] == []
+    assert result["names"] == [["a", "b", "c"], ["d", "e", "f"]]
+
+
+def test_rows_that_grow_apart_still_come_out_in_order():
+    # pushing onto an input row moves it elsewhere in the arena
+    src = "push(g[0], 9.0)\npush(g[1], 8.0)\nh = g"
+    result = run(src, g=np.zeros((2, 2)), out=["h"])
+    assert result["h"].tolist() == [[0.0, 0.0, 9.0], [0.0, 0.0, 8.0]]
+
+
+def test_an_orus_matrix_is_rows_that_can_be_replaced_and_shared():
+    src = "row = g[0]\ng[1] = row\nrow[0] = 7\nh = g"
+    result = run(src, g=np.zeros((2, 2), dtype=np.int64), out=["h"])
+    assert result["h"].tolist() == [[7, 0], [7, 0]]
+
+
+@pytest.mark.parametrize("value, orus_type", [
+    ([1, 2, 3], "[i64]"),
+    ([1.5, 2], "[f64]"),
+    ([True, False], "[bool]"),
+    (["x", "yz"], "[string]"),
+    ([[1, 2], [3, 4]], "[[i64]]"),
+    ([[1, 2.5], [3, 4]], "[[f64]]"),
+    ([[1], [2, 3]], "[[i64]]"),
+    ([["a"], ["b", "c"]], "[[string]]"),
+    ([np.arange(2.0), np.arange(3.0)], "[[f64]]"),
+    (np.array([["a", "b"], ["c", "d"]]), "[[string]]"),
+])
+def test_python_lists_come_in_with_their_orus_type(value, orus_type):
+    result = run("t: %s = v\nprint(len(v))" % orus_type, v=value)
+    assert result.stdout == "%d\n" % len(value)
+
+
+def test_python_lists_round_trip():
+    result = run("a = v\nb = w", v=[[1, 2], [3]], w=[["a"], ["b", "c"]], out=["a", "b"])
+    assert [r.tolist() for r in result["a"]] == [[1, 2], [3]]
+    assert result["b"] == [["a"], ["b", "c"]]
+
+
+@pytest.mark.parametrize("value, pattern", [
+    ([[1], ["a"]], "rows of different element types"),
+    ([[1, 2], [3.5]], r"rows of different element types \(\[f64\], \[i64\]\)"),
+    ([[1, "a"]], "not a flat list"),
+    ([[1], []], "empty row"),
+    ([[[1]], [[2]]], "3-D array"),
+    (np.array([[1, None]], dtype=object), "dtype object"),
+    (np.zeros((2, 2), dtype=np.float32), "dtype float32"),
+])
+def test_unsupported_two_dimensional_inputs_name_the_variable(value, pattern):
+    with pytest.raises((TypeError, ValueError), match=pattern) as info:
+        run("x = 1", grid=value)
+    assert "'grid'" in str(info.value)
+
+
+def test_session_values_in_two_dimensions():
+    session = orus.Session()
+    session["g"] = np.arange(6.0).reshape(2, 3)
+    assert session.run("g[1][2] = g[0][1] * 10.0").error is None
+    assert session["g"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 10.0]]
 
 
 def test_object_array_is_refused():
@@ -211,7 +316,7 @@ def test_unknown_output_name():
 
 def test_conversion_errors_show_in_one_line_in_ipython():
     with pytest.raises(ValueError) as info:
-        run("x = 1", grid=np.zeros((2, 2)))
+        run("x = 1", grid=np.zeros((2, 2, 2)))
     assert info.value._render_traceback_() == ["ValueError: " + str(info.value)]
 
 
@@ -377,11 +482,11 @@ def test_magic_errors_show_the_orus_report_and_the_shell_goes_on(shell, capsys):
     out = ANSI.sub("", capsys.readouterr().out)
     assert "<cell>:1:10" in out and "  1 | x: i32 = 1.5" in out and "Traceback" not in out
 
-    shell.user_ns["grid"] = np.zeros((2, 2))
+    shell.user_ns["grid"] = np.zeros((2, 2, 2))
     r = shell.run_cell("%%orus -i grid\nx = 1\n")
     assert isinstance(r.error_in_exec, ValueError)
     out = capsys.readouterr().out
-    assert "ValueError: input 'grid' is a 2-D array" in out and "Traceback" not in out
+    assert "ValueError: input 'grid' is a 3-D array" in out and "Traceback" not in out
 
     r = shell.run_cell("%%orus -i no_such_variable\nx = 1\n")
     assert not r.success
@@ -403,7 +508,8 @@ def _kernel_spec_dir(tmp_path) -> Path:
     return tmp_path / "jupyter"
 
 
-def test_example_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
+def _execute_notebook(path, tmp_path, monkeypatch):
+    """The code cells of notebook `path` after running it in a Jupyter kernel."""
     for module in ("nbclient", "nbformat", "ipykernel", "matplotlib"):
         pytest.importorskip(module, reason="%s is needed to execute the example notebook "
                             "(pip install -e '.[test]')" % module)
@@ -413,20 +519,37 @@ def test_example_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     monkeypatch.delenv("MPLBACKEND", raising=False)
-    nb = nbformat.read(EXAMPLE, as_version=4)
+    nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     NotebookClient(nb, kernel_name="orus-test-python", timeout=600,
-                   resources={"metadata": {"path": str(EXAMPLE.parent)}}).execute()
-    code = [c for c in nb.cells if c.cell_type == "code"]
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return [c for c in nb.cells if c.cell_type == "code"]
 
-    def text(cell):
-        return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+def _text(cell):
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_example_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
+    code = _execute_notebook(EXAMPLE, tmp_path, monkeypatch)
+    text = _text
 
     by_source = {c.source.split("\n")[0]: c for c in code}
-    orus_cell = by_source["%%orus -i xs,ys,every -o estimates,inside,hits,pi"]
-    assert re.fullmatch(r"200000 points, \d+ inside: pi is about 3\.1\d{4}\n", text(orus_cell))
+    orus_cell = by_source["%%orus -i seed,n,every -o xs,ys,estimates,inside,hits,pi"]
+    assert "use random" in orus_cell.source and "random.seed(seed)" in orus_cell.source
+    shown = re.fullmatch(r"200000 points, (\d+) inside: pi is about (3\.1\d{3})\d\n",
+                         text(orus_cell))
+    assert shown
     checks = code[code.index(orus_cell) + 1]
     assert text(checks) == "ndarray float64 200\nbool True True\n"
+    # numpy with the same seed draws the same points: the same estimate (the
+    # cell asserts the equality of the estimates and of the points)
+    same = code[code.index(orus_cell) + 2]
+    assert same.source.startswith("rng = np.random.default_rng(seed)")
+    assert "assert np_pi == pi" in same.source
+    assert not [o for o in same.outputs if o.output_type == "error"]
+    assert re.fullmatch(r"numpy: %s inside, pi is about %s\d; the same estimate: True\n"
+                        % shown.groups(), text(same)), text(same)
     assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
     line_cell = next(c for c in code if c.source.startswith("%orus -i hits,n -o ratio"))
     assert text(line_cell).startswith("3.14")
@@ -442,6 +565,21 @@ def test_example_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
     # the kernel goes on after the error
     assert text(code[-1]) == "still running\n"
     assert code[-1].execution_count == error_cell.execution_count + 1
+
+
+def test_heat_diffusion_notebook_uses_earlier_cells_and_2d_arrays(tmp_path, monkeypatch):
+    code = _execute_notebook(ROOT / "examples" / "heat_diffusion.ipynb", tmp_path, monkeypatch)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    defining = next(c for c in code if c.source.startswith("%%orus\nuse math"))
+    assert "fn step(" in defining.source and _text(defining) == ""
+    later = next(c for c in code if c.source.startswith("%%orus -o start,field"))
+    shown = re.fullmatch(r"heat: (\d+\.\d{4}) at the start, (\d+\.\d{4}) after 400 steps\n",
+                         _text(later))
+    assert shown and float(shown.group(2)) < float(shown.group(1))
+    checks = code[code.index(later) + 1]
+    assert _text(checks) == "ndarray float64 (100, 100)\nsame as numpy: True\n"
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
+    assert _text(code[-1]) == shown.group(2) + "\n"      # numpy's field back in, summed by Orus
 
 
 def test_readme_notebook_example(shell, capsys):
@@ -478,3 +616,8 @@ def test_magic_cells_share_a_session(shell, capsys):
     shell.run_line_magic("orus_reset", "")
     r = shell.run_cell("%orus print(count)")
     assert isinstance(r.error_in_exec, orus.CompileError)
+
+
+def test_an_input_beyond_the_heap_limit_is_a_clear_error():
+    with pytest.raises(MemoryError, match="input 'g' does not fit in the heap limit"):
+        orus.run("x = 1", inputs={"g": np.zeros((1000, 1000))}, max_heap="4M")

@@ -95,3 +95,36 @@ def test_a_bad_bound_in_the_environment_is_ignored_or_clamped(tmp_path, monkeypa
     _fill(tmp_path, 3)
     pc.trim(str(tmp_path), max_bytes=1 << 30)
     assert len(_saved(tmp_path)) == (0 if value == "-3" else 3)
+
+
+def test_compiler_version_comes_from_a_stat_checked_index(tmp_path, monkeypatch):
+    """Hashing the compiler's sources on every run cost ~5 ms: a run reads
+    the digest from an index, trusted while the files keep size and mtime
+    and no file is added."""
+    import shutil
+    from orus.jit import cache
+    pkg = tmp_path / "orus"
+    for sub in pc.COMPILER_PACKAGES:
+        shutil.copytree(os.path.join(pc.PACKAGE_DIR, sub), pkg / sub,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("ORUS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pc, "PACKAGE_DIR", str(pkg))
+    monkeypatch.setattr(cache, "_WRITABLE", {})
+    hashed = []
+    real = cache.files_digest
+    monkeypatch.setattr(cache, "files_digest", lambda *a: hashed.append(a) or real(*a))
+
+    def version():
+        monkeypatch.setattr(pc, "_compiler_version", None)
+        return pc.compiler_version()
+
+    first = version()
+    assert len(hashed) == 1 and list((tmp_path / "cache").glob("compiler-*"))
+    assert version() == first and len(hashed) == 1               # from the index
+    with open(pkg / "frontend" / "parser.py", "a") as fh:
+        fh.write("# edited\n")
+    edited = version()
+    assert edited != first and len(hashed) == 2                  # stale: hashed again
+    assert version() == edited and len(hashed) == 2
+    (pkg / "bytecode" / "extra.py").write_text("X = 1\n")
+    assert version() != edited and len(hashed) == 3              # a new file counts

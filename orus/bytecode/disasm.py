@@ -12,6 +12,12 @@ _SCALARS = ("i32", "i64", "u32", "u64", "f64", "bool", "string")
 _HOSTCALL_NAMES = dict(enumerate(hostcall_table.NAMES))
 
 
+
+def _row(table, i: int) -> list:
+    """Row i of a 2-D table as ints (numpy, or the memoryview of a program
+    loaded from the cache, which cannot be sliced by row)."""
+    return [int(table[i, k]) for k in range(table.shape[1])]
+
 def _name(program: Program, sid: int) -> str:
     if 0 <= sid < program.num_strings:
         return program.string(sid).decode("utf-8", "replace")
@@ -23,7 +29,7 @@ def type_text(program: Program, tid: int, depth: int = 0) -> str:
     `Shape.Circle` (a variant row), `any` (a box), `error`."""
     if not 0 <= tid < len(program.types) or depth > 8:
         return "type %d" % tid
-    kind, a, _, c = (int(x) for x in program.types[tid])
+    kind, a, _, c = _row(program.types, tid)
     if kind < len(_SCALARS):
         return _SCALARS[kind]
     if kind == TY_ARRAY:
@@ -32,9 +38,9 @@ def type_text(program: Program, tid: int, depth: int = 0) -> str:
         return _name(program, c)
     if kind == TY_VARIANT:
         owner = tid - 1
-        while owner >= 0 and int(program.types[owner][0]) != TY_ENUM:
+        while owner >= 0 and int(program.types[owner, 0]) != TY_ENUM:
             owner -= 1
-        return "%s.%s" % (_name(program, int(program.types[owner][3])) if owner >= 0 else "?",
+        return "%s.%s" % (_name(program, int(program.types[owner, 3])) if owner >= 0 else "?",
                           _name(program, c))
     if kind == TY_FIELD:
         return type_text(program, a, depth + 1)
@@ -91,7 +97,7 @@ def _operand(program: Program, kind: str, value: int) -> str:
 
 
 def format_instruction(program: Program, pc: int) -> str:
-    o, a, b, c = (int(x) for x in program.code[pc])
+    o, a, b, c = _row(program.code, pc)
     info = op.TABLE[o] if 0 <= o < op.NUM_OPS else None
     if info is None:
         return "%6d  ??? %d %d %d" % (pc, a, b, c)
@@ -110,10 +116,10 @@ def format_instruction(program: Program, pc: int) -> str:
 def disassemble(program: Program) -> str:
     out = []
     for f in range(len(program.funcs)):
-        row = program.funcs[f]
+        funcs = program.funcs      # numpy, or a memoryview (a program loaded from the cache)
         out.append("fn %s  (arity %d, captures %d, registers %d)" % (
-            program.function_name(f), row[FN_ARITY], row[FN_NCAP], row[FN_NREGS]))
-        for pc in range(int(row[FN_ENTRY]), int(row[FN_END])):
+            program.function_name(f), funcs[f, FN_ARITY], funcs[f, FN_NCAP], funcs[f, FN_NREGS]))
+        for pc in range(int(funcs[f, FN_ENTRY]), int(funcs[f, FN_END])):
             out.append(format_instruction(program, pc))
         out.append("")
     table = type_table(program)

@@ -33,8 +33,8 @@ Numbers are plain module-level ints so that Numba freezes them as literals.
 """
 
 from __future__ import annotations
+from orus.bytecode.digest import sha256
 
-import hashlib
 
 OPERAND_KINDS = ("r", "g", "ki", "kf", "ks", "fn", "j", "n", "cv", "ok", "e", "hc", "ty", "-")
 
@@ -153,6 +153,7 @@ NOT = _op("NOT", "r r -", "R[A] := 1 - R[B]  (bool)")
 
 # ---- conversions -----------------------------------------------------------
 CAST = _op("CAST", "r r cv", "R[A] := R[B] converted by conversion C (CONV_*; never fails)")
+I2F = _op("I2F", "r r -", "R[A].f := R[B] (i32, i64, u32 or bool) as f64  (CAST's common case, inline)")
 TOSTR = _op("TOSTR", "r r ok", "R[A] := string of R[B] formatted as print does for kind C (OUT_*)",
                 host=True)
 CONCAT = _op("CONCAT", "r r r", "R[A] := string R[B] ++ string R[C]")
@@ -263,6 +264,10 @@ JNGEI_I = _op("JNGEI_I", "r n j", "if not (R[A] >= B): pc := C")
 JNEQI_I = _op("JNEQI_I", "r n j", "if R[A] != B: pc := C")
 JNNEI_I = _op("JNNEI_I", "r n j", "if R[A] == B: pc := C")
 ARR_SETI = _op("ARR_SETI", "r r n", "array R[A][R[B]] := C  (an integer or bool immediate; checked)")
+ADDK_F64 = _op("ADDK_F64", "r r kf", "R[A].f := R[B].f + KF[C]  (x + k, k + x)")
+SUBK_F64 = _op("SUBK_F64", "r r kf", "R[A].f := R[B].f - KF[C]")
+MULK_F64 = _op("MULK_F64", "r r kf", "R[A].f := R[B].f * KF[C]  (x * k, k * x)")
+DIVK_F64 = _op("DIVK_F64", "r r kf", "R[A].f := R[B].f / KF[C]  (KF[C] != 0: the compiler checks)")
 
 # ---- string building (concatenation chains) ---------------------------------------------
 # A concatenation chain `e1 + e2 + ... + en` (and `s += ...`) is built in a
@@ -327,6 +332,22 @@ STR3 = _op("STR3", "r r n", "R[A] := strings function C (STR3_*) of R[B], R[B+1]
            window=(1, 3))
 # ord(s[i]) fused: the byte itself, no one-byte string in between (byte loops: hashes)
 STR_BYTE = _op("STR_BYTE", "r r r", "R[A] := byte R[C] of string R[B]  (i32 0..255; ord(s[i]); index checked as s[i])")
+
+# ---- use random (issue 15) ----------------------------------------------------------------
+# numpy's default generator (PCG64 through SeedSequence) in the machine's state
+# array (protocol.S_RNG_*; orus/jit/rnglib.py): after RNG_SEED n, RNG_RANDOM,
+# RNG_UNIFORM and RNG_INTEGERS draw exactly numpy's default_rng(n) streams.
+# Unseeded, the first draw seeds from the OS entropy the host stored.
+RNG_SEED = _op("RNG_SEED", "r - -", "seed the generator with R[A] (i64; negative n: n + 2^64) as numpy's default_rng(n)")
+RNG_RANDOM = _op("RNG_RANDOM", "r - -", "R[A].f := next double in [0, 1)  (Generator.random())")
+RNG_UNIFORM = _op("RNG_UNIFORM", "r r -", "R[A].f := uniform draw in [R[B].f, R[B+1].f)  (hi < lo, non-finite range -> error)",
+                  window=(1, 2))
+RNG_INTEGERS = _op("RNG_INTEGERS", "r r -", "R[A] := integer draw in [R[B], R[B+1])  (i64; lo >= hi -> error)",
+                   window=(1, 2))
+RNG_NORMAL = _op("RNG_NORMAL", "r r -", "R[A].f := normal draw, mean R[B].f, deviation R[B+1].f  (deviation < 0 -> error)",
+                 window=(1, 2))
+RNG_SHUFFLE = _op("RNG_SHUFFLE", "r - -", "shuffle array R[A] in place (Generator.shuffle)")
+RNG_CHOICE = _op("RNG_CHOICE", "r r -", "R[A] := an element of array R[B] drawn uniformly  (empty -> error)")
 
 NUM_OPS = len(TABLE)
 NAMES = tuple(info.name for info in TABLE)
@@ -396,7 +417,7 @@ def fingerprint() -> str:
     """Hash of the instruction set: part of every cache key."""
     if _FINGERPRINT:
         return _FINGERPRINT[0]
-    h = hashlib.sha256()
+    h = sha256()
     for info in TABLE:
         h.update(("%d %s %s %r\n" % (info.number, info.name, " ".join(info.operands),
                                       (info.terminates, info.jumps_back, info.window,

@@ -31,12 +31,12 @@ caller, never trusted).
 
 from __future__ import annotations
 
-import hashlib
 import struct
 
 from orus.bytecode import buffers
 from orus.bytecode import opcodes
 from orus.bytecode.atomicio import write_atomic
+from orus.bytecode.digest import blake2b
 
 FORMAT_VERSION = 3
 
@@ -163,10 +163,11 @@ class Program:
 def halt_program(filename: str = "<tiny>") -> Program:
     """A program of one HALT instruction, built without numpy: what warm-ups
     run (`orus warm-cache`, the import-time dry run, the profiler's)."""
-    from array import array
+    import struct
 
     def arr(typecode, values, shape):
-        return buffers.view(bytearray(array(typecode, values).tobytes()), 0, shape, typecode)
+        data = bytearray(struct.pack("=%d%s" % (len(values), typecode), *values))
+        return buffers.view(data, 0, shape, typecode)
 
     name = filename.encode()
     return Program(code=arr("i", [opcodes.HALT, 0, 0, 0], (1, 4)), lines=arr("i", [0, 0, 0], (1, 3)),
@@ -339,7 +340,7 @@ def dumps(program: Program, fingerprint: str = "") -> bytes:
         parts.append(data + b"\0" * pad)
         offset += len(data) + pad
     payload = b"".join(parts)
-    digest = hashlib.blake2b(payload, digest_size=16).hexdigest()
+    digest = blake2b(payload, digest_size=16).hexdigest()
     header = "\n".join(["id=" + _identity(fingerprint), "digest=" + digest] + lines).encode()
     header += b" " * ((-len(header)) % 8)
     return MAGIC + len(header).to_bytes(8, "little") + header + payload
@@ -359,7 +360,7 @@ def loads(data: bytes | bytearray, fingerprint: str = "", filename="<input>", so
     if len(lines) != 2 + len(ARRAYS) or lines[0] != "id=" + _identity(fingerprint):
         raise BytecodeError("saved program is from another version")
     payload = memoryview(buf)[16 + hlen:]
-    if lines[1] != "digest=" + hashlib.blake2b(payload, digest_size=16).hexdigest():
+    if lines[1] != "digest=" + blake2b(payload, digest_size=16).hexdigest():
         raise BytecodeError("saved program is corrupt (checksum)")
     arrays = {}
     for line, (name, (dtype, ndim, cols)) in zip(lines[2:], ARRAYS.items()):

@@ -64,7 +64,22 @@ S_VERIFIED = 25  # 0: verify the program on entry; 1: verified; 2: verify, then 
 S_COLLECTIONS = 26  # garbage collections so far
 S_OOMREC = 27   # handle of the permanent error object of "out of memory" (catch needs no room)
 VERIFY_ONLY = 2
-S_SIZE = 32
+# The random generator of `use random` (orus/jit/rnglib.py): numpy's PCG64
+# state (128-bit state and increment as uint64 halves, the cached half of a
+# 64-bit draw for next_uint32), whether it is seeded, and 128 bits of OS
+# entropy the host writes at machine start (the VM seeds from them through
+# SeedSequence on the first draw when the program never called random.seed).
+S_RNG_HI = 32       # state, high 64 bits (bit pattern)
+S_RNG_LO = 33       # state, low 64 bits
+S_RNG_INC_HI = 34   # increment, high
+S_RNG_INC_LO = 35   # increment, low
+S_RNG_HAS32 = 36    # 1: S_RNG_U32 holds the upper half of the last 64-bit draw
+S_RNG_U32 = 37
+S_RNG_SEEDED = 38   # 0: seed from S_RNG_ENT0/1 on the first draw
+S_RNG_ENT0 = 39     # OS entropy, low 64 bits
+S_RNG_ENT1 = 40     # OS entropy, high 64 bits
+S_RNG_FIRST, S_RNG_END = S_RNG_HI, S_RNG_ENT1 + 1   # the slots a session carries
+S_SIZE = 48
 
 # ---- frames: one row per active call (below the current one) --------------------
 F_RET_PC, F_BASE, F_FN = range(3)

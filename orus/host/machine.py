@@ -7,8 +7,9 @@ serves before resuming (see orus/bytecode/protocol.py).
 
 from __future__ import annotations
 
+import os
+import struct
 import time
-from array import array
 
 from orus.bytecode import buffers as B
 from orus.host import fmt, output
@@ -120,10 +121,16 @@ def _doubled(rows: int, need: int) -> int:
     return size
 
 
+def _int64s(values: list) -> memoryview:
+    """`values` as a memoryview of int64 (struct, not the array module:
+    `import array` pulls in collections, ~3 ms of every start)."""
+    return memoryview(struct.pack("=%dq" % len(values), *values)).cast("q")
+
+
 def _set_rows(table, rows: list) -> None:
     """table[i] = rows[i] for a 2-D int64 memoryview table."""
-    flat = array("q", [x for row in rows for x in row])
-    table.cast("B").cast("q")[:len(flat)] = memoryview(flat)
+    flat = _int64s([x for row in rows for x in row])
+    table.cast("B").cast("q")[:len(flat)] = flat
 
 
 def _set_bytes(arena, off: int, data) -> None:
@@ -169,6 +176,12 @@ class Machine:
         st = self.state
         st[P.S_PC] = int(program.funcs[0, 0])
         st[P.S_BUDGET] = P.YIELD_EVERY
+        # `use random` without random.seed: the VM seeds from these 128 bits
+        # on the first draw (orus/jit/rnglib.py, seed_os)
+        ent = int.from_bytes(os.urandom(16), "little")
+        st[P.S_RNG_ENT0] = (ent & 0xFFFFFFFFFFFFFFFF) - ((ent & (1 << 63)) << 1)
+        ent >>= 64
+        st[P.S_RNG_ENT1] = ent - ((ent & (1 << 63)) << 1)
         self._strings = {}
         self._pending = []
         self._pending_size = 0
@@ -210,8 +223,8 @@ class Machine:
         errmsg0 = nstr + nfun + 256
         rows.append((P.HK_REC, nfun, 2, 2, 0))
         _set_rows(self.hobj, rows)
-        self.hslots[:nfun + 2] = array("q", list(range(nfun))
-                                       + [E.OUT_OF_MEMORY, errmsg0 + E.OUT_OF_MEMORY])
+        self.hslots[:nfun + 2] = _int64s(list(range(nfun))
+                                         + [E.OUT_OF_MEMORY, errmsg0 + E.OUT_OF_MEMORY])
         st = self.state
         st[P.S_NOBJ] = st[P.S_NPERM] = nperm
         st[P.S_OOMREC] = nperm - 1
@@ -530,6 +543,41 @@ class Machine:
             st[P.S_NSLOTS] = off + n
             st[P.S_ALLOC] += 8 * n + P.OBJ_COST
         return self._new_row(kind, off, n, n)
+
+    def new_matrix(self, values, kind: int) -> int:
+        """Allocate an array of rows (HK_ARR_H) whose rows are arrays of kind
+        `kind` (HK_ARR or HK_ARR_B) holding the rows of the 2-D numpy array
+        `values` (int64 bit patterns, or uint8 for HK_ARR_B): one block of
+        the arena for all rows and one vectorised write of their object rows,
+        so a 1000 x 1000 input costs about a copy of its data."""
+        import numpy as np
+        self.to_numpy()
+        st = self.state
+        rows, cols = values.shape
+        flat = np.ascontiguousarray(values).reshape(-1)
+        if kind == P.HK_ARR_B:
+            self._grow_heap(rows + 1, rows * cols, rows)
+            off = int(st[P.S_NBYTES])
+            self.hbytes[off:off + flat.size] = flat
+            st[P.S_NBYTES] = off + flat.size
+            st[P.S_ALLOC] += flat.size + rows * P.OBJ_COST
+        else:
+            self._grow_heap(rows + 1, 0, rows * cols + rows)
+            off = int(st[P.S_NSLOTS])
+            self.hslots[off:off + flat.size] = flat
+            st[P.S_NSLOTS] = off + flat.size
+            st[P.S_ALLOC] += 8 * flat.size + rows * P.OBJ_COST
+        # The rows take fresh object rows at the end of the table (not the
+        # free list), so their handles are consecutive.
+        first = int(st[P.S_NOBJ])
+        block = self.hobj[first:first + rows]
+        block[:, P.H_KIND] = kind
+        block[:, P.H_OFF] = off + cols * np.arange(rows, dtype=np.int64)
+        block[:, P.H_LEN] = cols
+        block[:, P.H_AUX] = cols
+        block[:, P.H_MARK] = 0
+        st[P.S_NOBJ] = first + rows
+        return self.new_array(np.arange(first, first + rows, dtype=np.int64), P.HK_ARR_H)
 
     def string_bytes(self, h: int) -> bytes:
         self.check_handle(h, (P.HK_STR,))

@@ -29,13 +29,13 @@ ArtifactError and the caller falls back to the njit loop.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import time
 
 from orus.jit import abi
 from orus.bytecode import buffers
 from orus.bytecode.atomicio import write_atomic
+from orus.bytecode.digest import sha256
 
 MANIFEST = "native.manifest"
 FORMAT = "orus-native-1"
@@ -111,7 +111,7 @@ def validate(folder: str, fingerprint: str) -> dict:
         raise ArtifactError("library truncated or replaced (size %d, expected %s)" % (size, info.get("size")))
     with open(path, "rb") as fh:            # small (~100 KB): hashing it costs ~0.1 ms
         data = fh.read()
-    if hashlib.sha256(data).hexdigest() != info.get("sha256"):
+    if sha256(data).hexdigest() != info.get("sha256"):
         raise ArtifactError("library corrupt (sha256 mismatch)")
     if data.find(_identity(fingerprint).encode() + b"\0") < 0:
         raise ArtifactError("library is foreign (built for another fingerprint or VM)")
@@ -348,7 +348,7 @@ def build(folder: str, fingerprint: str, progress=None) -> dict:
                                            if str(exc).strip() else "")
         write_manifest(folder, {"unavailable": reason, "fingerprint": fingerprint})
         raise Unavailable(reason) from exc
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256(data).hexdigest()
     name = "vm-native-%s.so" % digest[:16]
     _write_atomic(os.path.join(folder, name), data)
     fields = {

@@ -10,9 +10,9 @@ numba: NUMBA_CACHE_DIR has to be set before numba is first imported.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
+from orus.bytecode.digest import sha256
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))     # orus/
 REPO_DIR = os.path.dirname(PACKAGE_DIR)
@@ -26,7 +26,7 @@ REPO_DIR = os.path.dirname(PACKAGE_DIR)
 # size and mtime and orus/jit/ holds the same files (a few stat calls); a
 # build (``warm-cache``) always computes it afresh.
 PACKAGE = "orus"
-INDEX_FORMAT = "orus-vm-sources 1"
+INDEX_FORMAT = "orus-sources-index 2"
 
 NJIT_MARKER = "warm.ok"        # in the VM folder: the njit cache is complete
 
@@ -71,7 +71,7 @@ def _cpu() -> str:
                 key = line.split(b":", 1)[0].strip()
                 if key in (b"model name", b"flags", b"Features", b"CPU part") and key not in seen:
                     seen.add(key)
-                    parts.append(hashlib.sha256(line).hexdigest()[:12])
+                    parts.append(sha256(line).hexdigest()[:12])
                 if len(seen) >= 2 or line == b"\n":
                     break
     except OSError:
@@ -179,7 +179,7 @@ def _stat(path: str) -> str:
 def files_digest(package_dir: str, sources) -> str:
     """sha256 of the listed files' names and contents (a missing file counts
     too); also the saved-bytecode cache's compiler version (program_cache)."""
-    h = hashlib.sha256()
+    h = sha256()
     for rel in sources:
         h.update(rel.encode() + b"\0")
         try:
@@ -190,44 +190,64 @@ def files_digest(package_dir: str, sources) -> str:
     return h.hexdigest()
 
 
-def _index_name(package_dir: str) -> str:
-    return "vmsources-%s" % hashlib.sha256(package_dir.encode()).hexdigest()[:12]
+def _index_name(tag: str, package_dir: str) -> str:
+    return "%s-%s" % (tag, sha256(package_dir.encode()).hexdigest()[:12])
 
 
-def _read_index(package_dir: str) -> str | None:
-    """The sources digest from a valid index in some cache root, or None."""
-    name = _index_name(package_dir)
+def _read_index(tag: str, package_dir: str, required) -> str | None:
+    """The digest recorded by a valid `tag` index in some cache root, or
+    None.  Valid: it lists every file of `required` and each listed file
+    still has its recorded size and mtime."""
+    name = _index_name(tag, package_dir)
+    header = "%s %s" % (INDEX_FORMAT, tag)
     for root in candidate_roots():
         try:
             with open(os.path.join(root, name), encoding="utf-8") as fh:
                 lines = fh.read().split("\n")
         except (OSError, UnicodeDecodeError):
             continue
-        if len(lines) < 4 or lines[0] != INDEX_FORMAT or lines[1] != package_dir:
+        if len(lines) < 4 or lines[0] != header or lines[1] != package_dir:
             continue
         listed = {}
         for line in lines[3:]:
             if line:
                 rel, _, stamp = line.rpartition(" ")
                 listed[rel] = stamp
-        if not set(_jit_files(package_dir)) <= listed.keys():
-            continue                      # a file was added to orus/jit/
+        if not set(required) <= listed.keys():
+            continue                      # a file was added
         if all(_stat(os.path.join(package_dir, rel)) == stamp for rel, stamp in listed.items()):
             return lines[2]
     return None
 
 
-def _write_index(package_dir: str, sources, stamps, digest: str) -> None:
+def _write_index(tag: str, package_dir: str, sources, stamps, digest: str) -> None:
     root = cache_root()
     if root is None:
         return
     from orus.bytecode.atomicio import write_atomic
-    text = "\n".join([INDEX_FORMAT, package_dir, digest]
+    text = "\n".join(["%s %s" % (INDEX_FORMAT, tag), package_dir, digest]
                      + ["%s %s" % (rel, stamp) for rel, stamp in zip(sources, stamps)]) + "\n"
     try:
-        write_atomic(os.path.join(root, _index_name(package_dir)), text.encode())
+        write_atomic(os.path.join(root, _index_name(tag, package_dir)), text.encode())
     except OSError:
         pass
+
+
+def indexed_digest(tag: str, package_dir: str, list_sources, required=None,
+                   fresh: bool = False) -> str:
+    """files_digest of the files `list_sources()` names, through a `tag` index
+    in the cache root (valid while the files keep their size and mtime and
+    `required()` -- default: list_sources() itself -- names no new file), so
+    that a run costs a few stat calls instead of reading and hashing them."""
+    if not fresh:
+        digest = _read_index(tag, package_dir, (required or list_sources)())
+        if digest is not None:
+            return digest
+    sources = list_sources()
+    stamps = [_stat(os.path.join(package_dir, rel)) for rel in sources]   # before reading
+    digest = files_digest(package_dir, sources)
+    _write_index(tag, package_dir, sources, stamps, digest)
+    return digest
 
 
 def sources_digest(package_dir: str | None = None, fresh: bool = False) -> str:
@@ -235,17 +255,10 @@ def sources_digest(package_dir: str | None = None, fresh: bool = False) -> str:
     installed package, from the index when it is valid (unless `fresh`);
     otherwise computed (ast) and, for the installed package, saved."""
     package_dir = PACKAGE_DIR if package_dir is None else os.fspath(package_dir)
-    installed = package_dir == PACKAGE_DIR
-    if installed and not fresh:
-        digest = _read_index(package_dir)
-        if digest is not None:
-            return digest
-    sources = vm_sources(package_dir)
-    stamps = [_stat(os.path.join(package_dir, rel)) for rel in sources]   # before reading
-    digest = files_digest(package_dir, sources)
-    if installed:
-        _write_index(package_dir, sources, stamps, digest)
-    return digest
+    if package_dir != PACKAGE_DIR:
+        return files_digest(package_dir, vm_sources(package_dir))
+    return indexed_digest("vmsources", package_dir, lambda: vm_sources(package_dir),
+                          lambda: _jit_files(package_dir), fresh)
 
 
 _FINGERPRINT = {}
@@ -259,7 +272,7 @@ def fingerprint(package_dir: str | None = None, fresh: bool = False) -> str:
     cached = _FINGERPRINT.get(package_dir)
     if cached is not None and not fresh:
         return cached
-    h = hashlib.sha256()
+    h = sha256()
     h.update(sources_digest(package_dir, fresh).encode())
     for dist in ("numba", "llvmlite", "numpy"):
         h.update(("%s=%s\n" % (dist, _version(dist))).encode())

@@ -15,6 +15,8 @@ Hot opcodes are inline in ``run``; bulky or rare ones live in helpers below.
 """
 
 
+import math
+
 import numpy as np
 
 # Point Numba's cache at the fingerprinted folder before numba is imported,
@@ -38,6 +40,7 @@ from orus.jit.mathlib import math1, math2
 from orus.jit.heap import (ROOM_GC, ROOM_GROW, ROOM_OK, _handle_ok, copy_within,  # noqa: F401
                            heap_room, new_object, new_string_object)
 from orus.jit.strlib import str_call
+from orus.jit import rnglib
 
 I32_MIN = -2147483648
 I32_MAX = 2147483647
@@ -897,44 +900,48 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
     while True:
         if prof is not None:
             prof[pc] += 1
-        o = code[pc, 0]
-        a = code[pc, 1]
-        b = code[pc, 2]
-        c = code[pc, 3]
+        upc = np.uint64(pc)     # unsigned indexes: no negative-index wraparound code
+        o = code[upc, 0]
+        a = code[upc, 1]
+        b = code[upc, 2]
+        c = code[upc, 3]
+        ia = np.uint64(base + a)
+        ib = np.uint64(base + b)
+        ic = np.uint64(base + c)
 
         # ---- most frequent first ---------------------------------------
         if o == op.MOVE:
-            regs[base + a] = regs[base + b]
+            regs[ia] = regs[ib]
         elif o == op.LOADI:
-            regs[base + a] = b
+            regs[ia] = b
         elif o == op.ADD_I32:
-            r = regs[base + b] + regs[base + c]
+            r = regs[ib] + regs[ic]
             if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
-            regs[base + a] = r
+            regs[ia] = r
         elif o == op.SUB_I32:
-            r = regs[base + b] - regs[base + c]
+            r = regs[ib] - regs[ic]
             if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
-            regs[base + a] = r
+            regs[ia] = r
         elif o == op.MUL_I32:
-            r = regs[base + b] * regs[base + c]
+            r = regs[ib] * regs[ic]
             if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
-            regs[base + a] = r
+            regs[ia] = r
         elif o == op.LT_I:
-            regs[base + a] = 1 if regs[base + b] < regs[base + c] else 0
+            regs[ia] = 1 if regs[ib] < regs[ic] else 0
         elif o == op.LE_I:
-            regs[base + a] = 1 if regs[base + b] <= regs[base + c] else 0
+            regs[ia] = 1 if regs[ib] <= regs[ic] else 0
         elif o == op.EQ_I:
-            regs[base + a] = 1 if regs[base + b] == regs[base + c] else 0
+            regs[ia] = 1 if regs[ib] == regs[ic] else 0
         elif o == op.NE_I:
-            regs[base + a] = 1 if regs[base + b] != regs[base + c] else 0
+            regs[ia] = 1 if regs[ib] != regs[ic] else 0
         elif o == op.JMPF:
-            if regs[base + a] == 0:
+            if regs[ia] == 0:
                 if b <= pc:
                     budget -= 1
                     if budget <= 0:
@@ -944,7 +951,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 pc = b
                 continue
         elif o == op.JMPT:
-            if regs[base + a] != 0:
+            if regs[ia] != 0:
                 if b <= pc:
                     budget -= 1
                     if budget <= 0:
@@ -963,77 +970,83 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             pc = a
             continue
         elif o == op.JNLT_I:
-            if not (regs[base + a] < regs[base + b]):
+            if not (regs[ia] < regs[ib]):
                 pc = c
                 continue
         elif o == op.JNLE_I:
-            if not (regs[base + a] <= regs[base + b]):
+            if not (regs[ia] <= regs[ib]):
                 pc = c
                 continue
         elif o == op.JNEQ_I:
-            if regs[base + a] != regs[base + b]:
+            if regs[ia] != regs[ib]:
                 pc = c
                 continue
         elif o == op.JNNE_I:
-            if regs[base + a] == regs[base + b]:
+            if regs[ia] == regs[ib]:
                 pc = c
                 continue
         elif o == op.JNLTI_I:
-            if not (regs[base + a] < b):
+            if not (regs[ia] < b):
                 pc = c
                 continue
         elif o == op.JNLEI_I:
-            if not (regs[base + a] <= b):
+            if not (regs[ia] <= b):
                 pc = c
                 continue
         elif o == op.JNGTI_I:
-            if not (regs[base + a] > b):
+            if not (regs[ia] > b):
                 pc = c
                 continue
         elif o == op.JNGEI_I:
-            if not (regs[base + a] >= b):
+            if not (regs[ia] >= b):
                 pc = c
                 continue
         elif o == op.JNEQI_I:
-            if regs[base + a] != b:
+            if regs[ia] != b:
                 pc = c
                 continue
         elif o == op.JNNEI_I:
-            if regs[base + a] == b:
+            if regs[ia] == b:
                 pc = c
                 continue
         elif o == op.JNLT_F:
-            if not (fregs[base + a] < fregs[base + b]):
+            if not (fregs[ia] < fregs[ib]):
                 pc = c
                 continue
         elif o == op.JNLE_F:
-            if not (fregs[base + a] <= fregs[base + b]):
+            if not (fregs[ia] <= fregs[ib]):
                 pc = c
                 continue
         elif o == op.ADDI_I32:
-            r = regs[base + b] + c
+            r = regs[ib] + c
             if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
-            regs[base + a] = r
+            regs[ia] = r
         elif o == op.SUBI_I32:
-            r = regs[base + b] - c
+            r = regs[ib] - c
             if r < I32_MIN or r > I32_MAX:     # the i32 overflow check (kept inline: see ARCHITECTURE)
                 err = E.OVERFLOW
                 break
-            regs[base + a] = r
-        elif o == op.ADDI_I64 or o == op.SUBI_I64:
-            x = regs[base + b]
-            y = c if o == op.ADDI_I64 else -c
-            if (y > 0 and x > I64_MAX - y) or (y < 0 and x < I64_MIN - y):
+            regs[ia] = r
+        elif o == op.ADDI_I64:
+            x = regs[ib]
+            if (c > 0 and x > I64_MAX - c) or (c < 0 and x < I64_MIN - c):
                 err = E.OVERFLOW
                 break
-            regs[base + a] = x + y
+            regs[ia] = x + c
+        elif o == op.SUBI_I64:
+            x = regs[ib]
+            if (c < 0 and x > I64_MAX + c) or (c > 0 and x < I64_MIN + c):
+                err = E.OVERFLOW
+                break
+            regs[ia] = x - c
         elif o == op.FORLOOP:
-            cnt = regs[base + a + 3] - 1
-            regs[base + a + 3] = cnt
+            icnt = np.uint64(base + a + 3)      # the loop's registers: A, A+2 step, A+3 trips left
+            cnt = regs[icnt] - 1
+            regs[icnt] = cnt
             if cnt != 0:
-                regs[base + a] += regs[base + a + 2]
+                regs[ia] += regs[np.uint64(base + a + 2)]
                 budget -= 1
                 if budget <= 0:
                     pc = b
@@ -1044,26 +1057,43 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
         elif o == op.ARR_GET:
             # Fast path: rows beyond the live ones are zero (HK_FREE), so the
             # table's size bounds the handle; the error cases are sorted out cold.
-            h = regs[base + b]
-            i = regs[base + c]
+            h = regs[ib]
+            i = regs[ic]
             if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
                 k = hobj[h, P.H_KIND]
                 if k == P.HK_ARR or k == P.HK_ARR_H:
-                    regs[base + a] = hslots[hobj[h, P.H_OFF] + i]
+                    regs[ia] = hslots[hobj[h, P.H_OFF] + i]
                     pc += 1
                     continue
                 if k == P.HK_ARR_B:
-                    regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
+                    regs[ia] = hbytes[hobj[h, P.H_OFF] + i]
                     pc += 1
                     continue
             err = _index_error(hobj, state, h, i)
             break
-        elif o == op.ARR_SET or o == op.ARR_SETI:
-            h = regs[base + a]
-            i = regs[base + b]
+        elif o == op.ARR_SET:
+            h = regs[ia]
+            i = regs[ib]
             if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
                 k = hobj[h, P.H_KIND]
-                v = regs[base + c] if o == op.ARR_SET else c
+                v = regs[ic]
+                if k == P.HK_ARR or k == P.HK_ARR_H:
+                    hslots[hobj[h, P.H_OFF] + i] = v
+                    pc += 1
+                    continue
+                if k == P.HK_ARR_B:
+                    hbytes[hobj[h, P.H_OFF] + i] = np.uint8(v)
+                    pc += 1
+                    continue
+            err = _index_error(hobj, state, h, i)
+            break
+        elif o == op.ARR_SETI:
+            # ARR_SET with an immediate value: the same body (see CALL)
+            h = regs[ia]
+            i = regs[ib]
+            if 0 <= h < hobj.shape[0] and 0 <= i < hobj[h, P.H_LEN]:
+                k = hobj[h, P.H_KIND]
+                v = c
                 if k == P.HK_ARR or k == P.HK_ARR_H:
                     hslots[hobj[h, P.H_OFF] + i] = v
                     pc += 1
@@ -1092,84 +1122,95 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.STR_INDEX_RANGE
             break
         elif o == op.GETG:
-            regs[base + a] = regs[b]
+            regs[ia] = regs[np.uint64(b)]     # global B (main's frame has base 0)
         elif o == op.LOADK:
-            regs[base + a] = kint[b]
+            regs[ia] = kint[b]
         elif o == op.LOADF:
-            fregs[base + a] = kflt[b]
+            fregs[ia] = kflt[b]
         elif o == op.ADD_F64:
-            fregs[base + a] = fregs[base + b] + fregs[base + c]
+            fregs[ia] = fregs[ib] + fregs[ic]
+        elif o == op.ADDK_F64:
+            fregs[ia] = fregs[ib] + kflt[c]
+        elif o == op.SUBK_F64:
+            fregs[ia] = fregs[ib] - kflt[c]
+        elif o == op.MULK_F64:
+            fregs[ia] = fregs[ib] * kflt[c]
+        elif o == op.DIVK_F64:
+            fregs[ia] = fregs[ib] / kflt[c]
+        elif o == op.I2F:
+            fregs[ia] = np.float64(regs[ib])
         elif o == op.SUB_F64:
-            fregs[base + a] = fregs[base + b] - fregs[base + c]
+            fregs[ia] = fregs[ib] - fregs[ic]
         elif o == op.MUL_F64:
-            fregs[base + a] = fregs[base + b] * fregs[base + c]
+            fregs[ia] = fregs[ib] * fregs[ic]
         elif o == op.DIV_F64:
-            y = fregs[base + c]
+            y = fregs[ic]
             if y == 0.0:
                 err = E.DIV_ZERO
                 break
-            fregs[base + a] = fregs[base + b] / y
+            fregs[ia] = fregs[ib] / y
         elif o == op.LT_F:
-            regs[base + a] = 1 if fregs[base + b] < fregs[base + c] else 0
+            regs[ia] = 1 if fregs[ib] < fregs[ic] else 0
         elif o == op.LE_F:
-            regs[base + a] = 1 if fregs[base + b] <= fregs[base + c] else 0
+            regs[ia] = 1 if fregs[ib] <= fregs[ic] else 0
         elif o == op.EQ_F:
-            regs[base + a] = 1 if fregs[base + b] == fregs[base + c] else 0
+            regs[ia] = 1 if fregs[ib] == fregs[ic] else 0
         elif o == op.NE_F:
-            regs[base + a] = 1 if fregs[base + b] != fregs[base + c] else 0
+            regs[ia] = 1 if fregs[ib] != fregs[ic] else 0
         elif o == op.ADD_I64:
-            x = regs[base + b]
-            y = regs[base + c]
+            x = regs[ib]
+            y = regs[ic]
             if (y > 0 and x > I64_MAX - y) or (y < 0 and x < I64_MIN - y):
                 err = E.OVERFLOW
                 break
-            regs[base + a] = x + y
+            regs[ia] = x + y
         elif o == op.SUB_I64:
-            x = regs[base + b]
-            y = regs[base + c]
+            x = regs[ib]
+            y = regs[ic]
             if (y < 0 and x > I64_MAX + y) or (y > 0 and x < I64_MIN + y):
                 err = E.OVERFLOW
                 break
-            regs[base + a] = x - y
+            regs[ia] = x - y
         elif o == op.MUL_I64:
-            x = regs[base + b]
-            y = regs[base + c]
+            x = regs[ib]
+            y = regs[ic]
             if _mul_i64_overflows(x, y):
                 err = E.OVERFLOW
                 break
-            regs[base + a] = x * y
+            regs[ia] = x * y
         elif o == op.DIV_I32:
-            x = regs[base + b]
-            y = regs[base + c]
+            x = regs[ib]
+            y = regs[ic]
             if y == 0 or (y == -1 and x == I32_MIN):
                 err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
-            regs[base + a] = _div_trunc(x, y)
+            regs[ia] = _div_trunc(x, y)
         elif o == op.MOD_I32:
-            x = regs[base + b]
-            y = regs[base + c]
+            x = regs[ib]
+            y = regs[ic]
             if y == 0 or (y == -1 and x == I32_MIN):
                 err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
-            regs[base + a] = x - _div_trunc(x, y) * y
-        elif o == op.DIV_I64 or o == op.MOD_I64:
-            x = regs[base + b]
-            y = regs[base + c]
+            regs[ia] = x - _div_trunc(x, y) * y
+        elif o == op.DIV_I64:
+            x = regs[ib]
+            y = regs[ic]
             if y == 0 or (y == -1 and x == I64_MIN):
                 err = E.DIV_ZERO if y == 0 else E.OVERFLOW
                 break
-            q = _div_trunc(x, y)
-            regs[base + a] = q if o == op.DIV_I64 else x - q * y
-        elif o == op.CALL or o == op.CALLV:
-            # CALL A B: function B; CALLV A B: the function value in R[B] (its
-            # captured values are copied after the arguments).  One frame push.
+            regs[ia] = _div_trunc(x, y)
+        elif o == op.MOD_I64:
+            x = regs[ib]
+            y = regs[ic]
+            if y == 0 or (y == -1 and x == I64_MIN):
+                err = E.DIV_ZERO if y == 0 else E.OVERFLOW
+                break
+            regs[ia] = x - _div_trunc(x, y) * y
+        elif o == op.CALL:
+            # CALL A B: function B, arguments from R[A+1].  One frame push.
+            # (CALLV repeats this body: a branch testing `o == CALL or o ==
+            # CALLV` would end the jump table; tests/test_dispatch_shape.py)
             f = b
-            if o == op.CALLV:
-                h = regs[base + b]
-                if not _handle_ok(hobj, state, h, P.HK_FN):
-                    err = E.NOT_A_FUNCTION
-                    break
-                f = hslots[hobj[h, P.H_OFF]]
             nb = base + a
             if depth >= frames.shape[0]:
                 if depth >= P.MAX_DEPTH:
@@ -1182,11 +1223,6 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 state[P.S_NEED] = need
                 status = P.GROW_REGS
                 break
-            if o == op.CALLV:
-                soff = hobj[h, P.H_OFF]
-                arity = funcs[f, FN_ARITY]
-                for i in range(hobj[h, P.H_LEN] - 1):
-                    regs[nb + arity + i] = hslots[soff + 1 + i]
             budget -= 1
             frames[depth, P.F_RET_PC] = pc + 1
             frames[depth, P.F_BASE] = base
@@ -1199,12 +1235,55 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 status = P.YIELD
                 break
             continue
-        elif o == op.RET or o == op.RET0:
+        elif o == op.CALLV:
+            # CALLV A B: the function value in R[B]; its captured values are
+            # copied after the arguments.  Then as CALL.
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_FN):
+                err = E.NOT_A_FUNCTION
+                break
+            f = hslots[hobj[h, P.H_OFF]]
+            nb = base + a
+            if depth >= frames.shape[0]:
+                if depth >= P.MAX_DEPTH:
+                    err = E.STACK_OVERFLOW
+                else:
+                    status = P.GROW_STACK          # the host enlarges `frames`
+                break
+            need = nb + funcs[f, FN_NREGS]
+            if need > nregs_total:
+                state[P.S_NEED] = need
+                status = P.GROW_REGS
+                break
+            soff = hobj[h, P.H_OFF]
+            arity = funcs[f, FN_ARITY]
+            for i in range(hobj[h, P.H_LEN] - 1):
+                regs[nb + arity + i] = hslots[soff + 1 + i]
+            budget -= 1
+            frames[depth, P.F_RET_PC] = pc + 1
+            frames[depth, P.F_BASE] = base
+            frames[depth, P.F_FN] = fn
+            depth += 1
+            base = nb
+            fn = f
+            pc = funcs[f, FN_ENTRY]
+            if budget <= 0:
+                status = P.YIELD
+                break
+            continue
+        elif o == op.RET:
             if depth == 0:
                 break                       # main returned: program done
-            if o == op.RET:
-                regs[base] = regs[base + a]
+            regs[base] = regs[ia]
             depth -= 1                      # one frame pop
+            pc = frames[depth, P.F_RET_PC]
+            base = frames[depth, P.F_BASE]
+            fn = frames[depth, P.F_FN]
+            continue
+        elif o == op.RET0:
+            if depth == 0:
+                break
+            depth -= 1
             pc = frames[depth, P.F_RET_PC]
             base = frames[depth, P.F_BASE]
             fn = frames[depth, P.F_FN]
@@ -1214,25 +1293,25 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if step == 0:
                 err = E.STEP_ZERO
                 break
-            cnt = trip_count(regs[base + a], regs[base + a + 1], step, c)
+            cnt = trip_count(regs[ia], regs[base + a + 1], step, c)
             regs[base + a + 3] = cnt
             if cnt == 0:
                 pc = b
                 continue
         elif o == op.NOT:
-            regs[base + a] = 1 - regs[base + b]
+            regs[ia] = 1 - regs[ib]
         elif o == op.GETG_CHK:
             if ginit[b] == 0:
                 err = E.UNINIT_GLOBAL
                 errarg = c
                 break
-            regs[base + a] = regs[b]
+            regs[ia] = regs[np.uint64(b)]     # global B (main's frame has base 0)
         elif o == op.SETG:
-            regs[a] = regs[base + b]
+            regs[np.uint64(a)] = regs[ib]
             ginit[a] = 1
         elif o == op.OUT:
             if b == op.OUT_STR or b == op.OUT_FN:
-                h = regs[base + a]
+                h = regs[ia]
                 if b == op.OUT_FN:
                     if not _handle_ok(hobj, state, h, P.HK_FN):
                         err = E.BAD_VALUE
@@ -1251,7 +1330,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     status = P.FLUSH
                     break
                 out_rec[n, 0] = b
-                out_rec[n, 1] = regs[base + a]
+                out_rec[n, 1] = regs[ia]
                 out_rec[n, 2] = 0
                 state[P.S_NOUT] = n + 1
         elif o == op.OUTEND:
@@ -1265,79 +1344,52 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             out_rec[n, 2] = b
             state[P.S_NOUT] = n + 1
         elif o == op.ADD_U32:
-            regs[base + a] = (regs[base + b] + regs[base + c]) & U32_MASK
+            regs[ia] = (regs[ib] + regs[ic]) & U32_MASK
         elif o == op.SUB_U32:
-            regs[base + a] = (regs[base + b] - regs[base + c]) & U32_MASK
+            regs[ia] = (regs[ib] - regs[ic]) & U32_MASK
         elif o == op.MUL_U32:
-            regs[base + a] = np.int64(np.uint64(regs[base + b]) * np.uint64(regs[base + c])) & U32_MASK
+            regs[ia] = np.int64(np.uint64(regs[ib]) * np.uint64(regs[ic])) & U32_MASK
         elif o == op.ADD_U64:
-            regs[base + a] = regs[base + b] + regs[base + c]      # wraps mod 2^64
+            regs[ia] = regs[ib] + regs[ic]      # wraps mod 2^64
         elif o == op.SUB_U64:
-            regs[base + a] = regs[base + b] - regs[base + c]
+            regs[ia] = regs[ib] - regs[ic]
         elif o == op.MUL_U64:
-            regs[base + a] = np.int64(np.uint64(regs[base + b]) * np.uint64(regs[base + c]))
-        elif o == op.DIV_U32 or o == op.MOD_U32 or o == op.DIV_U64 or o == op.MOD_U64:
-            y = regs[base + c]
-            if y == 0:
-                err = E.DIV_ZERO
-                break
-            ux = np.uint64(regs[base + b])
-            uy = np.uint64(y)
-            if o == op.DIV_U32 or o == op.DIV_U64:
-                regs[base + a] = np.int64(ux // uy)
-            else:
-                regs[base + a] = np.int64(ux % uy)
+            regs[ia] = np.int64(np.uint64(regs[ib]) * np.uint64(regs[ic]))
         elif o == op.MOD_F64:
-            y = fregs[base + c]
+            y = fregs[ic]
             if y == 0.0:
                 err = E.DIV_ZERO
                 break
-            fregs[base + a] = np.fmod(fregs[base + b], y)
+            fregs[ia] = np.fmod(fregs[ib], y)
         elif o == op.NEG_I32:
-            x = regs[base + b]
+            x = regs[ib]
             if x == I32_MIN:
                 err = E.OVERFLOW
                 break
-            regs[base + a] = -x
+            regs[ia] = -x
         elif o == op.NEG_I64:
-            x = regs[base + b]
+            x = regs[ib]
             if x == I64_MIN:
                 err = E.OVERFLOW
                 break
-            regs[base + a] = -x
+            regs[ia] = -x
         elif o == op.NEG_F64:
-            fregs[base + a] = -fregs[base + b]
+            fregs[ia] = -fregs[ib]
         elif o == op.LT_U64:
-            regs[base + a] = 1 if np.uint64(regs[base + b]) < np.uint64(regs[base + c]) else 0
+            regs[ia] = 1 if np.uint64(regs[ib]) < np.uint64(regs[ic]) else 0
         elif o == op.LE_U64:
-            regs[base + a] = 1 if np.uint64(regs[base + b]) <= np.uint64(regs[base + c]) else 0
-        elif o == op.CMP_IF or o == op.CMP_UF:
-            regs[base + a] = cmp_int_float(regs[base + b], fregs[base + c], o == op.CMP_UF)
+            regs[ia] = 1 if np.uint64(regs[ib]) <= np.uint64(regs[ic]) else 0
         elif o == op.CMP_TEST:
-            regs[base + a] = cmp_test(regs[base + b], c)
+            regs[ia] = cmp_test(regs[ib], c)
         elif o == op.CAST:
             do_cast(c, regs, fregs, base + a, base + b)
         elif o == op.LOADS:
-            regs[base + a] = b                 # string constant b is heap object b
+            regs[ia] = b                 # string constant b is heap object b
         elif o == op.LOADFN:
-            regs[base + a] = state[P.S_NSTR] + b
-        elif (o == op.EQ_S or o == op.NE_S or o == op.LT_S or o == op.LE_S):
-            x = regs[base + b]
-            y = regs[base + c]
-            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
-                err = E.BAD_VALUE
-                break
-            if o == op.EQ_S:
-                regs[base + a] = 1 if str_equal(hobj, hbytes, x, y) else 0
-            elif o == op.NE_S:
-                regs[base + a] = 0 if str_equal(hobj, hbytes, x, y) else 1
-            elif o == op.LT_S:
-                regs[base + a] = 1 if str_compare(hobj, hbytes, x, y) < 0 else 0
-            else:
-                regs[base + a] = 1 if str_compare(hobj, hbytes, x, y) <= 0 else 0
+            regs[ia] = state[P.S_NSTR] + b
         elif o == op.CONCAT:
-            x = regs[base + b]
-            y = regs[base + c]
+            x = regs[ib]
+            y = regs[ic]
             if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
                 err = E.BAD_VALUE
                 break
@@ -1349,14 +1401,14 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if rc != ROOM_OK:
                 no_room = rc
                 break
-            regs[base + a] = concat(hobj, hbytes, state, x, y, plan, room)
+            regs[ia] = concat(hobj, hbytes, state, x, y, plan, room)
         elif o == op.STR_APPEND:
             # Fast path, written out here (a helper taking the arrays costs
             # reference counting on every call): x ends where its region's
             # used bytes end and the region has room.  Rows past the live
             # ones are zero (HK_FREE), so the table's size bounds a handle.
-            x = regs[base + a]
-            y = regs[base + b]
+            x = regs[ia]
+            y = regs[ib]
             if (0 <= x < hobj.shape[0] and 0 <= y < hobj.shape[0]
                     and hobj[x, P.H_KIND] == P.HK_STR and hobj[y, P.H_KIND] == P.HK_STR):
                 lx = hobj[x, P.H_LEN]
@@ -1384,17 +1436,17 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             oy = hobj[y, P.H_OFF]
             copy_within(hbytes, str_extend(hobj, hbytes, state, x, ly, plan, room), oy, ly)
         elif o == op.STR_APPINT:
-            x = regs[base + a]
+            x = regs[ia]
             if not (0 <= x < hobj.shape[0] and hobj[x, P.H_KIND] == P.HK_STR):
                 err = E.BAD_VALUE
                 break
-            rc = append_int(hobj, hbytes, hslots, state, x, regs[base + b],
+            rc = append_int(hobj, hbytes, hslots, state, x, regs[ib],
                             c == op.OUT_U32 or c == op.OUT_U64)
             if rc != ROOM_OK:
                 no_room = rc
                 break
         elif o == op.STR_BUILD:
-            x = regs[base + b]
+            x = regs[ib]
             if not (0 <= x < hobj.shape[0] and hobj[x, P.H_KIND] == P.HK_STR):
                 err = E.BAD_VALUE
                 break
@@ -1414,10 +1466,10 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             hobj[h, P.H_LEN] = hobj[x, P.H_LEN]
             hobj[h, P.H_AUX] = hobj[x, P.H_AUX]
             hobj[h, P.H_MARK] = 0
-            regs[base + a] = h
+            regs[ia] = h
         elif o == op.TOSTR:
             if c == op.OUT_STR:
-                regs[base + a] = regs[base + b]
+                regs[ia] = regs[ib]
             elif c == op.OUT_F64 or c == op.OUT_BOOL or c == op.OUT_FN:
                 status = P.HOST                # formatted by the host (orus.host.fmt)
                 break
@@ -1426,7 +1478,7 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 if rc != ROOM_OK:
                     no_room = rc
                     break
-                regs[base + a] = int_to_string(hobj, hbytes, state, regs[base + b],
+                regs[ia] = int_to_string(hobj, hbytes, state, regs[ib],
                                                c == op.OUT_U32 or c == op.OUT_U64)
         elif o == op.CLOSURE:
             rc = heap_room(hobj, hbytes, hslots, state, 0, c + 1)
@@ -1439,22 +1491,22 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 hslots[soff + 1 + i] = regs[base + a + 1 + i]
             state[P.S_NSLOTS] = soff + c + 1
             state[P.S_ALLOC] += 8 * (c + 1) + P.OBJ_COST
-            regs[base + a] = new_object(hobj, state, P.HK_FN, soff, c + 1)
+            regs[ia] = new_object(hobj, state, P.HK_FN, soff, c + 1)
         elif o == op.ARR_LEN:
-            h = regs[base + b]
+            h = regs[ib]
             if not _is_array(hobj, state, h):
                 err = E.BAD_VALUE
                 break
-            regs[base + a] = hobj[h, P.H_LEN]
+            regs[ia] = hobj[h, P.H_LEN]
         elif o == op.ARR_PUSH:
-            h = regs[base + a]
+            h = regs[ia]
             # Fast path (no helper call): a slot array with room.  Rows beyond
             # the live ones are zero (HK_FREE), so the table's size bounds h.
             if 0 <= h < hobj.shape[0]:
                 k = hobj[h, P.H_KIND]
                 n = hobj[h, P.H_LEN]
                 if (k == P.HK_ARR or k == P.HK_ARR_H) and n < hobj[h, P.H_AUX]:
-                    hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
+                    hslots[hobj[h, P.H_OFF] + n] = regs[ib]
                     hobj[h, P.H_LEN] = n + 1
                     pc += 1
                     continue
@@ -1473,12 +1525,12 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 no_room = ROOM_GROW if rc == ROOM_OK else rc
                 break
             if is_bytes:
-                hbytes[hobj[h, P.H_OFF] + n] = np.uint8(regs[base + b])
+                hbytes[hobj[h, P.H_OFF] + n] = np.uint8(regs[ib])
             else:
-                hslots[hobj[h, P.H_OFF] + n] = regs[base + b]
+                hslots[hobj[h, P.H_OFF] + n] = regs[ib]
             hobj[h, P.H_LEN] = n + 1
         elif o == op.ARR_SORT:
-            h = regs[base + b]
+            h = regs[ib]
             if not _is_array(hobj, state, h) or c < HC.SORT_I64 or c > HC.SORT_STR:
                 err = E.BAD_VALUE
                 break
@@ -1493,9 +1545,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
             if h < 0:
                 err = E.BAD_VALUE
                 break
-            regs[base + a] = h
+            regs[ia] = h
         elif o == op.ARR_POP:
-            h = regs[base + b]
+            h = regs[ib]
             if not _is_array(hobj, state, h):
                 err = E.BAD_VALUE
                 break
@@ -1504,9 +1556,9 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = E.POP_EMPTY
                 break
             if hobj[h, P.H_KIND] == P.HK_ARR_B:
-                regs[base + a] = hbytes[hobj[h, P.H_OFF] + n - 1]
+                regs[ia] = hbytes[hobj[h, P.H_OFF] + n - 1]
             else:
-                regs[base + a] = hslots[hobj[h, P.H_OFF] + n - 1]
+                regs[ia] = hslots[hobj[h, P.H_OFF] + n - 1]
             hobj[h, P.H_LEN] = n - 1
         elif o == op.ARR_NEW:
             if c == 2:                          # byte elements (bool), in hbytes
@@ -1527,20 +1579,347 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 state[P.S_ALLOC] += 8 * b + P.OBJ_COST
                 h = new_object(hobj, state, P.HK_ARR_H if c != 0 else P.HK_ARR, soff, 0)
             hobj[h, P.H_AUX] = b
-            regs[base + a] = h
+            regs[ia] = h
+        elif o == op.STR_LEN:
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            regs[ia] = hobj[h, P.H_LEN]
+        elif o == op.STR_GET:
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            i = regs[ic]
+            if i < 0:
+                err = E.STR_INDEX_NEGATIVE
+                break
+            if i >= hobj[h, P.H_LEN]:
+                err = E.STR_INDEX_RANGE
+                break
+            regs[ia] = state[P.S_BYTE0] + hbytes[hobj[h, P.H_OFF] + i]
+        elif o == op.STR_SLICE:
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            first, count = slice_bounds(hobj[h, P.H_LEN], regs[ic], regs[base + c + 1])
+            if first < 0:
+                err = count
+                break
+            rc = heap_room(hobj, hbytes, hslots, state, 0, 0)
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            # the substring shares the bytes of the original (strings are immutable)
+            state[P.S_ALLOC] += P.OBJ_COST
+            regs[ia] = new_string_object(hobj, state, hobj[h, P.H_OFF] + first, count, -1)
+        elif o == op.ITER_INT:
+            if regs[ia] < 0:
+                err = E.ITER_NEGATIVE
+                break
+        elif o == op.RANGE_NEW:
+            if regs[base + b + 2] == 0:
+                err = E.RANGE_ARGS
+                break
+            rc = heap_room(hobj, hbytes, hslots, state, 0, 4)
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            soff = state[P.S_NSLOTS]
+            hslots[soff] = regs[ib]
+            hslots[soff + 1] = regs[base + b + 1]
+            hslots[soff + 2] = regs[base + b + 2]
+            hslots[soff + 3] = regs[ib]
+            state[P.S_NSLOTS] = soff + 4
+            state[P.S_ALLOC] += 32 + P.OBJ_COST
+            regs[ia] = new_object(hobj, state, P.HK_RANGE, soff, 4)
+        elif o == op.RANGE_NEXT:
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_RANGE):
+                err = E.BAD_VALUE
+                break
+            soff = hobj[h, P.H_OFF]
+            cur = hslots[soff + 3]
+            stop = hslots[soff + 1]
+            step = hslots[soff + 2]
+            if (step > 0 and cur >= stop) or (step < 0 and cur <= stop):
+                pc = c
+                continue
+            regs[ia] = cur
+            # advance without overflowing: clamp to stop once past it
+            if step > 0:
+                hslots[soff + 3] = stop if cur > stop - step else cur + step
+            else:
+                hslots[soff + 3] = stop if cur < stop - step else cur + step
+        elif o == op.REC_GET:
+            h = regs[ib]
+            if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= c < hobj[h, P.H_LEN]):
+                err = E.BAD_VALUE
+                break
+            regs[ia] = hslots[hobj[h, P.H_OFF] + c]
+        elif o == op.REC_SET:
+            h = regs[ia]
+            if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= b < hobj[h, P.H_LEN]):
+                err = E.BAD_VALUE
+                break
+            hslots[hobj[h, P.H_OFF] + b] = regs[ic]
+        elif o == op.REC_NEW:
+            n = types[c, 1]
+            rc = heap_room(hobj, hbytes, hslots, state, 0, n)
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            soff = state[P.S_NSLOTS]
+            for i in range(n):
+                hslots[soff + i] = regs[base + b + i]
+            state[P.S_NSLOTS] = soff + n
+            state[P.S_ALLOC] += 8 * n + P.OBJ_COST
+            h = new_object(hobj, state, P.HK_REC, soff, n)
+            hobj[h, P.H_AUX] = types[c, 2]
+            regs[ia] = h
+        elif o == op.JMPTAB:
+            i = regs[ia]
+            pc = pc + 1 + (i if 0 <= i < b else b)
+            continue
+        elif o == op.TRY_BEGIN:
+            t = state[P.S_NHANDLERS]
+            if t >= handlers.shape[0]:
+                if t >= P.MAX_HANDLERS:
+                    err = E.TOO_MANY_HANDLERS
+                else:
+                    status = P.GROW_STACK          # the host enlarges `handlers`
+                break
+            handlers[t, P.T_CATCH_PC] = b
+            handlers[t, P.T_DEPTH] = depth
+            handlers[t, P.T_BASE] = base
+            handlers[t, P.T_FN] = fn
+            handlers[t, P.T_REG] = a
+            state[P.S_NHANDLERS] = t + 1
+        elif o == op.TRY_END:
+            if state[P.S_NHANDLERS] > 0:
+                state[P.S_NHANDLERS] -= 1
+        elif o == op.BAND:
+            regs[ia] = regs[ib] & regs[ic]
+        elif o == op.BOR:
+            regs[ia] = regs[ib] | regs[ic]
+        elif o == op.BXOR:
+            regs[ia] = regs[ib] ^ regs[ic]
+        elif o == op.STR_ORD:
+            h = regs[ib]
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+                break
+            if hobj[h, P.H_LEN] == 0:
+                err = E.ORD_EMPTY
+                break
+            regs[ia] = hbytes[hobj[h, P.H_OFF]]
+        elif o == op.STR_CHR:
+            i = regs[ib]
+            if i < 0 or i > 255:
+                err = E.CHR_RANGE
+                break
+            regs[ia] = state[P.S_BYTE0] + i
+        elif o == op.ARR_SORT_BY:
+            h = regs[ib]
+            hk = regs[base + b + 1]
+            if not _is_array(hobj, state, h) or not _is_array(hobj, state, hk) \
+                    or hobj[hk, P.H_KIND] == P.HK_ARR_B \
+                    or c < HC.SORT_I64 or c > HC.SORT_STR:
+                err = E.BAD_VALUE
+                break
+            n = hobj[h, P.H_LEN]
+            if hobj[hk, P.H_LEN] != n:
+                err = E.SORT_KEY_CHANGED
+                break
+            is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
+            rc = heap_room(hobj, hbytes, hslots, state, n if is_bytes else 0, 2 * n)
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            h = sorted_by_keys(hobj, hbytes, hslots, state, h, hk, c)
+            if h < 0:
+                err = E.BAD_VALUE
+                break
+            regs[ia] = h
+        elif o == op.MATH1:
+            fx = fregs[ib]
+            if c == op.M_SQRT and fx >= 0.0:    # the common case inline (NaN fails the test)
+                fregs[ia] = math.sqrt(fx)
+            else:
+                fr, merr = math1(c, fx)
+                if merr >= 0:
+                    err = merr
+                    break
+                fregs[ia] = fr
+        elif o == op.MATH2:
+            fr, merr = math2(c, fregs[ib], fregs[base + b + 1])
+            if merr >= 0:
+                err = merr
+                break
+            fregs[ia] = fr
+        elif o == op.STR1:
+            # `use strings` (orus/jit/strlib.py): the argument window at B is
+            # verified; the helper checks every handle
+            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, regs[base + b], 0, 0)
+            if serr >= 0:
+                err = serr
+                break
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            regs[base + a] = v
+        elif o == op.STR2:
+            # `use strings` (orus/jit/strlib.py): the argument window at B is
+            # verified; the helper checks every handle
+            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, regs[base + b], regs[base + b + 1], 0)
+            if serr >= 0:
+                err = serr
+                break
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            regs[base + a] = v
+        elif o == op.STR3:
+            # `use strings` (orus/jit/strlib.py): the argument window at B is
+            # verified; the helper checks every handle
+            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, regs[base + b], regs[base + b + 1], regs[base + b + 2])
+            if serr >= 0:
+                err = serr
+                break
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            regs[base + a] = v
+        elif o == op.RNG_INTEGERS:
+            x = regs[ib]
+            y = regs[base + b + 1]
+            if x >= y:
+                err = E.RNG_BOUNDS
+                break
+            urng = np.uint64(y) - np.uint64(x) - np.uint64(1)
+            if urng == np.uint64(0) or urng >= np.uint64(0xFFFFFFFF):
+                regs[ia] = rnglib.integers(state, x, y)
+            else:
+                # a range of 32 bits (the common case), on scalars
+                if state[P.S_RNG_SEEDED] == 0:
+                    rnglib.seed_os(state)
+                rhi, rlo, h32, u32v, uv = rnglib.lemire32_s(
+                    np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                    np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]),
+                    state[P.S_RNG_HAS32], np.uint64(state[P.S_RNG_U32]), urng)
+                state[P.S_RNG_HI] = np.int64(rhi)
+                state[P.S_RNG_LO] = np.int64(rlo)
+                state[P.S_RNG_HAS32] = h32
+                state[P.S_RNG_U32] = np.int64(u32v)
+                regs[ia] = np.int64(np.uint64(x) + uv)
+        elif o == op.RNG_NORMAL:
+            fy = fregs[base + b + 1]
+            if fy < 0.0:
+                err = E.RNG_SCALE
+                break
+            fregs[ia] = fregs[ib] + fy * rnglib.standard_normal(state)
+        elif o == op.RNG_SEED:
+            rnglib.seed_int(state, regs[ia])
+        elif o == op.MIN_I:
+            x = regs[ib]
+            y = regs[ic]
+            regs[ia] = y if y < x else x
+        elif o == op.MAX_I:
+            x = regs[ib]
+            y = regs[ic]
+            regs[ia] = y if y > x else x
+        elif o == op.MIN_U64:
+            x = regs[ib]
+            y = regs[ic]
+            regs[ia] = y if np.uint64(y) < np.uint64(x) else x
+        elif o == op.MAX_U64:
+            x = regs[ib]
+            y = regs[ic]
+            regs[ia] = y if np.uint64(y) > np.uint64(x) else x
+        elif o == op.MIN_F64:
+            fx = fregs[ib]
+            fy = fregs[ic]
+            fregs[ia] = fy if fy < fx else fx
+        elif o == op.MAX_F64:
+            fx = fregs[ib]
+            fy = fregs[ic]
+            fregs[ia] = fy if fy > fx else fx
+        elif o == op.TIMESTAMP:
+            status = P.HOST
+            break
+        elif o == op.ERROR:
+            err = a
+            errarg = b
+            break
+        elif o == op.HALT:
+            break
+        # ---- branches for several opcodes: after every single-opcode branch, since
+        # LLVM's jump table ends at the first test that is not `o == op.X`
+        # (tests/test_dispatch_shape.py)
+        elif o == op.RNG_RANDOM or o == op.RNG_UNIFORM:
+            # a Monte Carlo loop draws as often as it adds: a candidate for
+            # two single-opcode branches if it shows in profiles
+            flo = 0.0
+            frng = 1.0
+            if o == op.RNG_UNIFORM:
+                flo = fregs[ib]
+                frng = fregs[base + b + 1] - flo
+                if not np.isfinite(frng):
+                    err = E.RNG_UNIFORM_RANGE
+                    break
+                if frng < 0.0:
+                    err = E.RNG_UNIFORM_ORDER
+                    break
+            if state[P.S_RNG_SEEDED] == 0:
+                rnglib.seed_os(state)
+            rhi, rlo, fx = rnglib.step_double(
+                np.uint64(state[P.S_RNG_HI]), np.uint64(state[P.S_RNG_LO]),
+                np.uint64(state[P.S_RNG_INC_HI]), np.uint64(state[P.S_RNG_INC_LO]))
+            state[P.S_RNG_HI] = np.int64(rhi)
+            state[P.S_RNG_LO] = np.int64(rlo)
+            fregs[ia] = fx if o == op.RNG_RANDOM else flo + frng * fx
+        elif o == op.DIV_U32 or o == op.MOD_U32 or o == op.DIV_U64 or o == op.MOD_U64:
+            y = regs[ic]
+            if y == 0:
+                err = E.DIV_ZERO
+                break
+            ux = np.uint64(regs[ib])
+            uy = np.uint64(y)
+            if o == op.DIV_U32 or o == op.DIV_U64:
+                regs[ia] = np.int64(ux // uy)
+            else:
+                regs[ia] = np.int64(ux % uy)
+        elif o == op.CMP_IF or o == op.CMP_UF:
+            regs[ia] = cmp_int_float(regs[ib], fregs[ic], o == op.CMP_UF)
+        elif (o == op.EQ_S or o == op.NE_S or o == op.LT_S or o == op.LE_S):
+            x = regs[ib]
+            y = regs[ic]
+            if not (_handle_ok(hobj, state, x, P.HK_STR) and _handle_ok(hobj, state, y, P.HK_STR)):
+                err = E.BAD_VALUE
+                break
+            if o == op.EQ_S:
+                regs[ia] = 1 if str_equal(hobj, hbytes, x, y) else 0
+            elif o == op.NE_S:
+                regs[ia] = 0 if str_equal(hobj, hbytes, x, y) else 1
+            elif o == op.LT_S:
+                regs[ia] = 1 if str_compare(hobj, hbytes, x, y) < 0 else 0
+            else:
+                regs[ia] = 1 if str_compare(hobj, hbytes, x, y) <= 0 else 0
         elif o == op.ARR_SLICE or o == op.ARR_REPEAT:
-            h = regs[base + b]
+            h = regs[ib]
             if not _is_array(hobj, state, h):
                 err = E.BAD_VALUE
                 break
             n = hobj[h, P.H_LEN]
             if o == op.ARR_SLICE:
-                first, count = slice_bounds(n, regs[base + c], regs[base + c + 1])
+                first, count = slice_bounds(n, regs[ic], regs[base + c + 1])
                 if first < 0:
                     err = count
                     break
             else:
-                times = regs[base + c]
+                times = regs[ic]
                 if times < 0 or (n > 0 and times > (1 << 31) // n):
                     err = E.REPEAT_COUNT
                     break
@@ -1563,238 +1942,47 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 copy_elements(hslots, soff, src, first, count, n, o == op.ARR_SLICE)
                 state[P.S_NSLOTS] = soff + count
                 state[P.S_ALLOC] += 8 * count + P.OBJ_COST
-            regs[base + a] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
-        elif o == op.STR_LEN:
-            h = regs[base + b]
-            if not _handle_ok(hobj, state, h, P.HK_STR):
-                err = E.BAD_VALUE
-                break
-            regs[base + a] = hobj[h, P.H_LEN]
-        elif o == op.STR_GET:
-            h = regs[base + b]
-            if not _handle_ok(hobj, state, h, P.HK_STR):
-                err = E.BAD_VALUE
-                break
-            i = regs[base + c]
-            if i < 0:
-                err = E.STR_INDEX_NEGATIVE
-                break
-            if i >= hobj[h, P.H_LEN]:
-                err = E.STR_INDEX_RANGE
-                break
-            regs[base + a] = state[P.S_BYTE0] + hbytes[hobj[h, P.H_OFF] + i]
-        elif o == op.STR_SLICE:
-            h = regs[base + b]
-            if not _handle_ok(hobj, state, h, P.HK_STR):
-                err = E.BAD_VALUE
-                break
-            first, count = slice_bounds(hobj[h, P.H_LEN], regs[base + c], regs[base + c + 1])
-            if first < 0:
-                err = count
-                break
-            rc = heap_room(hobj, hbytes, hslots, state, 0, 0)
-            if rc != ROOM_OK:
-                no_room = rc
-                break
-            # the substring shares the bytes of the original (strings are immutable)
-            state[P.S_ALLOC] += P.OBJ_COST
-            regs[base + a] = new_string_object(hobj, state, hobj[h, P.H_OFF] + first, count, -1)
-        elif o == op.ITER_INT:
-            if regs[base + a] < 0:
-                err = E.ITER_NEGATIVE
-                break
-        elif o == op.RANGE_NEW:
-            if regs[base + b + 2] == 0:
-                err = E.RANGE_ARGS
-                break
-            rc = heap_room(hobj, hbytes, hslots, state, 0, 4)
-            if rc != ROOM_OK:
-                no_room = rc
-                break
-            soff = state[P.S_NSLOTS]
-            hslots[soff] = regs[base + b]
-            hslots[soff + 1] = regs[base + b + 1]
-            hslots[soff + 2] = regs[base + b + 2]
-            hslots[soff + 3] = regs[base + b]
-            state[P.S_NSLOTS] = soff + 4
-            state[P.S_ALLOC] += 32 + P.OBJ_COST
-            regs[base + a] = new_object(hobj, state, P.HK_RANGE, soff, 4)
-        elif o == op.RANGE_NEXT:
-            h = regs[base + b]
-            if not _handle_ok(hobj, state, h, P.HK_RANGE):
-                err = E.BAD_VALUE
-                break
-            soff = hobj[h, P.H_OFF]
-            cur = hslots[soff + 3]
-            stop = hslots[soff + 1]
-            step = hslots[soff + 2]
-            if (step > 0 and cur >= stop) or (step < 0 and cur <= stop):
-                pc = c
-                continue
-            regs[base + a] = cur
-            # advance without overflowing: clamp to stop once past it
-            if step > 0:
-                hslots[soff + 3] = stop if cur > stop - step else cur + step
-            else:
-                hslots[soff + 3] = stop if cur < stop - step else cur + step
+            regs[ia] = new_object(hobj, state, hobj[h, P.H_KIND], soff, count)
         elif o == op.HOSTCALL or o == op.OUTV:
             status = P.HOST
             break
-        elif o == op.REC_GET:
-            h = regs[base + b]
-            if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= c < hobj[h, P.H_LEN]):
-                err = E.BAD_VALUE
-                break
-            regs[base + a] = hslots[hobj[h, P.H_OFF] + c]
-        elif o == op.REC_SET:
-            h = regs[base + a]
-            if not (_handle_ok(hobj, state, h, P.HK_REC) and 0 <= b < hobj[h, P.H_LEN]):
-                err = E.BAD_VALUE
-                break
-            hslots[hobj[h, P.H_OFF] + b] = regs[base + c]
-        elif o == op.REC_NEW:
-            n = types[c, 1]
-            rc = heap_room(hobj, hbytes, hslots, state, 0, n)
-            if rc != ROOM_OK:
-                no_room = rc
-                break
-            soff = state[P.S_NSLOTS]
-            for i in range(n):
-                hslots[soff + i] = regs[base + b + i]
-            state[P.S_NSLOTS] = soff + n
-            state[P.S_ALLOC] += 8 * n + P.OBJ_COST
-            h = new_object(hobj, state, P.HK_REC, soff, n)
-            hobj[h, P.H_AUX] = types[c, 2]
-            regs[base + a] = h
-        elif o == op.JMPTAB:
-            i = regs[base + a]
-            pc = pc + 1 + (i if 0 <= i < b else b)
-            continue
-        elif o == op.TRY_BEGIN:
-            t = state[P.S_NHANDLERS]
-            if t >= handlers.shape[0]:
-                if t >= P.MAX_HANDLERS:
-                    err = E.TOO_MANY_HANDLERS
-                else:
-                    status = P.GROW_STACK          # the host enlarges `handlers`
-                break
-            handlers[t, P.T_CATCH_PC] = b
-            handlers[t, P.T_DEPTH] = depth
-            handlers[t, P.T_BASE] = base
-            handlers[t, P.T_FN] = fn
-            handlers[t, P.T_REG] = a
-            state[P.S_NHANDLERS] = t + 1
-        elif o == op.TRY_END:
-            if state[P.S_NHANDLERS] > 0:
-                state[P.S_NHANDLERS] -= 1
-        elif o >= op.BAND and o <= op.SHR_U64:
-            r, ok = bit_op(o, regs[base + b], regs[base + c])
+        elif (o == op.BNOT or o == op.BNOT_U32 or o == op.SHL_I32 or o == op.SHL_U32
+              or o == op.SHL_64 or o == op.SHR_32 or o == op.SHR_I64 or o == op.SHR_U64):
+            # equality tests, not a range test: LLVM builds the jump table from
+            # the chain's equality tests and stops at the first other test
+            r, ok = bit_op(o, regs[ib], regs[ic])
             if not ok:
                 err = E.SHIFT_RANGE
                 break
-            regs[base + a] = r
-        elif o == op.STR_ORD:
-            h = regs[base + b]
-            if not _handle_ok(hobj, state, h, P.HK_STR):
-                err = E.BAD_VALUE
-                break
-            if hobj[h, P.H_LEN] == 0:
-                err = E.ORD_EMPTY
-                break
-            regs[base + a] = hbytes[hobj[h, P.H_OFF]]
-        elif o == op.STR_CHR:
-            i = regs[base + b]
-            if i < 0 or i > 255:
-                err = E.CHR_RANGE
-                break
-            regs[base + a] = state[P.S_BYTE0] + i
-        elif o == op.ARR_SORT_BY:
-            h = regs[base + b]
-            hk = regs[base + b + 1]
-            if not _is_array(hobj, state, h) or not _is_array(hobj, state, hk) \
-                    or hobj[hk, P.H_KIND] == P.HK_ARR_B \
-                    or c < HC.SORT_I64 or c > HC.SORT_STR:
+            regs[ia] = r
+        elif o == op.RNG_SHUFFLE or o == op.RNG_CHOICE:
+            h = regs[ia if o == op.RNG_SHUFFLE else ib]
+            if not _is_array(hobj, state, h):
                 err = E.BAD_VALUE
                 break
             n = hobj[h, P.H_LEN]
-            if hobj[hk, P.H_LEN] != n:
-                err = E.SORT_KEY_CHANGED
-                break
             is_bytes = hobj[h, P.H_KIND] == P.HK_ARR_B
-            rc = heap_room(hobj, hbytes, hslots, state, n if is_bytes else 0, 2 * n)
-            if rc != ROOM_OK:
-                no_room = rc
-                break
-            h = sorted_by_keys(hobj, hbytes, hslots, state, h, hk, c)
-            if h < 0:
-                err = E.BAD_VALUE
-                break
-            regs[base + a] = h
-        elif o == op.MATH1:
-            fr, merr = math1(c, fregs[base + b])
-            if merr >= 0:
-                err = merr
-                break
-            fregs[base + a] = fr
-        elif o == op.MATH2:
-            fr, merr = math2(c, fregs[base + b], fregs[base + b + 1])
-            if merr >= 0:
-                err = merr
-                break
-            fregs[base + a] = fr
-        elif o == op.STR1 or o == op.STR2 or o == op.STR3:
-            # `use strings` (orus/jit/strlib.py): the window of 1-3 argument
-            # registers at B is verified; the helper checks every handle
-            x = regs[base + b]
-            y = regs[base + b + 1] if o != op.STR1 else 0
-            z = regs[base + b + 2] if o == op.STR3 else 0
-            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, x, y, z)
-            if serr >= 0:
-                err = serr
-                break
-            if rc != ROOM_OK:
-                no_room = rc
-                break
-            regs[base + a] = v
+            if o == op.RNG_SHUFFLE:
+                if is_bytes:
+                    rnglib.shuffle(state, hbytes, hobj[h, P.H_OFF], n)
+                else:
+                    rnglib.shuffle(state, hslots, hobj[h, P.H_OFF], n)
+            else:
+                if n == 0:
+                    err = E.RNG_EMPTY
+                    break
+                # integers(0, n) < n: an index inside the array by construction
+                i = rnglib.integers(state, 0, n)
+                if is_bytes:
+                    regs[ia] = hbytes[hobj[h, P.H_OFF] + i]
+                else:
+                    regs[ia] = hslots[hobj[h, P.H_OFF] + i]
         elif o == op.ABS_I32 or o == op.ABS_I64:
-            x = regs[base + b]
+            x = regs[ib]
             if x == (I32_MIN if o == op.ABS_I32 else I64_MIN):
                 err = E.OVERFLOW
                 break
-            regs[base + a] = -x if x < 0 else x
-        elif o == op.MIN_I:
-            x = regs[base + b]
-            y = regs[base + c]
-            regs[base + a] = y if y < x else x
-        elif o == op.MAX_I:
-            x = regs[base + b]
-            y = regs[base + c]
-            regs[base + a] = y if y > x else x
-        elif o == op.MIN_U64:
-            x = regs[base + b]
-            y = regs[base + c]
-            regs[base + a] = y if np.uint64(y) < np.uint64(x) else x
-        elif o == op.MAX_U64:
-            x = regs[base + b]
-            y = regs[base + c]
-            regs[base + a] = y if np.uint64(y) > np.uint64(x) else x
-        elif o == op.MIN_F64:
-            fx = fregs[base + b]
-            fy = fregs[base + c]
-            fregs[base + a] = fy if fy < fx else fx
-        elif o == op.MAX_F64:
-            fx = fregs[base + b]
-            fy = fregs[base + c]
-            fregs[base + a] = fy if fy > fx else fx
-        elif o == op.TIMESTAMP:
-            status = P.HOST
-            break
-        elif o == op.ERROR:
-            err = a
-            errarg = b
-            break
-        elif o == op.HALT:
-            break
+            regs[ia] = -x if x < 0 else x
         else:
             err = E.BAD_VALUE           # unreachable after verification
             break

@@ -21,13 +21,20 @@ Inputs become mutable global variables of the cell:
     1-D numpy array of int32 / int64 / uint32 /    [i32] / [i64] / [u32] / [u64] /
         uint64 / float64 / bool                        [f64] / [bool]   (copied, no Python loop)
     numpy str array, list of str                   [string]
+    list of ints / floats / bools                  [i64] / [f64] / [bool]
+    2-D numpy array (any memory order) of those    [[T]]  (one Orus array per row;
+        dtypes, a list of equal-length lists           one copy of the data, no
+        or of 1-D arrays                               Python loop per element)
+    a list of rows of different lengths            [[T]]  (row by row)
 
-Anything else (a 2-D array, an object or float32 array, an int too large for
-i64, a dict...) raises TypeError or ValueError naming the variable.  Outputs
-are global variables of the cell read after the run: scalars come back as
-Python int / float / bool / str, arrays of numbers and bools as numpy arrays
-of the matching dtype (i32 -> int32, u64 -> uint64, ...; a copy), arrays of
-strings as lists of str, arrays of arrays as lists.
+Anything else (a 3-D array, an object or float32 array, an int too large for
+i64, rows of different types, a dict...) raises TypeError or ValueError naming
+the variable.  Outputs are global variables of the cell read after the run:
+scalars come back as Python int / float / bool / str, arrays of numbers and
+bools as numpy arrays of the matching dtype (i32 -> int32, u64 -> uint64, ...;
+a copy), a rectangular [[T]] of numbers or bools as a 2-D numpy array (a
+ragged one as a list of 1-D arrays), arrays of strings as lists of str, other
+arrays of arrays as lists.
 
 How it works: the inputs are declared by a prelude (``mut xs: [f64] = []``,
 one line each) so that the checker knows their names and types; the prelude's
@@ -53,7 +60,7 @@ from orus.bytecode import protocol as P
 from orus.errors import CompileError, OrusError, OrusRuntimeError
 from orus.values import (  # noqa: F401 (the conversions: orus/values.py)
     I64_MAX, I64_MIN, _DTYPES, _OUT_DTYPES, _SUPPORTED, _ZERO, _Input, _read_value,
-    _short, _store_input, _to_input, _type_name)
+    _short, _store_input, _to_input, _type_name, declaration)
 
 __all__ = ["run", "CellResult", "CELL_FILENAME", "render_error"]
 
@@ -197,8 +204,7 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
         if not isinstance(name, str):
             raise _short(TypeError("output names must be str, not %s" % type(name).__name__))
     decls = [_to_input(name, value) for name, value in (inputs or {}).items()]
-    prelude = "".join("mut %s: %s = %s\n" % (d.name, d.type, "[]" if d.type.startswith("[")
-                                              else _ZERO[d.type]) for d in decls)
+    prelude = "".join(declaration(d) + "\n" for d in decls)
     nlines = len(decls)
     text = _as_bytes(source)
     full = prelude.encode("utf-8") + text

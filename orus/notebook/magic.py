@@ -95,9 +95,11 @@ class OrusMagics(Magics):
 
         -i NAME  pass the Python variable NAME in (int -> i64, float -> f64, bool,
                  str -> string, 1-D numpy int32/int64/uint32/uint64/float64/bool
-                 arrays -> [i32]/[i64]/[u32]/[u64]/[f64]/[bool]); repeatable
+                 arrays -> [i32]/[i64]/[u32]/[u64]/[f64]/[bool], lists, 2-D
+                 arrays -> [[T]]); repeatable
         -o NAME  after the run, set the Python variable NAME to the value of the
-                 cell's global NAME (arrays come back as numpy arrays); repeatable
+                 cell's global NAME (arrays come back as numpy arrays, [[T]] as
+                 2-D ones); repeatable
         """
         flags = set()
         inputs, outputs, rest = parse_options(line, flags)

@@ -314,6 +314,38 @@ class CallRules:
     def builtin___math2(self, e, args):
         return self.math_intrinsic(e, args, O.MATH2_NAMES)
 
+    # -- the random module's intrinsics (orus/std/random.orus) -----------------------------
+    def rng_args(self, e, args, ty, result):
+        for i in range(len(args)):
+            args[i] = self.expect(args[i], ty, "argument %d of '%s'" % (i + 1, e.target))
+        e.ty = result
+        return e
+
+    def builtin___rng_seed(self, e, args):
+        return self.rng_args(e, args, T.I64, T.VOID)
+
+    def builtin___rng_random(self, e, args):
+        return self.rng_args(e, args, T.F64, T.F64)
+
+    def builtin___rng_uniform(self, e, args):
+        return self.rng_args(e, args, T.F64, T.F64)
+
+    def builtin___rng_normal(self, e, args):
+        return self.rng_args(e, args, T.F64, T.F64)
+
+    def builtin___rng_integers(self, e, args):
+        return self.rng_args(e, args, T.I64, T.I64)
+
+    def builtin___rng_shuffle(self, e, args):
+        self.array_arg(e, args, "random.shuffle")
+        e.ty = T.VOID
+        return e
+
+    def builtin___rng_choice(self, e, args):
+        arr = self.array_arg(e, args, "random.choice")
+        e.ty = self.elem_type(arr.ty, e)
+        return e
+
     # -- the strings module's intrinsics: __str1(code, s), __str2(code, a, b), __str3(...) ----
     def str_intrinsic(self, e, args, names):
         code = self.expr(args[0])
@@ -336,6 +368,7 @@ class CallRules:
 
     def builtin___str3(self, e, args):
         return self.str_intrinsic(e, args, O.STR3_NAMES)
+
 
 
 _S = T.STRING

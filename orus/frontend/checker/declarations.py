@@ -5,6 +5,7 @@ scopes, type annotations."""
 from __future__ import annotations
 
 import copy
+import os
 from orus.frontend import ast
 from orus.frontend import types as T
 from orus.errors import CompileError
@@ -106,7 +107,14 @@ class DeclarationRules:
     def specialise(self, decl, key, node):
         owner = getattr(decl, "owner", None)
         if owner is not None and owner is not self:     # imported: specialise in its own file
-            return owner.specialise(decl, key, node)
+            try:
+                return owner.specialise(decl, key, node)
+            except CompileError as err:
+                if not _in_std(err.filename):
+                    raise
+                # a generic function of the standard library (random.shuffle(5)):
+                # the misuse is the caller's, so is the error's place
+                self.error(node, err.message)
         info = decl.specs.get(key)
         if info is None:
             if sum(1 for f in decl.specs.values() if f.state == "checking") >= 16:
@@ -326,3 +334,15 @@ class DeclarationRules:
         info = sym.fninfo
         self.ensure_signature(info, node)
         return info.fn_type()
+
+
+_STD_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.realpath(__file__)))), "std")
+
+
+def _in_std(filename) -> bool:
+    """Is `filename` a module of the standard library (orus/std)?"""
+    try:
+        return os.path.dirname(os.path.realpath(filename)) == _STD_DIR
+    except (TypeError, ValueError):
+        return False

@@ -8,7 +8,7 @@ from orus.bytecode import hostcall_table as H
 from orus.bytecode import opcodes as O
 from orus.frontend import types as T
 from orus.bytecode.runtime_errors import RANGE_ARGS
-from orus.frontend.compiler.model import CONV_CODE, INT_CALL, SORT_KIND, _pure
+from orus.frontend.compiler.model import INT_CALL, SORT_KIND, _pure
 
 
 class BuiltinCode:
@@ -147,7 +147,7 @@ class BuiltinCode:
         if arg.ty.is_string:
             self.emit(O.HOSTCALL, dst, r, H.HC_FLOAT_STR, e)
         else:
-            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[arg.ty], O.T_F64), e)
+            self.emit_conversion(dst, r, arg.ty, T.F64, e)
 
     def builtin_assert_eq(self, e, dst):
         label, actual, expected = e.args
@@ -265,31 +265,41 @@ class BuiltinCode:
         self.emit(opcode, dst, blk, code, e)
 
     def math_intrinsic(self, info):
-        """(builtin name, code) when function `info` is `return __NAME(code, params...)`
-        with its parameters in order, NAME one of math1, math2, str1, str2, str3
-        (a function of the math or strings module): a call of it compiles to
-        the one instruction.  Else None."""
+        """(builtin name, code) when function `info` is `return __mathN(code, params...)`
+        or `return __strN(code, params...)` with its parameters in order (a
+        function of the math or strings module), or `return __rng_X(params...)` /
+        `__rng_X(params...)` (the random module; code None): a call of it
+        compiles to the one instruction.  Else None."""
         found = getattr(info, "intrinsic", False)
         if found is not False:
             return found
         found = None
         body = info.body
-        if len(body) == 1 and type(body[0]) is ast.Return and not info.captures:
-            v = body[0].value
-            if type(v) is ast.Call and v.target in _INTRINSICS \
-                    and len(v.args) == len(info.params) + 1 \
-                    and all(type(a) is ast.Name and getattr(a, "sym", None) is p
-                            for a, p in zip(v.args[1:], info.params)):
-                found = (v.target, v.args[0].value)
+        if len(body) == 1 and type(body[0]) in (ast.Return, ast.ExprStmt) \
+                and not info.captures:
+            v = body[0].value if type(body[0]) is ast.Return else body[0].expr
+            if type(v) is ast.Call and type(v.target) is str:
+                lead = 1 if v.target in _INTRINSICS else 0
+                if (lead or v.target in RNG_INTRINSICS) \
+                        and len(v.args) == len(info.params) + lead \
+                        and all(type(a) is ast.Name and getattr(a, "sym", None) is p
+                                for a, p in zip(v.args[lead:], info.params)):
+                    found = (v.target, v.args[0].value if lead else None)
         info.intrinsic = found
         return found
 
     def intrinsic_call(self, e, intrinsic):
-        """A call of a math or strings module function, inlined: its one
+        """A call of a math, strings or random module function, inlined: its one
         instruction (the arguments evaluated as for a call, left to right);
         returns the result register."""
         name, code = intrinsic
         mark = self.free
+        if code is None:                # __rng_*: the builtin's own code, same arguments
+            ty = e.ty
+            dst = self.alloc(T.CAT_INT if ty.is_void else ty.category)
+            getattr(self, "builtin_" + name)(e, dst)
+            self.free = dst + 1
+            return dst
         if name in ("__math1", "__str1"):
             r = self.exp_to_reg(e.args[0])
             self.free = mark
@@ -304,6 +314,39 @@ class BuiltinCode:
         self.emit(_INTRINSICS[name], dst, blk, code, e)
         return dst
 
+    # -- the random module's intrinsics (RNG_*; orus/std/random.orus) -----------------------
+    def builtin___rng_seed(self, e, dst):
+        self.emit(O.RNG_SEED, self.operand(e.args[0]), 0, 0, e)
+
+    def builtin___rng_random(self, e, dst):
+        self.emit(O.RNG_RANDOM, dst, 0, 0, e)
+
+    def _rng_pair(self, e, dst, opcode, cat):
+        mark = self.free
+        blk = self.alloc_block([cat, cat])
+        self.exp_to(e.args[0], blk)
+        self.exp_to(e.args[1], blk + 1)
+        self.free = mark
+        self.emit(opcode, dst, blk, 0, e)
+
+    def builtin___rng_uniform(self, e, dst):
+        self._rng_pair(e, dst, O.RNG_UNIFORM, T.CAT_FLOAT)
+
+    def builtin___rng_normal(self, e, dst):
+        self._rng_pair(e, dst, O.RNG_NORMAL, T.CAT_FLOAT)
+
+    def builtin___rng_integers(self, e, dst):
+        self._rng_pair(e, dst, O.RNG_INTEGERS, T.CAT_INT)
+
+    def builtin___rng_shuffle(self, e, dst):
+        self.emit(O.RNG_SHUFFLE, self.operand(e.args[0]), 0, 0, e)
+
+    def builtin___rng_choice(self, e, dst):
+        self.emit(O.RNG_CHOICE, dst, self.operand(e.args[0]), 0, e)
+
+
+RNG_INTRINSICS = frozenset(("__rng_seed", "__rng_random", "__rng_uniform", "__rng_integers",
+                            "__rng_normal", "__rng_shuffle", "__rng_choice"))
 
 _INTRINSICS = {"__math1": O.MATH1, "__math2": O.MATH2, "__str1": O.STR1, "__str2": O.STR2,
                "__str3": O.STR3}

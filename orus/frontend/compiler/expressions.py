@@ -8,11 +8,26 @@ from orus.bytecode import hostcall_table as H
 from orus.bytecode import opcodes as O
 from orus.frontend import types as T
 from orus.bytecode.program import TY_ANY, TY_ARRAY, TY_FN, TY_RANGE
-from orus.frontend.compiler.model import (ADD_IMM, ARITH, ARITH_OPS, BNOT, CMP_F, CMP_INT, CMP_S,
+from orus.frontend.compiler.model import (ADD_IMM, ARITH, ARITH_FK, ARITH_OPS, BNOT, CMP_F, CMP_INT, CMP_S,
                                           CMP_U64, CONV_CODE, DEEP_EQUAL_KINDS, JUMP_UNLESS_F,
                                           JUMP_UNLESS_IMM, JUMP_UNLESS_INT, NEG, NEGATE, OUT_KIND,
                                           RECORD_KINDS, REL, REL_SWAP, _int_immediate, _int_text,
                                           _is_chain, _string_leaves)
+
+
+def _same_bits(src, target) -> bool:
+    """Is `x as target` the value's own bits?  Every stored integer is its
+    64-bit pattern already (i32 sign-extended, u32 zero-extended, bool 0/1),
+    so widening to i64/u64 and i64 <-> u64 compile to nothing."""
+    frm, to = CONV_CODE.get(src), CONV_CODE.get(target)
+    return frm is not None and frm != O.T_F64 and to in (O.T_I64, O.T_U64)
+
+
+def _float_constant(e):
+    """The value of an f64 literal (`0.5`, or `2` where an f64 is expected), else None."""
+    if type(e) in (ast.IntLit, ast.FloatLit) and e.ty is T.F64:
+        return float(e.value)
+    return None
 
 
 class ExpressionCode:
@@ -40,7 +55,7 @@ class ExpressionCode:
         te = type(e)
         if te is ast.Call and type(e.target) is not str:
             return self.call(e)
-        if te is ast.Cast and e.expr.ty is e.ty:
+        if te is ast.Cast and (e.expr.ty is e.ty or _same_bits(e.expr.ty, e.ty)):
             return self.exp_to_reg(e.expr)
         if te is ast.Binary and e.op == "+" and e.ty is T.STRING:
             leaves = _string_leaves(e, [])
@@ -146,6 +161,8 @@ class ExpressionCode:
                 self.emit(O.MOVE, dst, t, 0, e)
                 self.free = mark
                 return
+        if e.ty is T.F64 and op in ARITH_FK and self.float_constant_operand(e, dst):
+            return
         if op in ARITH_OPS:
             mark = self.free
             rb = self.exp_to_reg(e.left)
@@ -208,6 +225,19 @@ class ExpressionCode:
         self.emit(add if e.op == "+" else sub, dst, r, k, e)
         return True
 
+    def float_constant_operand(self, e, dst):
+        """`x op k` (and `k + x`, `k * x`) with an f64 literal k: one
+        instruction reading k from the constant pool (no LOADF).  A zero
+        divisor keeps DIV_F64, which raises the division-by-zero error."""
+        k, other = _float_constant(e.right), e.left
+        if k is None and e.op in ("+", "*"):
+            k, other = _float_constant(e.left), e.right
+        if k is None or (e.op == "/" and k == 0.0):
+            return False
+        r = self.operand(other)
+        self.emit(ARITH_FK[e.op], dst, r, self.b.const_float(k), e)
+        return True
+
     def compare(self, e, dst):
         op = e.op
         left, right = e.left, e.right
@@ -222,7 +252,7 @@ class ExpressionCode:
             ri, rf = (rl, rr) if int_left else (rr, rl)
             if it.bits == 32:
                 t = self.alloc(T.CAT_FLOAT)
-                self.emit(O.CAST, t, ri, O.conv_id(CONV_CODE[it], O.T_F64), e)
+                self.emit_conversion(t, ri, it, T.F64, e)
                 self.free = mark
                 if int_left:
                     self._cmp_emit(CMP_F, op, dst, t, rf, e)
@@ -263,10 +293,7 @@ class ExpressionCode:
 
     def expr_Cast(self, e, dst):
         src, target = e.expr.ty, e.ty
-        if src is target or (target in (T.I64, T.U64) and src in CONV_CODE
-                             and CONV_CODE[src] != O.T_F64):
-            # the same type, or a conversion that keeps the register as it is
-            # (every integer and bool is already its i64/u64 bit pattern)
+        if src is target or _same_bits(src, target):
             self.exp_to(e.expr, dst)
             return
         r = self.operand(e.expr)
@@ -275,7 +302,18 @@ class ExpressionCode:
         elif target is T.STRING:
             self.emit(O.TOSTR, dst, r, OUT_KIND[src], e)
         else:
-            self.emit(O.CAST, dst, r, O.conv_id(CONV_CODE[src], CONV_CODE[target]), e)
+            self.emit_conversion(dst, r, src, target, e)
+
+    def emit_conversion(self, dst, r, src, target, e):
+        """R[dst] := R[r] `as` target, for numbers and bools: the cheap cases
+        as their own instructions, the rest through CAST's conversion table."""
+        frm, to = CONV_CODE[src], CONV_CODE[target]
+        if _same_bits(src, target):
+            self.emit(O.MOVE, dst, r, 0, e)
+        elif to == O.T_F64 and frm in (O.T_I32, O.T_I64, O.T_U32, O.T_BOOL):
+            self.emit(O.I2F, dst, r, 0, e)
+        else:
+            self.emit(O.CAST, dst, r, O.conv_id(frm, to), e)
 
     def expr_Ternary(self, e, dst):
         mark = self.free

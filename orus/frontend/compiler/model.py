@@ -60,6 +60,8 @@ JUMP_UNLESS_IMM = {"<": O.JNLTI_I, "<=": O.JNLEI_I, ">": O.JNGTI_I, ">=": O.JNGE
                    "==": O.JNEQI_I, "!=": O.JNNEI_I}
 # The negation of each relation on integers (branch-on-true uses it).
 NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+# f64 arithmetic with a constant operand (`x * 0.5`, `1.0 + x`): one instruction
+ARITH_FK = {"+": O.ADDK_F64, "-": O.SUBK_F64, "*": O.MULK_F64, "/": O.DIVK_F64}
 ADD_IMM = {T.I32: (O.ADDI_I32, O.SUBI_I32), T.I64: (O.ADDI_I64, O.SUBI_I64)}
 I32_RANGE = range(-2**31, 2**31)
 # Binary operators compiled by ARITH (the rest compare or short-circuit).
