@@ -41,7 +41,7 @@ TERMINATORS = frozenset({op.JMP, op.RET, op.RET0, op.HALT, op.ERROR})
 EXTRA_REGS_A = {op.FORPREP: 3, op.FORLOOP: 3}
 # ... and beyond their B / C operands.
 EXTRA_REGS_B = {op.RANGE_NEW: 2, op.MATH2: 1, op.RNG_UNIFORM: 1, op.RNG_INTEGERS: 1,
-                op.RNG_NORMAL: 1}
+                op.RNG_NORMAL: 1, op.STR2: 1, op.STR3: 2}
 EXTRA_REGS_C = {op.ARR_SLICE: 1, op.STR_SLICE: 1}
 
 MAX_REGS = 1 << 20

@@ -106,7 +106,8 @@ def format_instruction(program: Program, pc: int) -> str:
         parts[-1] = "%d cases" % b
     line, f = int(program.lines[pc, 0]), int(program.lines[pc, 2])
     where = "line %d" % line if f == 0 else "%s line %d" % (program.file_name(f), line)
-    names = op.MATH1_NAMES if o == op.MATH1 else op.MATH2_NAMES if o == op.MATH2 else None
+    names = {op.MATH1: op.MATH1_NAMES, op.MATH2: op.MATH2_NAMES, op.STR1: op.STR1_NAMES,
+             op.STR2: op.STR2_NAMES, op.STR3: op.STR3_NAMES}.get(o)
     if names is not None and 0 <= c < len(names):
         where = "%s, %s" % (names[c], where)
     return "%6d  %-10s %-28s ; %s" % (pc, info.name, " ".join(parts), where)

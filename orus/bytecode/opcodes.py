@@ -320,6 +320,18 @@ MAX_F64 = _op("MAX_F64", "r r r", "R[A].f := R[C].f if R[C].f > R[B].f else R[B]
 MATH1 = _op("MATH1", "r r n", "R[A].f := math function C (MATH1_*) of R[B].f  (domain/range -> error)")
 MATH2 = _op("MATH2", "r r n", "R[A].f := math function C (MATH2_*) of R[B].f, R[B+1].f  (domain/range -> error)",
             window=(1, 2))
+# ---- `use strings` (issue 16) ---------------------------------------------------------------
+# The string module's functions, run in the VM on the heap's bytes
+# (orus/jit/strlib.py); C is the function (STR1_* / STR2_* / STR3_* below), B the
+# first of its 1, 2 or 3 argument registers.  Allocation goes through the loop's
+# room test (a GC or GROW_HEAP stop re-runs the instruction, nothing changed yet).
+STR1 = _op("STR1", "r r n", "R[A] := strings function C (STR1_*) of R[B]")
+STR2 = _op("STR2", "r r n", "R[A] := strings function C (STR2_*) of R[B], R[B+1]",
+           window=(1, 2))
+STR3 = _op("STR3", "r r n", "R[A] := strings function C (STR3_*) of R[B], R[B+1], R[B+2]",
+           window=(1, 3))
+# ord(s[i]) fused: the byte itself, no one-byte string in between (byte loops: hashes)
+STR_BYTE = _op("STR_BYTE", "r r r", "R[A] := byte R[C] of string R[B]  (i32 0..255; ord(s[i]); index checked as s[i])")
 
 # ---- use random (issue 15) ----------------------------------------------------------------
 # numpy's default generator (PCG64 through SeedSequence) in the machine's state
@@ -386,6 +398,17 @@ MATH2_NAMES = ("pow", "atan2", "hypot", "fmod", "copysign")
  M_TRUNC, M_ROUND, M_FABS, M_DEGREES, M_RADIANS) = range(len(MATH1_NAMES))
 M_POW, M_ATAN2, M_HYPOT, M_FMOD, M_COPYSIGN = range(len(MATH2_NAMES))
 
+# ---- STR1 / STR2 / STR3 functions (C operand; `use strings`, orus/std/strings.orus) ---------
+STR1_NAMES = ("upper", "lower", "trim", "trim_start", "trim_end",
+              "int_ok", "int_value", "int_why", "float_ok", "float_why")
+STR2_NAMES = ("split", "join", "find", "contains", "starts_with", "ends_with", "repeat")
+STR3_NAMES = ("replace",)
+(S_UPPER, S_LOWER, S_TRIM, S_TRIM_START, S_TRIM_END,
+ S_INT_OK, S_INT_VALUE, S_INT_WHY, S_FLOAT_OK, S_FLOAT_WHY) = range(len(STR1_NAMES))
+(S_SPLIT, S_JOIN, S_FIND, S_CONTAINS, S_STARTS_WITH, S_ENDS_WITH,
+ S_REPEAT) = range(len(STR2_NAMES))
+(S_REPLACE,) = range(len(STR3_NAMES))
+
 
 _FINGERPRINT = []
 
@@ -399,7 +422,8 @@ def fingerprint() -> str:
         h.update(("%d %s %s %r\n" % (info.number, info.name, " ".join(info.operands),
                                       (info.terminates, info.jumps_back, info.window,
                                        info.host))).encode())
-    h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES, MATH1_NAMES, MATH2_NAMES)).encode())
+    h.update(repr((OUT_KINDS, REL_GE, FOR_32, CONV_TYPES, MATH1_NAMES, MATH2_NAMES,
+                   STR1_NAMES, STR2_NAMES, STR3_NAMES)).encode())
     _FINGERPRINT.append(h.hexdigest())
     return _FINGERPRINT[0]
 

@@ -58,7 +58,17 @@ RNG_UNIFORM_ORDER = _err(36, "value error", "high - low < 0")
 RNG_UNIFORM_RANGE = _err(37, "value error", "high - low range exceeds valid bounds")
 RNG_SCALE = _err(38, "value error", "scale < 0")
 RNG_EMPTY = _err(39, "value error", "Cannot choose from an empty array")
-NUM_ERRORS = 40
+# `use strings` (issue 16): errors of split/repeat, and the reasons
+# parse_int / parse_float give in Result.Err (permanent strings: no allocation)
+SPLIT_EMPTY_SEP = _err(40, "value error", "split(): empty separator")
+REPEAT_NEGATIVE = _err(41, "value error", "repeat(): negative count")
+PARSE_INT_EMPTY = _err(42, "value error", "cannot parse integer from empty string")
+PARSE_INT_DIGIT = _err(43, "value error", "invalid digit found in string")
+PARSE_INT_HIGH = _err(44, "value error", "number too large to fit in i64")
+PARSE_INT_LOW = _err(45, "value error", "number too small to fit in i64")
+PARSE_FLOAT_EMPTY = _err(46, "value error", "cannot parse float from empty string")
+PARSE_FLOAT_INVALID = _err(47, "value error", "invalid float literal")
+NUM_ERRORS = 48
 
 HOST_CODE_OF_KIND = {"runtime error": HOST_ERROR, "conversion error": HOST_CONVERSION,
                      "eof error": HOST_EOF, "value error": HOST_VALUE, "type error": HOST_TYPE,

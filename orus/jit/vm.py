@@ -37,6 +37,9 @@ from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NREGS
 from orus.jit.collector import collect, gc_mark
 from orus.jit.verifier import verify_code
 from orus.jit.mathlib import math1, math2
+from orus.jit.heap import (ROOM_GC, ROOM_GROW, ROOM_OK, _handle_ok, copy_within,  # noqa: F401
+                           heap_room, new_object, new_string_object)
+from orus.jit.strlib import str_call
 from orus.jit import rnglib
 
 I32_MIN = -2147483648
@@ -261,23 +264,9 @@ def trip_count(start, end, step, flags):
 
 # ------------------------------------------------------------------ heap
 @njit(cache=True)
-def copy_within(arr, dst, src, n):
-    """arr[dst:dst+n] = arr[src:src+n] for non-overlapping ranges (or dst < src).
-    An explicit loop: Numba's slice assignment between views of one array
-    makes a temporary copy (an allocation) to guard against overlap."""
-    for j in range(n):
-        arr[dst + j] = arr[src + j]
-
-
-@njit(cache=True)
 def copy_between(dst_arr, dst, src_arr, src, n):
     for j in range(n):
         dst_arr[dst + j] = src_arr[src + j]
-
-
-@njit(cache=True)
-def _handle_ok(hobj, state, h, kind):
-    return 0 <= h < state[P.S_NOBJ] and hobj[h, P.H_KIND] == kind
 
 
 @njit(cache=True)
@@ -311,46 +300,6 @@ def str_equal(hobj, hbytes, x, y):
         if hbytes[ox + i] != hbytes[oy + i]:
             return False
     return True
-
-
-ROOM_OK, ROOM_GROW, ROOM_GC = 0, 1, 2
-
-
-@njit(cache=True)
-def heap_room(hobj, hbytes, hslots, state, nbytes, nslots):
-    """Can one more object with `nbytes` string bytes and `nslots` slots be
-    allocated?  ROOM_GC: collect first (allocation passed the GC limit, or the
-    heap is full and enough was allocated since the last collection to be
-    worth collecting); ROOM_GROW: ask the host for bigger arrays."""
-    if state[P.S_ALLOC] > state[P.S_GC_LIMIT]:
-        return ROOM_GC
-    if ((state[P.S_FREE] >= 0 or state[P.S_NOBJ] < hobj.shape[0])
-            and state[P.S_NBYTES] + nbytes <= hbytes.shape[0]
-            and state[P.S_NSLOTS] + nslots <= hslots.shape[0]):
-        return ROOM_OK
-    if state[P.S_ALLOC] * 4 > state[P.S_GC_LIMIT]:
-        return ROOM_GC
-    state[P.S_NEED] = 1
-    state[P.S_NEED2] = nbytes
-    state[P.S_NEED3] = nslots
-    return ROOM_GROW
-
-
-@njit(cache=True)
-def new_object(hobj, state, kind, off, length):
-    """A new object row (from the free list if possible); the caller checked room."""
-    h = state[P.S_FREE]
-    if h >= 0:
-        state[P.S_FREE] = hobj[h, P.H_OFF]
-    else:
-        h = state[P.S_NOBJ]
-        state[P.S_NOBJ] = h + 1
-    hobj[h, P.H_KIND] = kind
-    hobj[h, P.H_OFF] = off
-    hobj[h, P.H_LEN] = length
-    hobj[h, P.H_AUX] = length
-    hobj[h, P.H_MARK] = 0
-    return h
 
 
 @njit(cache=True)
@@ -632,13 +581,6 @@ def slice_bounds(length, start, end):
     if last < start:
         return -1, E.SLICE_END_BEFORE_START
     return start, last - start + 1
-
-
-@njit(cache=True)
-def new_string_object(hobj, state, off, length, region):
-    h = new_object(hobj, state, P.HK_STR, off, length)
-    hobj[h, P.H_AUX] = region
-    return h
 
 
 CAT_IN_REGION, CAT_AT_TOP, CAT_NEW_REGION = 0, 1, 2
@@ -1161,6 +1103,23 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                     pc += 1
                     continue
             err = _index_error(hobj, state, h, i)
+            break
+        elif o == op.STR_BYTE:
+            # ord(s[i]): fast path written out (rows past the live ones are
+            # zero, HK_FREE, so the table's size bounds the handle)
+            h = regs[base + b]
+            i = regs[base + c]
+            if 0 <= h < hobj.shape[0] and hobj[h, P.H_KIND] == P.HK_STR \
+                    and 0 <= i < hobj[h, P.H_LEN]:
+                regs[base + a] = hbytes[hobj[h, P.H_OFF] + i]
+                pc += 1
+                continue
+            if not _handle_ok(hobj, state, h, P.HK_STR):
+                err = E.BAD_VALUE
+            elif i < 0:
+                err = E.STR_INDEX_NEGATIVE
+            else:
+                err = E.STR_INDEX_RANGE
             break
         elif o == op.GETG:
             regs[ia] = regs[np.uint64(b)]     # global B (main's frame has base 0)
@@ -1800,6 +1759,39 @@ def dispatch(code, kint, kflt, funcs, regkinds, types, regs, fregs, frames, hand
                 err = merr
                 break
             fregs[ia] = fr
+        elif o == op.STR1:
+            # `use strings` (orus/jit/strlib.py): the argument window at B is
+            # verified; the helper checks every handle
+            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, regs[base + b], 0, 0)
+            if serr >= 0:
+                err = serr
+                break
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            regs[base + a] = v
+        elif o == op.STR2:
+            # `use strings` (orus/jit/strlib.py): the argument window at B is
+            # verified; the helper checks every handle
+            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, regs[base + b], regs[base + b + 1], 0)
+            if serr >= 0:
+                err = serr
+                break
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            regs[base + a] = v
+        elif o == op.STR3:
+            # `use strings` (orus/jit/strlib.py): the argument window at B is
+            # verified; the helper checks every handle
+            v, serr, rc = str_call(o, c, hobj, hbytes, hslots, state, regs[base + b], regs[base + b + 1], regs[base + b + 2])
+            if serr >= 0:
+                err = serr
+                break
+            if rc != ROOM_OK:
+                no_room = rc
+                break
+            regs[base + a] = v
         elif o == op.RNG_INTEGERS:
             x = regs[ib]
             y = regs[base + b + 1]

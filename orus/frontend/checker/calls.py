@@ -345,3 +345,42 @@ class CallRules:
         arr = self.array_arg(e, args, "random.choice")
         e.ty = self.elem_type(arr.ty, e)
         return e
+
+    # -- the strings module's intrinsics: __str1(code, s), __str2(code, a, b), __str3(...) ----
+    def str_intrinsic(self, e, args, names):
+        code = self.expr(args[0])
+        if not (isinstance(code, PendingLit) and code.kind == "int"
+                and 0 <= code.value < len(names)):
+            self.error(e, "the first argument of '%s' must be a function number 0..%d"
+                       % (e.target, len(names) - 1))
+        args[0] = self.natural(code)
+        params, ret = STR_SIGNATURES[names[code.value]]
+        for i in range(1, len(args)):
+            args[i] = self.expect(args[i], params[i - 1], "argument %d of '%s'" % (i + 1, e.target))
+        e.ty = ret
+        return e
+
+    def builtin___str1(self, e, args):
+        return self.str_intrinsic(e, args, O.STR1_NAMES)
+
+    def builtin___str2(self, e, args):
+        return self.str_intrinsic(e, args, O.STR2_NAMES)
+
+    def builtin___str3(self, e, args):
+        return self.str_intrinsic(e, args, O.STR3_NAMES)
+
+
+
+_S = T.STRING
+# parameter types and result of each STR1/STR2/STR3 function (orus/std/strings.orus)
+STR_SIGNATURES = {
+    "upper": ((_S,), _S), "lower": ((_S,), _S), "trim": ((_S,), _S),
+    "trim_start": ((_S,), _S), "trim_end": ((_S,), _S),
+    "int_ok": ((_S,), T.BOOL), "int_value": ((_S,), T.I64), "int_why": ((_S,), _S),
+    "float_ok": ((_S,), T.BOOL), "float_why": ((_S,), _S),
+    "split": ((_S, _S), T.array_of(_S)), "join": ((T.array_of(_S), _S), _S),
+    "find": ((_S, _S), T.I64), "contains": ((_S, _S), T.BOOL),
+    "starts_with": ((_S, _S), T.BOOL), "ends_with": ((_S, _S), T.BOOL),
+    "repeat": ((_S, T.I32), _S), "replace": ((_S, _S, _S), _S),
+}
+assert set(STR_SIGNATURES) == set(O.STR1_NAMES + O.STR2_NAMES + O.STR3_NAMES)

@@ -15,7 +15,8 @@ from orus.frontend import types as T
 BUILTINS = ("typeof", "len", "push", "pop", "sorted", "range", "input", "int", "float",
             "istype", "assert_eq", "ord", "chr", "abs", "min", "max", "clamp",
             "__math1", "__math2", "__rng_seed", "__rng_random", "__rng_uniform",
-            "__rng_integers", "__rng_normal", "__rng_shuffle", "__rng_choice")
+            "__rng_integers", "__rng_normal", "__rng_shuffle", "__rng_choice", "__str1", "__str2",
+            "__str3")
 _BUILTIN_ARITY = {"typeof": (1, 1), "len": (1, 1), "push": (2, 2), "pop": (1, 1),
                   "sorted": (1, 2), "range": (1, 3), "input": (0, 1), "int": (1, 1),
                   "float": (1, 1), "istype": (2, 2), "assert_eq": (3, 3), "ord": (1, 1),
@@ -23,7 +24,8 @@ _BUILTIN_ARITY = {"typeof": (1, 1), "len": (1, 1), "push": (2, 2), "pop": (1, 1)
                   "clamp": (3, 3), "__math1": (2, 2), "__math2": (3, 3),
                   "__rng_seed": (1, 1), "__rng_random": (0, 0), "__rng_uniform": (2, 2),
                   "__rng_integers": (2, 2), "__rng_normal": (2, 2), "__rng_shuffle": (1, 1),
-                  "__rng_choice": (1, 1)}
+                  "__rng_choice": (1, 1), "__str1": (2, 2), "__str2": (3, 3),
+                  "__str3": (4, 4)}
 
 _CONST_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _ARITH = ("+", "-", "*", "/", "%")

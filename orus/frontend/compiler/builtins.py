@@ -116,7 +116,16 @@ class BuiltinCode:
         self.emit(O.HOSTCALL, dst, r, H.HC_INPUT_PROMPT, e)
 
     def builtin_ord(self, e, dst):
-        self.emit(O.STR_ORD, dst, self.operand(e.args[0]), 0, e)
+        arg = e.args[0]
+        if type(arg) is ast.Index and arg.obj.ty.is_string:
+            # ord(s[i]): one instruction, the byte itself (same index errors as s[i])
+            mark = self.free
+            ro = self.exp_to_reg(arg.obj)
+            ri = self.index_reg(arg.index)
+            self.free = mark
+            self.emit(O.STR_BYTE, dst, ro, ri, arg.index)
+            return
+        self.emit(O.STR_ORD, dst, self.operand(arg), 0, e)
 
     def builtin_chr(self, e, dst):
         self.emit(O.STR_CHR, dst, self.operand(e.args[0]), 0, e)
@@ -237,11 +246,30 @@ class BuiltinCode:
         self.free = mark
         self.emit(O.MATH2, dst, blk, e.args[0].value, e)
 
+    def builtin___str1(self, e, dst):
+        self.emit(O.STR1, dst, self.operand(e.args[1]), e.args[0].value, e)
+
+    def builtin___str2(self, e, dst):
+        self._str_intrinsic(O.STR2, e, e.args[1:], e.args[0].value, dst)
+
+    def builtin___str3(self, e, dst):
+        self._str_intrinsic(O.STR3, e, e.args[1:], e.args[0].value, dst)
+
+    def _str_intrinsic(self, opcode, e, args, code, dst):
+        """STR2 / STR3: the arguments in a block of registers, left to right."""
+        mark = self.free
+        blk = self.alloc_block([a.ty.category for a in args])
+        for i, a in enumerate(args):
+            self.exp_to(a, blk + i)
+        self.free = mark
+        self.emit(opcode, dst, blk, code, e)
+
     def math_intrinsic(self, info):
         """(builtin name, code) when function `info` is `return __mathN(code, params...)`
-        with its parameters in order (a function of the math module), or
-        `return __rng_X(params...)` / `__rng_X(params...)` (the random module;
-        code None): a call of it compiles to the one instruction.  Else None."""
+        or `return __strN(code, params...)` with its parameters in order (a
+        function of the math or strings module), or `return __rng_X(params...)` /
+        `__rng_X(params...)` (the random module; code None): a call of it
+        compiles to the one instruction.  Else None."""
         found = getattr(info, "intrinsic", False)
         if found is not False:
             return found
@@ -251,7 +279,7 @@ class BuiltinCode:
                 and not info.captures:
             v = body[0].value if type(body[0]) is ast.Return else body[0].expr
             if type(v) is ast.Call and type(v.target) is str:
-                lead = 1 if v.target in ("__math1", "__math2") else 0
+                lead = 1 if v.target in _INTRINSICS else 0
                 if (lead or v.target in RNG_INTRINSICS) \
                         and len(v.args) == len(info.params) + lead \
                         and all(type(a) is ast.Name and getattr(a, "sym", None) is p
@@ -261,7 +289,7 @@ class BuiltinCode:
         return found
 
     def intrinsic_call(self, e, intrinsic):
-        """A call of a math or random module function, inlined: its one
+        """A call of a math, strings or random module function, inlined: its one
         instruction (the arguments evaluated as for a call, left to right);
         returns the result register."""
         name, code = intrinsic
@@ -272,18 +300,18 @@ class BuiltinCode:
             getattr(self, "builtin_" + name)(e, dst)
             self.free = dst + 1
             return dst
-        if name == "__math1":
+        if name in ("__math1", "__str1"):
             r = self.exp_to_reg(e.args[0])
             self.free = mark
-            dst = self.alloc(T.CAT_FLOAT)
-            self.emit(O.MATH1, dst, r, code, e)
+            dst = self.alloc(e.ty.category)
+            self.emit(_INTRINSICS[name], dst, r, code, e)
             return dst
-        blk = self.alloc_block([T.CAT_FLOAT, T.CAT_FLOAT])
-        self.exp_to(e.args[0], blk)
-        self.exp_to(e.args[1], blk + 1)
+        blk = self.alloc_block([a.ty.category for a in e.args])
+        for i, a in enumerate(e.args):
+            self.exp_to(a, blk + i)
         self.free = mark
-        dst = self.alloc(T.CAT_FLOAT)
-        self.emit(O.MATH2, dst, blk, code, e)
+        dst = self.alloc(e.ty.category)
+        self.emit(_INTRINSICS[name], dst, blk, code, e)
         return dst
 
     # -- the random module's intrinsics (RNG_*; orus/std/random.orus) -----------------------
@@ -319,3 +347,6 @@ class BuiltinCode:
 
 RNG_INTRINSICS = frozenset(("__rng_seed", "__rng_random", "__rng_uniform", "__rng_integers",
                             "__rng_normal", "__rng_shuffle", "__rng_choice"))
+
+_INTRINSICS = {"__math1": O.MATH1, "__math2": O.MATH2, "__str1": O.STR1, "__str2": O.STR2,
+               "__str3": O.STR3}
