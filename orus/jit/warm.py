@@ -150,7 +150,7 @@ def warm(quiet: bool = True, progress=None, native: bool = True, dry_run=None) -
             step("njit cache: valid")
         if not njit_ok or problem is not None:
             if not njit_ok:
-                step("[1/2] compiling the VM loop with Numba (njit cache; 10-20 s) ...")
+                step("[1/2] compiling the VM loop with Numba (njit cache; about a minute on two cores) ...")
             t = time.perf_counter()
             point_numba_cache()
             with _Ticker(say if not njit_ok else None):
