@@ -160,7 +160,7 @@ def _row_input(name: str, row) -> _Input:
     except (ValueError, OverflowError) as exc:
         raise _short(ValueError("input '%s' has a row that cannot be made an array: %s"
                                 % (name, exc))) from None
-    if arr.ndim != 1 or arr.dtype.kind in "OSU" and isinstance(row, (list, tuple)):
+    if arr.ndim != 1 or (arr.dtype.kind in "OSU" and isinstance(row, (list, tuple))):
         raise _short(TypeError(
             "input '%s' has a row that is not a flat list of numbers, bools or strs "
             "of one type" % name))
