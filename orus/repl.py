@@ -195,7 +195,6 @@ class Repl:
 
     def disassemble(self, name: str) -> None:
         from orus.bytecode import disasm
-        from orus.bytecode.program import FN_END, FN_ENTRY
         program = self.session.program_of("")
         if not name:
             self.out.write(disasm.disassemble(program) + "\n")
@@ -205,9 +204,7 @@ class Repl:
             if program.function_name(f) == name:
                 found = True
                 self.out.write("fn %s\n" % name)
-                funcs = program.funcs
-                for pc in range(int(funcs[f, FN_ENTRY]), int(funcs[f, FN_END])):
-                    self.out.write(disasm.format_instruction(program, pc) + "\n")
+                self.out.write("".join(line + "\n" for line in disasm.function_lines(program, f)))
         if not found:
             self.err.write("no function named '%s' (functions: %s)\n"
                            % (name, ", ".join(self.session.functions) or "none"))

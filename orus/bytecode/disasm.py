@@ -113,14 +113,20 @@ def format_instruction(program: Program, pc: int) -> str:
     return "%6d  %-10s %-28s ; %s" % (pc, info.name, " ".join(parts), where)
 
 
+def function_lines(program: Program, f: int) -> list:
+    """The listing of function f's instructions, a line each."""
+    funcs = program.funcs          # numpy, or a memoryview (a program loaded from the cache)
+    return [format_instruction(program, pc)
+            for pc in range(int(funcs[f, FN_ENTRY]), int(funcs[f, FN_END]))]
+
+
 def disassemble(program: Program) -> str:
     out = []
-    for f in range(len(program.funcs)):
-        funcs = program.funcs      # numpy, or a memoryview (a program loaded from the cache)
+    funcs = program.funcs
+    for f in range(len(funcs)):
         out.append("fn %s  (arity %d, captures %d, registers %d)" % (
             program.function_name(f), funcs[f, FN_ARITY], funcs[f, FN_NCAP], funcs[f, FN_NREGS]))
-        for pc in range(int(funcs[f, FN_ENTRY]), int(funcs[f, FN_END])):
-            out.append(format_instruction(program, pc))
+        out.extend(function_lines(program, f))
         out.append("")
     table = type_table(program)
     if table:

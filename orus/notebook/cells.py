@@ -58,9 +58,8 @@ import numpy as np
 
 from orus.bytecode import protocol as P
 from orus.errors import CompileError, OrusError, OrusRuntimeError
-from orus.values import (  # noqa: F401 (the conversions: orus/values.py)
-    I64_MAX, I64_MIN, _DTYPES, _OUT_DTYPES, _SUPPORTED, _ZERO, _Input, _read_value,
-    _short, _store_input, _to_input, _type_name, declaration)
+from orus.values import (  # the conversions: orus/values.py
+    _read_value, _short, _store_input, _to_input, declaration)
 
 __all__ = ["run", "CellResult", "CELL_FILENAME", "render_error"]
 

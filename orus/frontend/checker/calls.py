@@ -296,13 +296,19 @@ class CallRules:
         return e
 
     # -- the math module's intrinsics: __math1(code, x), __math2(code, x, y) ---------------
-    def math_intrinsic(self, e, args, names):
+    def intrinsic_code(self, e, args, names) -> int:
+        """The function number that an intrinsic's first argument must be (a
+        literal index into `names`); args[0] becomes its typed literal."""
         code = self.expr(args[0])
         if not (isinstance(code, PendingLit) and code.kind == "int"
                 and 0 <= code.value < len(names)):
             self.error(e, "the first argument of '%s' must be a function number 0..%d"
                        % (e.target, len(names) - 1))
         args[0] = self.natural(code)
+        return code.value
+
+    def math_intrinsic(self, e, args, names):
+        self.intrinsic_code(e, args, names)
         for i in range(1, len(args)):
             args[i] = self.expect(args[i], T.F64, "argument %d of '%s'" % (i + 1, e.target))
         e.ty = T.F64
@@ -348,13 +354,7 @@ class CallRules:
 
     # -- the strings module's intrinsics: __str1(code, s), __str2(code, a, b), __str3(...) ----
     def str_intrinsic(self, e, args, names):
-        code = self.expr(args[0])
-        if not (isinstance(code, PendingLit) and code.kind == "int"
-                and 0 <= code.value < len(names)):
-            self.error(e, "the first argument of '%s' must be a function number 0..%d"
-                       % (e.target, len(names) - 1))
-        args[0] = self.natural(code)
-        params, ret = STR_SIGNATURES[names[code.value]]
+        params, ret = STR_SIGNATURES[names[self.intrinsic_code(e, args, names)]]
         for i in range(1, len(args)):
             args[i] = self.expect(args[i], params[i - 1], "argument %d of '%s'" % (i + 1, e.target))
         e.ty = ret

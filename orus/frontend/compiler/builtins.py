@@ -238,31 +238,28 @@ class BuiltinCode:
     def builtin___math1(self, e, dst):
         self.emit(O.MATH1, dst, self.operand(e.args[1]), e.args[0].value, e)
 
-    def builtin___math2(self, e, dst):
-        mark = self.free
-        blk = self.alloc_block([T.CAT_FLOAT, T.CAT_FLOAT])
-        self.exp_to(e.args[1], blk)
-        self.exp_to(e.args[2], blk + 1)
-        self.free = mark
-        self.emit(O.MATH2, dst, blk, e.args[0].value, e)
-
-    def builtin___str1(self, e, dst):
-        self.emit(O.STR1, dst, self.operand(e.args[1]), e.args[0].value, e)
-
-    def builtin___str2(self, e, dst):
-        self._str_intrinsic(O.STR2, e, e.args[1:], e.args[0].value, dst)
-
-    def builtin___str3(self, e, dst):
-        self._str_intrinsic(O.STR3, e, e.args[1:], e.args[0].value, dst)
-
-    def _str_intrinsic(self, opcode, e, args, code, dst):
-        """STR2 / STR3: the arguments in a block of registers, left to right."""
+    def args_block(self, args) -> int:
+        """The values of `args` in consecutive registers, left to right, for
+        an instruction that reads them as a block and is emitted next (the
+        registers are released at once, as `operand` does)."""
         mark = self.free
         blk = self.alloc_block([a.ty.category for a in args])
         for i, a in enumerate(args):
             self.exp_to(a, blk + i)
         self.free = mark
-        self.emit(opcode, dst, blk, code, e)
+        return blk
+
+    def builtin___math2(self, e, dst):
+        self.emit(O.MATH2, dst, self.args_block(e.args[1:]), e.args[0].value, e)
+
+    def builtin___str1(self, e, dst):
+        self.emit(O.STR1, dst, self.operand(e.args[1]), e.args[0].value, e)
+
+    def builtin___str2(self, e, dst):
+        self.emit(O.STR2, dst, self.args_block(e.args[1:]), e.args[0].value, e)
+
+    def builtin___str3(self, e, dst):
+        self.emit(O.STR3, dst, self.args_block(e.args[1:]), e.args[0].value, e)
 
     def math_intrinsic(self, info):
         """(builtin name, code) when function `info` is `return __mathN(code, params...)`
@@ -303,15 +300,10 @@ class BuiltinCode:
         if name in ("__math1", "__str1"):
             r = self.exp_to_reg(e.args[0])
             self.free = mark
-            dst = self.alloc(e.ty.category)
-            self.emit(_INTRINSICS[name], dst, r, code, e)
-            return dst
-        blk = self.alloc_block([a.ty.category for a in e.args])
-        for i, a in enumerate(e.args):
-            self.exp_to(a, blk + i)
-        self.free = mark
+        else:
+            r = self.args_block(e.args)
         dst = self.alloc(e.ty.category)
-        self.emit(_INTRINSICS[name], dst, blk, code, e)
+        self.emit(_INTRINSICS[name], dst, r, code, e)
         return dst
 
     # -- the random module's intrinsics (RNG_*; orus/std/random.orus) -----------------------
@@ -321,22 +313,14 @@ class BuiltinCode:
     def builtin___rng_random(self, e, dst):
         self.emit(O.RNG_RANDOM, dst, 0, 0, e)
 
-    def _rng_pair(self, e, dst, opcode, cat):
-        mark = self.free
-        blk = self.alloc_block([cat, cat])
-        self.exp_to(e.args[0], blk)
-        self.exp_to(e.args[1], blk + 1)
-        self.free = mark
-        self.emit(opcode, dst, blk, 0, e)
-
     def builtin___rng_uniform(self, e, dst):
-        self._rng_pair(e, dst, O.RNG_UNIFORM, T.CAT_FLOAT)
+        self.emit(O.RNG_UNIFORM, dst, self.args_block(e.args), 0, e)
 
     def builtin___rng_normal(self, e, dst):
-        self._rng_pair(e, dst, O.RNG_NORMAL, T.CAT_FLOAT)
+        self.emit(O.RNG_NORMAL, dst, self.args_block(e.args), 0, e)
 
     def builtin___rng_integers(self, e, dst):
-        self._rng_pair(e, dst, O.RNG_INTEGERS, T.CAT_INT)
+        self.emit(O.RNG_INTEGERS, dst, self.args_block(e.args), 0, e)
 
     def builtin___rng_shuffle(self, e, dst):
         self.emit(O.RNG_SHUFFLE, self.operand(e.args[0]), 0, 0, e)

@@ -305,12 +305,11 @@ class ExpressionCode:
             self.emit_conversion(dst, r, src, target, e)
 
     def emit_conversion(self, dst, r, src, target, e):
-        """R[dst] := R[r] `as` target, for numbers and bools: the cheap cases
-        as their own instructions, the rest through CAST's conversion table."""
+        """R[dst] := R[r] `as` target, for numbers and bools that change bits
+        (the same-bits casts compile to nothing, see expr_Cast): int -> f64
+        inline, the rest through CAST's conversion table."""
         frm, to = CONV_CODE[src], CONV_CODE[target]
-        if _same_bits(src, target):
-            self.emit(O.MOVE, dst, r, 0, e)
-        elif to == O.T_F64 and frm in (O.T_I32, O.T_I64, O.T_U32, O.T_BOOL):
+        if to == O.T_F64 and frm in (O.T_I32, O.T_I64, O.T_U32, O.T_BOOL):
             self.emit(O.I2F, dst, r, 0, e)
         else:
             self.emit(O.CAST, dst, r, O.conv_id(frm, to), e)
