@@ -197,10 +197,11 @@ def preload(dry_run: bool = True) -> None:
         pass
 
 
-def new_machine(program, write, stdin=None, max_heap=None):
-    """A Machine for `program` on this process's VM (the notebook API drives it)."""
+def new_machine(program, write, stdin=None, max_heap=None, reserve=False):
+    """A Machine for `program` on this process's VM (the notebook API drives
+    it; `reserve`: room for later programs, Machine.extend)."""
     from orus.host.machine import Machine
-    return Machine(program, get_vm(), write, stdin, max_heap=max_heap)
+    return Machine(program, get_vm(), write, stdin, max_heap=max_heap, reserve=reserve)
 
 
 def verify(program) -> None:

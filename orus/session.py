@@ -13,30 +13,37 @@ own statements run.  ``run`` returns the RunResult of ``orus.run_source``
 (stdout, status, error, stderr); a compile or runtime error (or Ctrl-C)
 leaves the session exactly as it was before that input.
 
-Design (what is kept between inputs):
+Design: most inputs take the incremental path (orus/frontend/incremental.py):
+the input alone is parsed, checked against the Symbols of the earlier inputs
+and compiled into the session's one Program (its functions appended, its
+top-level code as function 0), and the same Machine runs it (``Machine.extend``):
+heap and globals stay where they are, nothing is copied.  A failed input is
+rolled back: the front end's tables, and the globals' registers (each
+handle-holding global has a shadow register that keeps its old value alive
+while the input runs).  An input that redefines something (``fn f`` again, a
+``struct``/``enum``/``impl`` of a used name, a global declared again) or
+``use``s a module is compiled the whole way instead:
 
 * **Declarations** (``fn``, ``struct``, ``enum``, ``impl``, ``use``) are kept as
-  source text and compiled again, before the new input, for every input.
-  Entering ``fn f``/``struct S``/``enum E`` again replaces the old one for
-  later inputs (a new ``struct S`` also drops the old ``impl S`` blocks, and
-  the globals whose type mentions ``S``: values of the old type are gone).
+  source text and compiled again, after the new input.  Entering ``fn f``/
+  ``struct S``/``enum E`` again replaces the old one for later inputs (a new
+  ``struct S`` also drops the old ``impl S`` blocks, and the globals whose type
+  mentions ``S``: values of the old type are gone).
 * The top-level code of a ``use``d module runs once, in the first input that
   uses it; later inputs carry its globals as the session's own.
-* **Globals** (top-level variables and constants) are kept as values in the
-  machine of the last successful input.  The next program declares them up
-  front (``Checker.predeclare``: the checker sees the earlier inputs' names
-  and types, the compiler gives them registers) and the session copies their
-  values into the new machine before it runs (``_Copier``: strings, arrays,
-  structs, enums, closures, deep copies with sharing kept).  A top-level
-  ``x = e`` (or ``mut x = e``, ``x: T = e``) for a global that was declared
-  immutable declares it afresh (any type; unless ``e`` reads ``x``); for a
-  ``mut`` global, ``x = e`` is an assignment.
+* **Globals** are declared up front (``Checker.predeclare``) and their values
+  deep-copied into a new machine (``_Copier``: strings, arrays, structs, enums,
+  closures, sharing kept).  A top-level ``x = e`` (or ``mut x = e``,
+  ``x: T = e``) for a global that was declared immutable declares it afresh
+  (any type; unless ``e`` reads ``x``); for a ``mut`` global, ``x = e`` is an
+  assignment.
 
-Limits: a function value made by a lambda in an earlier input (its code is
-not compiled again), values of type ``any`` and an empty array whose element
-type is still unknown (``xs = []``) are not carried over (the global is
-dropped and named in ``Session.dropped``); each input copies the globals'
-values (time and memory proportional to their size).
+Limits: a failed input does not undo changes made in place to existing
+arrays and structs before the error (``xs.push(1)``, ``p.x = 2``), as in
+Python.  On the whole-compile path, a function value made by a lambda of an
+earlier input, values of type ``any`` and an empty array whose element type is
+still unknown (``xs = []``) are not carried over (the global is dropped and
+named in ``Session.dropped``; on the incremental path only the last).
 """
 
 from __future__ import annotations
@@ -46,11 +53,11 @@ import re
 
 from orus.diagnostics import render
 from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusRuntimeError
+from orus.frontend.incremental import EARLIER
 
 __all__ = ["Session"]
 
 FILENAME = "<stdin>"
-EARLIER = "<earlier input>"          # where an error in a kept declaration is
 _DECLS = ("FnDef", "StructDef", "EnumDef", "ImplDef", "Use")
 _VALUE = "__orus_value"
 
@@ -89,6 +96,10 @@ class Session:
         self._decls = []              # [(key, text)] in input order
         self._machine = None          # the machine of the last successful input
         self._program = None
+        self._linker = None           # the incremental front end (None: compile whole)
+        self._globals = {}            # name -> (register, Type) of every global
+        self._info = {}               # name -> (mutable, kind, literal value or None)
+        self._unit_globals = {}       # module key -> its globals (Program.unit_globals)
         self._types = {}              # type text -> parsed TypeExpr
         self._modules = set()         # keys of the modules whose top-level code has run
 
@@ -96,9 +107,7 @@ class Session:
     @property
     def globals(self) -> dict:
         """name -> Orus type (text) of every global the session holds."""
-        if self._program is None:
-            return {}
-        return {n: str(ty) for n, (reg, ty) in self._program.globals.items()}
+        return {n: str(ty) for n, (reg, ty) in self._globals.items()}
 
     @property
     def functions(self) -> list:
@@ -106,7 +115,7 @@ class Session:
         return [key[1] for key, _ in self._decls if key[0] == "fn"]
 
     def __contains__(self, name) -> bool:
-        return self._program is not None and name in self._program.globals
+        return name in self._globals
 
     def __getitem__(self, name: str):
         """The Python value of global `name` (numpy arrays for arrays, as
@@ -114,7 +123,7 @@ class Session:
         from orus.values import _read_value
         if name not in self:
             raise KeyError(name)
-        reg, ty = self._program.globals[name]
+        reg, ty = self._globals[name]
         return _read_value(self._machine, name, ty, int(self._machine.regs[reg]))
 
     def __setitem__(self, name: str, value) -> None:
@@ -125,7 +134,7 @@ class Session:
         result = self.run(declaration(inp))
         if result.error is not None:
             raise ValueError("cannot set '%s': %s" % (name, result.error.message))
-        _store_input(self._machine, self._program.globals[name][0], inp)
+        _store_input(self._machine, self._globals[name][0], inp)
 
     # ------------------------------------------------------------------ types
     def type_of(self, expr: str) -> str:
@@ -133,6 +142,10 @@ class Session:
         expr = expr.strip()
         prefix = "%s = (" % _VALUE
         try:
+            if self._linker is not None:
+                unit = self._check(prefix + expr + ")")
+                self._linker.rollback()
+                return str(unit.checker.module_scope.names[_VALUE].ty)
             program, _, _ = self._compile(prefix + expr + ")")
         except CompileError as err:
             if "has no value" in err.message and err.line == 1:
@@ -229,8 +242,7 @@ class Session:
         return decls, names
 
     def _is_mutable(self, name: str) -> bool:
-        info = getattr(self._program, "global_info", {}) if self._program is not None else {}
-        return name in info and bool(info[name][0])
+        return name in self._info and bool(self._info[name][0])
 
     def _history(self, new_decls):
         """The kept declarations that the new ones do not replace, and the
@@ -257,12 +269,10 @@ class Session:
 
     def _carried(self, replaced: set, types: set, lost=()):
         """[(name, reg, ty)] of the globals to carry and the predeclarations."""
-        if self._program is None:
-            return [], []
         carried, pre = [], []
-        info = getattr(self._program, "global_info", {})
+        info = self._info
         words = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, types))) if types else None
-        for name, (reg, ty) in self._program.globals.items():
+        for name, (reg, ty) in self._globals.items():
             if name in replaced or name == _VALUE:
                 continue
             if name in lost:
@@ -304,7 +314,7 @@ class Session:
         shift = text.count("\n") + 1           # lines of the input
         full = (text + "\n" + history).encode("utf-8")
         try:
-            program = compile_program(full, self.filename, predeclared=pre)
+            program = compile_program(full, self.filename, predeclared=pre, front=True)
         except CompileError as err:
             self._locate(err, text, full, shift)
             raise
@@ -332,7 +342,7 @@ class Session:
         from orus.api import new_machine
         program, carried, shift = self._compile(text, lost)
         stdin = None if self.stdin is None else io.BytesIO(self.stdin)
-        machine = new_machine(program, write, stdin, max_heap=self.max_heap)
+        machine = new_machine(program, write, stdin, max_heap=self.max_heap, reserve=True)
         machine.to_numpy()
         if self._machine is not None:
             # one random generator per session: its state goes on with the globals
@@ -364,7 +374,7 @@ class Session:
         run again: its globals are copied and its code jumped over."""
         from orus.bytecode import opcodes as O
         ranges = getattr(program, "unit_ranges", {})
-        old = getattr(self._program, "unit_globals", {})
+        old = self._unit_globals
         copier = None
         patched = None
         for key, (start, end) in ranges.items():
@@ -392,9 +402,18 @@ class Session:
         self._decls = program._session[0]
         self._machine = machine
         self._program = program
+        self._globals = dict(program.globals)
+        self._info = dict(program.global_info)
+        self._unit_globals = getattr(program, "unit_globals", {})
         self._modules = set(getattr(program, "unit_ranges", {}))
+        from orus.frontend.incremental import Linker
+        self._linker = Linker(program)
+        for name in self._linker._dropped:
+            del self._globals[name]
 
     def _run(self, text: str, write) -> None:
+        if self._linker is not None and self._run_incremental(text, write):
+            return
         program, machine, shift = self._prepare(text, write)
         try:
             machine.run()
@@ -402,6 +421,95 @@ class Session:
             self._locate(err, text, program.source, shift)
             raise
         self._commit(program, machine)      # success: the new state is the session's
+
+    # ------------------------------------------------------------ incremental path
+    def _check(self, text: str):
+        """The input `text` checked against the session (the Linker's pending
+        input: commit or roll back)."""
+        from orus.frontend.parser import parse
+        source = text.encode("utf-8")
+        try:
+            module = parse(source, self.filename)
+            return self._linker.check(module, source, self.filename)
+        except CompileError as err:
+            self._linker.rollback()
+            self._explain(err, text)
+            raise
+
+    def _explain(self, err, text: str) -> None:
+        if err.filename == self.filename:
+            err.source = text.encode("utf-8")
+        elif err.filename == EARLIER and isinstance(err, CompileError):
+            err.message += (" (in a definition of an earlier input: enter the "
+                            "definitions that use what changed again, in the same input)")
+
+    def _incremental(self, text: str):
+        """The input's declarations when it may take the incremental path,
+        else None: it uses a module or declares a name the session has."""
+        from orus.frontend.parser import parse
+        try:
+            module = parse(text, self.filename)
+        except CompileError:
+            return None                 # the whole-compile path reports it
+        decls, names = self._split(text, module)
+        linker = self._linker
+        taken = set(self._globals) | set(linker.names) | set(linker.types)
+        mine = {key[1] for key, _ in decls if key[0] == "type"}
+        for key, _ in decls:
+            if key[0] == "use" or (key[0] == "impl" and key[1] not in mine) \
+                    or (key[0] != "impl" and key[1] in taken):
+                return None
+        if names & taken:
+            return None
+        return decls
+
+    def _run_incremental(self, text: str, write) -> bool:
+        """Run `text` on the session's machine; False when it must be compiled
+        whole instead (raises the input's errors, after rolling it back)."""
+        decls = self._incremental(text)
+        if decls is None:
+            return False
+        linker, machine = self._linker, self._machine
+        unit = self._check(text)
+        try:
+            program, shadows = linker.compile(unit)
+        except CompileError as err:
+            linker.rollback()
+            self._explain(err, text)
+            raise
+        nstr = machine._nstrings
+        nglobals = len(linker.global_cats)
+        if not machine.extend(program):
+            linker.rollback()           # the machine's reserved rows are full
+            return False
+        regs = machine.regs[:nglobals].copy()
+        ginit = machine.ginit[:nglobals].copy()
+        for reg, shadow in shadows:
+            machine.regs[shadow] = machine.regs[reg]
+        machine.write = write
+        machine._stdin = None if self.stdin is None else io.BytesIO(self.stdin)
+        try:
+            machine.run()
+        except BaseException as err:
+            machine.regs[:nglobals] = regs
+            machine.ginit[:nglobals] = ginit
+            machine.forget_strings(nstr)
+            linker.rollback()
+            if isinstance(err, OrusRuntimeError):
+                from orus.bytecode.protocol import S_PC
+                pc = int(machine.state[S_PC])
+                if 0 <= pc < len(program.lines) and int(program.lines[pc, 2]) != unit.index:
+                    err.filename = EARLIER
+            raise
+        from orus.frontend.compiler import _global_info
+        self.dropped = linker.commit(unit)
+        symbols = [s for s in unit.checker.module_scope.symbols
+                   if s.kind in ("var", "const") and s.name not in self.dropped]
+        self._globals.update((s.name, (s.reg, s.ty)) for s in symbols)
+        self._info.update(_global_info(symbols))
+        self._decls = self._decls + decls
+        self._program = program
+        return True
 
 
 class _Copier:

@@ -98,8 +98,10 @@ def test_echo_and_type(s):
     assert s.type_of("[1.5]") == "[f64]"
 
 
-def test_lambda_values_are_dropped_not_broken(s):
-    ok(s, "h = fn(x: i32) -> i32: x * 3\nk = 1")
+def test_lambda_values_live_on_and_are_dropped_not_broken_by_a_whole_compile(s):
+    ok(s, "h = fn(x: i32) -> i32: x * 3\nk = 1\nfn f() -> i32:\n    return 1")
+    assert ok(s, "print(h(2))") == "6\n"          # the same machine: nothing copied
+    ok(s, "fn f() -> i32:\n    return 2")          # a redefinition compiles whole
     res = s.run("print(h(2))")
     assert res.status == EXIT_COMPILE and "h" in s.dropped
     assert s["k"] == 1

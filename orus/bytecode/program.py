@@ -281,6 +281,30 @@ class ProgramBuilder:
         op, a0, b0, c0 = self.code[pc]
         self.code[pc] = (op, a0 if a is None else a, b0 if b is None else b, c0 if c is None else c)
 
+    # -- interactive sessions (orus/frontend/incremental.py) ---------------------
+    def mark(self):
+        """Everything needed to undo what is emitted after this point: the
+        lengths of every table, function 0's row and the register kinds of
+        the functions that exist now.  Instructions before the mark are not
+        patched after it (only a function's own code is)."""
+        return (len(self.code), len(self._kint), len(self._kflt_values), len(self._strs),
+                len(self.funcs), len(self._files), len(self._type_rows),
+                [list(row) for row in self.funcs[:1]], dict(self._kinds))
+
+    def rollback(self, mark) -> None:
+        """Forget everything emitted, interned or declared since `mark`."""
+        (ncode, nint, nflt, nstr, nfun, nfiles, nrows, main, kinds) = mark
+        del self.code[ncode:], self.lines[ncode:]
+        for table, n in ((self._kint, nint), (self._strs, nstr), (self._types, nrows)):
+            for key in [k for k, i in table.items() if i >= n]:
+                del table[key]
+        for key in [k for k, i in self._kflt.items() if i >= nflt]:
+            del self._kflt[key]
+        del self._kflt_values[nflt:], self.funcs[nfun:], self._files[nfiles:]
+        del self._type_rows[nrows:]
+        self.funcs[:1] = main
+        self._kinds = kinds
+
     def finish(self, source: bytes = b"") -> Program:
         import numpy as np
         strs = sorted(self._strs.items(), key=lambda kv: kv[1])

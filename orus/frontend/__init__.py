@@ -12,8 +12,9 @@ built, never numba, llvmlite, ctypes or the VM.
 """
 
 
-def compile_program(source, filename: str = "<input>", predeclared=()):
+def compile_program(source, filename: str = "<input>", predeclared=(), front=False):
     """Parse, check and compile a program (its main file and every module it
-    `use`s) into a Program.  Raises CompileError."""
+    `use`s) into a Program.  Raises CompileError.  (`predeclared`, `front`:
+    for interactive sessions, see orus.frontend.modules.compile_program.)"""
     from orus.frontend.modules import compile_program as _compile
-    return _compile(source, filename, predeclared)
+    return _compile(source, filename, predeclared, front)

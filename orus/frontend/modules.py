@@ -132,6 +132,7 @@ class Unit:
         self.first_call = 0             # see link()
         self.defaults = []              # checked default expressions of its structs
         self.first_return = 0
+        self.spaces = {}                # the namespaces its `use` lines bind (see bind)
 
     @property
     def is_main(self):
@@ -332,9 +333,9 @@ def _declared_names(node):
 class _Rewriter:
     """Qualified access `ns.NAME` -> Name("ns.NAME") (checked against the exports)."""
 
-    def __init__(self, unit, b):
+    def __init__(self, unit, spaces):
         self.unit = unit
-        self.spaces = b.spaces
+        self.spaces = spaces            # namespace name -> (dep Unit, dotted name, use node)
 
     def space(self, name):
         return self.spaces.get(name)
@@ -434,6 +435,13 @@ def check_unit(unit, b, predeclared=()) -> None:
         checker.predeclared = predeclared or ()
     unit.checker = checker
     unit.checked = checker.check_module(unit.module)
+    adopt(unit, checker)
+
+
+def adopt(unit, checker) -> None:
+    """After checking `unit`: its generic functions and methods specialise in
+    its own checker, wherever they are called from; the globals it exports are
+    marked read by functions (an assignment then marks them set)."""
     for sym in checker.module_scope.symbols:
         if sym.fndecl is not None:
             sym.fndecl.owner = checker      # generic functions specialise in their own file
@@ -452,8 +460,9 @@ def check_program(units, predeclared=()) -> None:
         exports_of(unit)
     for unit in units:
         b = bind(unit)
+        unit.spaces = b.spaces
         if b.spaces:
-            _Rewriter(unit, b).visit(unit.module.body)
+            _Rewriter(unit, b.spaces).visit(unit.module.body)
         check_unit(unit, b, predeclared)
 
 
@@ -560,8 +569,9 @@ def _contains_return(node) -> bool:
     return any(_contains_return(getattr(node, f, None)) for f in node._fields)
 
 
-def link(units):
-    """Compile checked units into one Program."""
+def link(units, front=False):
+    """Compile checked units into one Program (with ``program.front`` =
+    (compiler, units) when `front`)."""
     from orus.frontend import types as T
     from orus.frontend.checker import Checked, FuncInfo, Scope
     from orus.frontend.compiler import _contains_call
@@ -623,14 +633,18 @@ def link(units):
     program.unit_globals = {u.key: {s.name: (s.reg, s.ty) for s in u.checked.main.scope.symbols
                                     if s.kind in ("var", "const")}
                             for u in units if not u.is_main}
+    if front:
+        program.front = (compiler, units)
     return program
 
 
 # ----------------------------------------------------------------------- entry point
-def compile_program(source, filename: str = "<input>", predeclared=()):
+def compile_program(source, filename: str = "<input>", predeclared=(), front=False):
     """Parse, check and compile a program (its main file and every module it
     uses) into one Program.  Raises CompileError.  `predeclared`: globals an
-    interactive session carries over (Checker.predeclare)."""
+    interactive session carries over (Checker.predeclare).  `front`: keep the
+    checked units and the compiler as ``program.front`` (an interactive
+    session goes on from them: orus/frontend/incremental.py)."""
     from orus.frontend.compiler import compile_module
     from orus.frontend.parser import parse
     if isinstance(source, str):
@@ -638,13 +652,13 @@ def compile_program(source, filename: str = "<input>", predeclared=()):
     texts = {filename: source}
     try:
         module = parse(source, filename)
-        if not uses_of(module):
+        if not uses_of(module) and not front:
             program = compile_module(module, filename, source, predeclared)
             program.sources = {0: source}
         else:
             units = load(source, filename, module, texts)
             check_program(units, predeclared)
-            program = link(units)
+            program = link(units, front)
     except CompileError as err:
         if err.source is None:
             err.source = texts.get(err.filename)

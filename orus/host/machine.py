@@ -143,7 +143,7 @@ def _set_bytes(arena, off: int, data) -> None:
 
 
 class Machine:
-    def __init__(self, program: Program, vm, write, stdin=None, max_heap=None):
+    def __init__(self, program: Program, vm, write, stdin=None, max_heap=None, reserve=False):
         """`vm` is the compiled loop (orus.jit.get_vm()); `write(bytes)` takes
         output; `stdin` is a binary stream for input() (default: sys.stdin);
         `max_heap` the heap limit (bytes or a size text like '512M'; default
@@ -152,7 +152,10 @@ class Machine:
         The arrays start as memoryviews (orus/bytecode/buffers.py), so a run that needs
         no host function or large output flush never imports numpy;
         ``to_numpy`` switches them (and the program's) to numpy arrays over the
-        same memory when something does (and at once for the njit loop)."""
+        same memory when something does (and at once for the njit loop).
+
+        `reserve`: room among the permanent objects for the string constants
+        and functions of later programs (``extend``: an interactive session)."""
         check_host(program)
         self.max_heap = resolve_max_heap(max_heap)
         self._forced_gc = -1                 # S_COLLECTIONS when a last collection was asked
@@ -172,7 +175,7 @@ class Machine:
         self.out_rec = B.zeros((OUT_RECORDS, P.REC_COLS), "int64")
         self.out_blob = B.zeros(OUT_BLOB, "uint8")
 
-        self._init_heap(program)
+        self._init_heap(program, reserve)
         st = self.state
         st[P.S_PC] = int(program.funcs[0, 0])
         st[P.S_BUDGET] = P.YIELD_EVERY
@@ -190,14 +193,19 @@ class Machine:
         if not getattr(vm, "native", False):
             self.to_numpy()                      # the njit loop takes numpy arrays only
 
-    def _init_heap(self, program) -> None:
+    def _init_heap(self, program, reserve=False) -> None:
         """The heap arrays, holding the permanent objects.  Permanent: the string constants (handle = string index), one function
         value per function (handle = nstr + index), the 256 one-byte strings
         that indexing a string returns, and the message of every VM error
-        code (for the error objects `catch` makes)."""
+        code (for the error objects `catch` makes).  With `reserve`, the
+        string and function rows go on beyond the program's, as empty
+        strings and functions never named, for ``extend`` to fill."""
         nstr = program.num_strings
         nfun = len(program.funcs)
         blob = program.str_blob
+        if reserve:
+            nstr, nfun = 2 * nstr + 256, 2 * nfun + 64
+        self.capacity = (nstr, nfun)      # string and function rows
         messages = _error_messages()
         nperm = nstr + nfun + 256 + len(messages) + 1
         nbytes = len(blob) + 256 + sum(map(len, messages))
@@ -211,7 +219,9 @@ class Machine:
             _set_bytes(self.hbytes, 0, blob)
         _set_bytes(self.hbytes, nb, bytes(range(256)))
         offs = program.str_offs.tolist()
-        rows = [(P.HK_STR, offs[i], offs[i + 1] - offs[i], -1, 0) for i in range(nstr)]
+        rows = [(P.HK_STR, offs[i], offs[i + 1] - offs[i], -1, 0) for i in range(len(offs) - 1)]
+        rows += [(P.HK_STR, 0, 0, -1, 0)] * (nstr - len(rows))
+        self._nstrings = len(offs) - 1     # string constants written into the heap
         rows += [(P.HK_FN, f, 1, 1, 0) for f in range(nfun)]
         rows += [(P.HK_STR, nb + v, 1, -1, 0) for v in range(256)]
         at = nb + 256
@@ -235,6 +245,48 @@ class Machine:
         st[P.S_ERRMSG0] = errmsg0
         st[P.S_FREE] = -1
         st[P.S_GC_LIMIT] = P.GC_MIN_LIMIT
+
+    def extend(self, program: Program) -> bool:
+        """Run `program` next on this machine, keeping the heap and the
+        registers (globals): `program` is an earlier program of this machine
+        with functions and constants appended (an interactive session,
+        orus/frontend/incremental.py).  False when the reserved permanent rows
+        are too few (the session then starts a new machine)."""
+        nstr, nfun = self.capacity
+        if program.num_strings > nstr or len(program.funcs) > nfun:
+            return False
+        self.to_numpy()
+        program.to_numpy()
+        offs, blob = program.str_offs, program.str_blob
+        st = self.state
+        for i in range(self._nstrings, program.num_strings):
+            data = bytes(blob[offs[i]:offs[i + 1]])
+            self._grow_heap(0, len(data), 0)
+            off = int(st[P.S_NBYTES])
+            _set_bytes(self.hbytes, off, data)
+            st[P.S_NBYTES] = off + len(data)
+            self.hobj[i, P.H_OFF], self.hobj[i, P.H_LEN] = off, len(data)
+        self._nstrings = program.num_strings
+        self._strings = {}
+        main_regs = int(program.funcs[0, FN_NREGS])
+        if len(self.regs) < 2 * main_regs:
+            self._grow("regs", 4 * main_regs, 2 * main_regs)
+        if len(self.ginit) < main_regs:
+            self._grow("ginit", 2 * main_regs, main_regs)
+        if len(self.gcstack) < len(program.code):       # the verifier's scratch
+            self._grow("gcstack", 2 * len(program.code), len(program.code))
+        self.program = program
+        for slot in (P.S_BASE, P.S_FN, P.S_DEPTH, P.S_NHANDLERS, P.S_ERR, P.S_RAISE,
+                     P.S_VERIFIED):
+            st[slot] = 0
+        st[P.S_ERRARG] = -1
+        st[P.S_PC] = int(program.funcs[0, 0])
+        return True
+
+    def forget_strings(self, n: int) -> None:
+        """String constants from `n` on are to be written again by the next
+        ``extend`` (their program was rolled back)."""
+        self._nstrings = min(self._nstrings, n)
 
     ARRAYS = ("regs", "frames", "handlers", "state", "ginit", "out_rec", "out_blob",
               "hobj", "hbytes", "hslots", "gcstack")
