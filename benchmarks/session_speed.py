@@ -5,8 +5,9 @@
 The session first gets `--definitions` inputs `fn fK(x: i64) -> i64` and as
 many inputs `gK = fK(K)` (so 200 inputs by default), then the one-line input
 `print(g5 + 1)` `--runs` times; prints the median time of that input.  Issue
-14 asks for a few milliseconds: today every input recompiles the session's
-kept definitions (orus/session.py), so this grows with the history.
+14 asks for a few milliseconds: each input is compiled alone and appended to
+the session's program (orus/frontend/incremental.py), 0.7 ms here; when every
+input recompiled the kept definitions it was 13-14 ms.
 """
 
 from __future__ import annotations

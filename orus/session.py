@@ -479,16 +479,16 @@ class Session:
             raise
         nstr = machine._nstrings
         nglobals = len(linker.global_cats)
-        if not machine.extend(program):
-            linker.rollback()           # the machine's reserved rows are full
-            return False
         regs = machine.regs[:nglobals].copy()
         ginit = machine.ginit[:nglobals].copy()
-        for reg, shadow in shadows:
-            machine.regs[shadow] = machine.regs[reg]
-        machine.write = write
-        machine._stdin = None if self.stdin is None else io.BytesIO(self.stdin)
         try:
+            if not machine.extend(program):
+                linker.rollback()       # the machine's reserved rows are full
+                return False
+            for reg, shadow in shadows:
+                machine.regs[shadow] = machine.regs[reg]
+            machine.write = write
+            machine._stdin = None if self.stdin is None else io.BytesIO(self.stdin)
             machine.run()
         except BaseException as err:
             machine.regs[:nglobals] = regs

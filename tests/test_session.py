@@ -171,3 +171,61 @@ def test_an_immutable_global_that_reads_itself_is_not_rebound(s):
     assert res.status == EXIT_COMPILE and "immutable" in res.error.message
     ok(s, "x = 6")
     assert s["x"] == 6
+
+
+# ---------------------------------------------------------------- incremental path
+def test_a_failed_input_puts_back_reassigned_globals_even_after_a_collection(s):
+    from orus.bytecode import protocol as P
+    ok(s, 'mut words = ["keep", "me"]\nmut n = 1\nxs = [1]')
+    before = int(s._machine.state[P.S_COLLECTIONS])
+    res = s.run('words = ["new"]\nn = 2\nmut i = 0\nwhile i < 300000:\n'
+                '    t = "x" + (i as string)\n    i += 1\nprint(xs[5])')
+    assert res.status == EXIT_RUNTIME and res.error.line == 7
+    assert int(s._machine.state[P.S_COLLECTIONS]) > before     # the old array survived one
+    assert s["words"] == ["keep", "me"] and s["n"] == 1
+    assert ok(s, "print(words[0] + words[1])\nprint(n)") == "keepme\n1\n"
+
+
+def test_an_interrupted_input_leaves_the_session_as_it_was(s):
+    ok(s, "mut a = 1")
+
+    def interrupt(data):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        s.run('a = 5\nb = 2\nprint("x")', write=interrupt)
+    assert s["a"] == 1 and "b" not in s
+    assert ok(s, "a += 1\nprint(a)") == "2\n"
+
+
+def test_many_inputs_outgrow_the_reserved_rows_and_keep_everything(s):
+    for k in range(300):
+        ok(s, 'fn f%d() -> string:\n    return "s%d"\ng%d = f%d()' % (k, k, k, k))
+    assert s["g0"] == "s0" and s["g299"] == "s299"
+    assert ok(s, "print(f7() + g123)") == "s7s123\n"
+
+
+def test_generic_functions_specialise_in_later_inputs_and_failures_roll_back(s):
+    ok(s, "x0 = 0")
+    ok(s, "fn twice(x):\n    return x + x")
+    assert ok(s, "print(twice(2))") == "4\n"
+    assert ok(s, 'print(twice("ab"))') == "abab\n"
+    res = s.run("print(twice(true))")
+    assert res.status == EXIT_COMPILE and res.error.filename == "<earlier input>"
+    assert ok(s, "print(twice(1.5))\nprint(twice(3))") == "3\n6\n"
+
+
+def test_runtime_errors_in_functions_of_earlier_inputs_show_that_input(s):
+    ok(s, "x0 = 0")
+    ok(s, "fn inv(n: i32) -> i32:\n    return 10 / n")
+    res = s.run("print(inv(0))")
+    assert res.status == EXIT_RUNTIME and res.error.filename == "<earlier input>"
+    assert res.error.line == 2 and "return 10 / n" in res.stderr
+
+
+def test_statements_that_have_run_do_not_stay_in_the_program(s):
+    ok(s, "mut total = 0")
+    sizes = []
+    for k in range(50):
+        ok(s, "total += %d" % k)
+        sizes.append(len(s._program.code))
+    assert sizes[-1] == sizes[1] and s["total"] == sum(range(50))

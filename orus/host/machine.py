@@ -277,8 +277,11 @@ class Machine:
             self._grow("gcstack", 2 * len(program.code), len(program.code))
         self.program = program
         for slot in (P.S_BASE, P.S_FN, P.S_DEPTH, P.S_NHANDLERS, P.S_ERR, P.S_RAISE,
-                     P.S_VERIFIED):
+                     P.S_VERIFIED, P.S_NOUT, P.S_NBLOB):
             st[slot] = 0
+        self._pending = []          # output an interrupted program did not write
+        self._pending_size = 0
+        self._decoded = 0
         st[P.S_ERRARG] = -1
         st[P.S_PC] = int(program.funcs[0, 0])
         return True
