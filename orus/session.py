@@ -53,6 +53,7 @@ import re
 
 from orus.diagnostics import render
 from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusRuntimeError
+from orus.frontend import types as T
 from orus.frontend.incremental import EARLIER
 
 __all__ = ["Session"]
@@ -124,7 +125,7 @@ class Session:
         if name not in self:
             raise KeyError(name)
         reg, ty = self._globals[name]
-        return _read_value(self._machine, name, ty, int(self._machine.regs[reg]))
+        return _read_value(self._machine, name, T.resolve(ty), int(self._machine.regs[reg]))
 
     def __setitem__(self, name: str, value) -> None:
         """Make `value` the global `name` (mutable; its type from the value, as
@@ -487,6 +488,9 @@ class Session:
                 return False
             for reg, shadow in shadows:
                 machine.regs[shadow] = machine.regs[reg]
+            for sym, elem in linker.filled():      # `xs = []` of an earlier input
+                machine.retype_empty_array(sym.reg, elem.category == T.CAT_HANDLE,
+                                           elem.is_bool)
             machine.write = write
             machine._stdin = None if self.stdin is None else io.BytesIO(self.stdin)
             machine.run()
@@ -494,7 +498,7 @@ class Session:
             machine.regs[:nglobals] = regs
             machine.ginit[:nglobals] = ginit
             machine.forget_strings(nstr)
-            linker.rollback()
+            linker.rollback(ran=True)
             if isinstance(err, OrusRuntimeError):
                 from orus.bytecode.protocol import S_PC
                 pc = int(machine.state[S_PC])

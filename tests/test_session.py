@@ -122,10 +122,16 @@ def test_functions_see_globals_of_earlier_and_later_inputs(s):
     assert ok(s, "print(getk())") == "7\n"
 
 
-def test_a_global_of_unknown_type_is_dropped(s):
-    ok(s, "xs = []\nn = 1")
+def test_an_empty_array_takes_its_element_type_from_a_later_input(s):
+    ok(s, "mut xs = []\nmut ys = xs\nmut flags = []\ngrid = [[]]\nn = 1")
     res = s.run("print(n)")
-    assert res.status == EXIT_OK and s.dropped == ["xs"] and "xs" not in s
+    assert res.status == EXIT_OK and s.dropped == ["grid"] and "grid" not in s
+    res = s.run('push(xs, "a")\nnope')               # refused: the type stays open
+    assert res.status == EXIT_COMPILE
+    ok(s, 'push(xs, "b")\npush(flags, true)')       # strings: the array now holds handles
+    ok(s, 'mut i = 0\nwhile i < 100000:\n    t = "x" + (i as string)\n    i += 1')
+    assert s["xs"] == ["b"] and s["ys"] == ["b"] and list(s["flags"]) == [True]
+    assert ok(s, "print(xs, len(ys), flags)") == "b 1 true\n"
 
 
 def test_modules(s, tmp_path, monkeypatch):

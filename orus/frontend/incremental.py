@@ -66,11 +66,13 @@ class Linker:
         self.sources = dict(program.sources)
         for u in units:
             u.compiled = len(u.checked.funcs)
-        # an empty array whose element type is still unknown cannot be used
-        # later: its representation was chosen without knowing it
-        self._dropped = [n for n, sym in self.names.items() if _unknown(sym)]
-        for name in self._dropped:
-            del self.names[name]
+        # `xs = []` left unused: a later input may fix the element type (the
+        # session then gives the empty array the representation it needs);
+        # a deeper unknown (`[[]]`) cannot be used later and is dropped
+        self.holes = {}                         # name -> (Symbol, its open Hole)
+        self._dropped = []
+        for name, sym in list(self.names.items()):
+            self._keep_or_drop(name, sym)
         self._generics = _generic_decls(self.names, self.types)
         self.pending = None
 
@@ -128,13 +130,12 @@ class Linker:
     def commit(self, unit) -> list:
         """Make `unit` part of the session; returns the names of its globals
         that cannot be carried (an empty array whose element type is unknown)."""
-        dropped, self._dropped = self._dropped, []
+        self.holes = {n: sh for n, sh in self.holes.items() if sh[1].ref is None}
         checker = unit.checker
         for name, sym in checker.module_scope.names.items():
-            if _unknown(sym):
-                dropped.append(name)
-                continue
             self.names[name] = sym
+            self._keep_or_drop(name, sym)
+        dropped, self._dropped = self._dropped, []
         self.types.update(checker.type_names)
         self.global_cats = self.reg_cats[0][:self._globals_end]
         changed = [u for u, n in self.pending[0] if len(u.checked.funcs) != n]
@@ -149,10 +150,31 @@ class Linker:
         self.pending = None
         return dropped
 
-    def rollback(self) -> None:
-        """Undo ``check`` and ``compile`` of the input that failed."""
+    def filled(self) -> list:
+        """[(Symbol, element type)] of the `xs = []` globals of earlier inputs
+        whose element type the pending input fixed."""
+        return [(sym, T.resolve(hole)) for sym, hole in self.holes.values()
+                if hole.ref is not None]
+
+    def _keep_or_drop(self, name, sym) -> None:
+        if sym.kind == "fn" or T.resolve(sym.ty).hole_free:
+            return
+        ty = T.resolve(sym.ty)
+        if ty.kind == "array" and ty.elem.kind == "hole":
+            self.holes[name] = (sym, ty.elem)
+        else:
+            del self.names[name]
+            self._dropped.append(name)
+
+    def rollback(self, ran: bool = False) -> None:
+        """Undo ``check`` and ``compile`` of the input that failed (`ran`: it
+        failed while running; element types it fixed stay fixed, as what it
+        pushed stays in the arrays)."""
         if self.pending is None:
             return
+        if not ran:
+            for _, hole in self.holes.values():
+                hole.ref = None
         funcs, specs = self.pending[:2]
         for u, n in funcs:
             del u.checked.funcs[n:]
@@ -170,10 +192,6 @@ class Linker:
                 live.clear()
                 live.update(saved)
         self.pending = None
-
-
-def _unknown(sym) -> bool:
-    return sym.kind != "fn" and not T.resolve(sym.ty).hole_free
 
 
 def _generic_decls(names, types) -> list:

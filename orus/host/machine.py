@@ -286,6 +286,25 @@ class Machine:
         st[P.S_PC] = int(program.funcs[0, 0])
         return True
 
+    def retype_empty_array(self, reg: int, handles: bool, bools: bool) -> None:
+        """Global `reg` holds an empty array made before its element type was
+        known (as scalars: ARR_NEW of an unresolved type); give the same
+        object (aliases see it) the representation of the type a later
+        program fixed.  Empty, it owns no elements: a byte array moves to
+        the top of the byte arena with no room, the next push makes some."""
+        h = int(self.regs[reg])
+        hobj, st = self.hobj, self.state
+        if not 0 <= h < int(st[P.S_NOBJ]) or hobj[h, P.H_LEN] != 0:
+            return
+        kind = int(hobj[h, P.H_KIND])
+        want = P.HK_ARR_B if bools else P.HK_ARR_H if handles else P.HK_ARR
+        if kind not in (P.HK_ARR, P.HK_ARR_H, P.HK_ARR_B) or kind == want:
+            return
+        if P.HK_ARR_B in (kind, want):          # another arena
+            hobj[h, P.H_OFF] = st[P.S_NBYTES] if bools else st[P.S_NSLOTS]
+            hobj[h, P.H_AUX] = 0
+        hobj[h, P.H_KIND] = want
+
     def forget_strings(self, n: int) -> None:
         """String constants from `n` on are to be written again by the next
         ``extend`` (their program was rolled back)."""

@@ -207,6 +207,8 @@ class StatementCode:
             self.zero_record(ty, r, node, ())
         else:
             self.emit(O.LOADI, r, 0, 0, node)
+        if self.info.is_main and sym.is_global and sym.fn_read:
+            self.emit(O.SETG, r, r, 0, node)    # functions read the placeholder too
 
     def zero_record(self, ty, dst, node, seen):
         """A well-typed placeholder record for `zero`: a struct of zero fields,
