@@ -432,9 +432,10 @@ class Session:
         try:
             module = parse(source, self.filename)
             return self._linker.check(module, source, self.filename)
-        except CompileError as err:
+        except BaseException as err:
             self._linker.rollback()
-            self._explain(err, text)
+            if isinstance(err, CompileError):
+                self._explain(err, text)
             raise
 
     def _explain(self, err, text: str) -> None:
@@ -474,9 +475,10 @@ class Session:
         unit = self._check(text)
         try:
             program, shadows = linker.compile(unit)
-        except CompileError as err:
+        except BaseException as err:        # (an internal error too: never half-compiled)
             linker.rollback()
-            self._explain(err, text)
+            if isinstance(err, CompileError):
+                self._explain(err, text)
             raise
         nstr = machine._nstrings
         nglobals = len(linker.global_cats)

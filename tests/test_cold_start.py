@@ -295,6 +295,7 @@ print(json.dumps({
     "native": bool(getattr(vm, "native", False)),
     "numba": "numba" in sys.modules,
     "llvmlite": "llvmlite" in sys.modules or "llvmlite.binding" in sys.modules,
+    "loader": getattr(vm, "_empty", None) is not None,
     "results": results,
 }))
 '''
@@ -411,6 +412,31 @@ def test_warm_run_imports_neither_numba_nor_llvmlite(expected):
     assert not expected["numba"] and not expected["llvmlite"]
 
 
+def _has_loader(folder: Path) -> bool:
+    return "loader=" in (folder / aot.MANIFEST).read_text()
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "other-interpreter", "missing"])
+def test_a_damaged_or_foreign_loader_falls_back_to_ctypes(damage, cache_copy, runner_script,
+                                                           expected):
+    folder = _vm_folder(cache_copy)
+    if not _has_loader(folder):
+        pytest.skip("no loader here")
+    loader = next(folder.glob("vm-loader-*.so"))
+    if damage == "corrupt":
+        data = bytearray(loader.read_bytes())
+        data[len(data) // 2] ^= 0x5A
+        loader.write_bytes(bytes(data))
+    elif damage == "other-interpreter":
+        _rewrite_manifest(folder, loader_for="cpython-299-plan9")
+    else:
+        loader.unlink()
+    assert "loader_path" not in aot.validate(str(folder), folder.name[len("vm-"):])
+    report, stderr = _run_programs(runner_script, cache_copy)
+    assert report["native"] and not report["loader"]
+    assert report["results"] == expected["results"]
+
+
 def test_orus_run_importtime_shows_no_numba(warm_root, tmp_path):
     if not (ROOT / "orus" / "compiler.py").exists():
         pytest.skip("no compiler yet")
@@ -426,6 +452,8 @@ def test_orus_run_importtime_shows_no_numba(warm_root, tmp_path):
                 if line.startswith("import time:")]
     assert "orus.host.machine" in imported
     assert not [m for m in imported if m.split(".")[0] in ("numba", "llvmlite")]
+    if _has_loader(_vm_folder(warm_root)):      # the native VM is called through it
+        assert "ctypes" not in imported and "_ctypes" not in imported
 
 
 def test_saved_program_runs_without_numpy(warm_root, tmp_path):

@@ -18,18 +18,25 @@ compiler):
     sha256, the exported symbol, the fingerprint and ABI it was built for)
     are written atomically into the fingerprinted cache folder.
 
-Load (``load``, at `orus run` time; imports only ctypes and hashlib): the
-manifest must name this fingerprint and ABI, the file must have the recorded
-size and sha256 (checked *before* dlopen, so a corrupt file is never mapped),
-and its embedded identity string (fingerprint + ABI) must be in it; after
-dlopen, the exported identity must match again.  Anything else raises
-ArtifactError and the caller falls back to the njit loop.
+    (5. the loader: orus/jit/native_ext.c, a tiny CPython extension built
+    against this interpreter's headers, which opens the library and calls
+    its entry point; optional -- without it ctypes does that, which costs
+    `orus run` 2-5 ms of importing ctypes.)
+
+Load (``load``, at `orus run` time; imports neither numba nor, with the
+loader, ctypes): the manifest must name this fingerprint and ABI, the file
+must have the recorded size and sha256 (checked *before* dlopen, so a corrupt
+file is never mapped), and its embedded identity string (fingerprint + ABI)
+must be in it; after dlopen, the exported identity must match again.  The
+loader is checked the same way (size, sha256, and the interpreter it was
+built for).  Anything else raises ArtifactError and the caller falls back to
+the njit loop.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
+import sys
 import time
 
 from orus.jit import abi
@@ -41,6 +48,8 @@ MANIFEST = "native.manifest"
 FORMAT = "orus-native-1"
 ID_SYMBOL = "orus_vm_identity"
 STUBS_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native_stubs.c")
+LOADER_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native_ext.c")
+LOADER_MODULE = "_orus_native"          # its PyInit_ name
 
 # Numba versions for which the builder may use the private `_final_module`
 # (tested with 0.68.1).  Outside the range warm-cache records the native VM as
@@ -109,14 +118,39 @@ def validate(folder: str, fingerprint: str) -> dict:
         raise ArtifactError("library missing") from None
     if str(size) != info.get("size"):
         raise ArtifactError("library truncated or replaced (size %d, expected %s)" % (size, info.get("size")))
-    with open(path, "rb") as fh:            # small (~100 KB): hashing it costs ~0.1 ms
-        data = fh.read()
-    if sha256(data).hexdigest() != info.get("sha256"):
-        raise ArtifactError("library corrupt (sha256 mismatch)")
+    data = _checked_file(path, info.get("size"), info.get("sha256"), "library")
     if data.find(_identity(fingerprint).encode() + b"\0") < 0:
         raise ArtifactError("library is foreign (built for another fingerprint or VM)")
     info["path"] = path
+    loader = info.get("loader", "")
+    if loader and os.sep not in loader and not loader.startswith(".") \
+            and info.get("loader_for") == _interpreter():
+        try:
+            lpath = os.path.join(folder, loader)
+            _checked_file(lpath, info.get("loader_size"), info.get("loader_sha256"), "loader")
+            info["loader_path"] = lpath
+        except ArtifactError:
+            pass                            # the ctypes path still works
     return info
+
+
+def _checked_file(path: str, size, digest, what: str) -> bytes:
+    """The bytes of `path` if it has the recorded size and sha256."""
+    try:
+        if str(os.stat(path).st_size) != size:
+            raise ArtifactError("%s truncated or replaced" % what)
+        with open(path, "rb") as fh:        # small (~200 KB): hashing it costs ~0.2 ms
+            data = fh.read()
+    except OSError:
+        raise ArtifactError("%s missing" % what) from None
+    if sha256(data).hexdigest() != digest:
+        raise ArtifactError("%s corrupt (sha256 mismatch)" % what)
+    return data
+
+
+def _interpreter() -> str:
+    """What a CPython extension is built for."""
+    return "%s-%s" % (sys.implementation.cache_tag, sys.platform)
 
 
 # (numpy dtype kind, itemsize) of each argument: cheap to compare (dtype.name is not).
@@ -147,13 +181,26 @@ class NativeVM:
 
     native = True
 
-    def __init__(self, function, path: str):
-        self._fn = function
+    def __init__(self, call, path: str, loader=None, entry=None):
+        """`call(entry, arg)` calls the entry point; `loader`: the extension
+        module (orus/jit/native_ext.c) -- then `arg` is the descriptor block
+        itself, else a ctypes pointer to it."""
+        self._call = call
+        self._entry = entry
         self.path = path
-        self._desc = (ctypes.c_int64 * (abi.NARGS * abi.DESC_COLS))()
-        self._arg = ctypes.c_void_p(ctypes.addressof(self._desc))
         self._seen = [None] * abi.NARGS       # keeps described arrays alive
         self._positions = range(abi.NARGS)
+        if loader is not None:
+            self._desc = memoryview(bytearray(8 * abi.NARGS * abi.DESC_COLS)).cast("q")
+            self._arg = self._desc
+            self._address = loader.address
+            self._empty = bytearray(16)       # the address of every empty array
+        else:
+            import ctypes
+            self._desc = (ctypes.c_int64 * (abi.NARGS * abi.DESC_COLS))()
+            self._arg = ctypes.c_void_p(ctypes.addressof(self._desc))
+            self._address = buffers.address
+            self._empty = None
 
     def _describe(self, i: int, a, arrays) -> None:
         k = i * abi.DESC_COLS
@@ -173,7 +220,10 @@ class NativeVM:
                             "dimension(s), got %s %r" % (abi.NAMES[i], abi.DTYPES[i], abi.NDIMS[i],
                                                          getattr(a, "dtype", type(a).__name__),
                                                          getattr(a, "shape", None)))
-        desc[k] = buffers.address(a)
+        if self._empty is not None and isinstance(a, buffers.Empty):
+            desc[k] = self._address(self._empty)
+        else:
+            desc[k] = self._address(a)
         desc[k + 1] = a.shape[0]
         desc[k + 2] = a.shape[1] if a.ndim == 2 else 1
         self._seen[i] = a
@@ -184,7 +234,7 @@ class NativeVM:
         for i, a, old in zip(self._positions, arrays, self._seen):
             if a is not old:
                 self._describe(i, a, arrays)
-        status = self._fn(self._arg)
+        status = self._call(self._entry, self._arg)
         if status < 0:
             raise RuntimeError("native VM stopped on an internal exception (status %d)" % status)
         return status
@@ -196,6 +246,16 @@ class NativeVM:
 def load(folder: str, fingerprint: str) -> NativeVM:
     """The validated native VM of `folder`; raises ArtifactError."""
     info = validate(folder, fingerprint)
+    if "loader_path" in info:
+        try:
+            loader = _load_extension(info["loader_path"])
+            ident, entry = loader.open(info["path"], info["symbol"], ID_SYMBOL)
+        except (ImportError, OSError) as exc:
+            raise ArtifactError("library does not load: %s" % exc) from None
+        if ident.decode("utf-8", "replace") != _identity(fingerprint):
+            raise ArtifactError("library is foreign (identity %r)" % ident)
+        return NativeVM(loader.call, info["path"], loader, entry)
+    import ctypes
     try:
         lib = ctypes.CDLL(info["path"])
         ident = ctypes.c_char_p.in_dll(lib, ID_SYMBOL).value
@@ -206,7 +266,22 @@ def load(folder: str, fingerprint: str) -> NativeVM:
         raise ArtifactError("library is foreign (identity %r)" % ident)
     fn.argtypes = (ctypes.c_void_p,)
     fn.restype = ctypes.c_int64
-    return NativeVM(fn, info["path"])
+    return NativeVM(lambda entry, arg: fn(arg), info["path"])
+
+
+class _Spec:
+    """What _imp.create_dynamic reads of a module spec."""
+
+    def __init__(self, name: str, origin: str):
+        self.name = name
+        self.origin = origin
+
+
+def _load_extension(path: str):
+    """Import the loader extension at `path` (importlib's own way of loading an
+    extension module, without importing importlib.util)."""
+    import _imp
+    return _imp.create_dynamic(_Spec(LOADER_MODULE, path))
 
 
 # ====================================================================== build
@@ -326,6 +401,32 @@ def _compile_and_link(fingerprint: str, cc: str, say) -> tuple[bytes, str]:
     return data, symbol
 
 
+def _build_loader(folder: str, cc: str, say) -> dict:
+    """Compile orus/jit/native_ext.c for this interpreter into `folder`; the
+    manifest fields that name it (or say why there is none)."""
+    import subprocess
+    import sysconfig
+    import tempfile
+    include = sysconfig.get_config_var("INCLUDEPY") or sysconfig.get_paths().get("include")
+    if not include or not os.path.exists(os.path.join(include, "Python.h")):
+        return {"loader_unavailable": "no Python.h (install the Python headers)"}
+    say("compiling the loader")
+    with tempfile.TemporaryDirectory(prefix="orus-aot-") as tmp:
+        out = os.path.join(tmp, "loader.so")
+        cmd = [cc, "-shared", "-fPIC", "-O2", "-I", include, "-o", out, LOADER_C, "-ldl"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            return {"loader_unavailable": "compiling it failed: %s"
+                    % " ".join(proc.stderr.split())[-300:]}
+        with open(out, "rb") as fh:
+            data = fh.read()
+    digest = sha256(data).hexdigest()
+    name = "vm-loader-%s.so" % digest[:16]
+    _write_atomic(os.path.join(folder, name), data)
+    return {"loader": name, "loader_size": str(len(data)), "loader_sha256": digest,
+            "loader_for": _interpreter()}
+
+
 def build(folder: str, fingerprint: str, progress=None) -> dict:
     """Build the native artifact into `folder` (the caller holds the cache lock).
     Returns the manifest fields; raises Unavailable if it cannot be built
@@ -361,10 +462,12 @@ def build(folder: str, fingerprint: str, progress=None) -> dict:
         "built": time.strftime("%Y-%m-%d %H:%M:%S"),
         "seconds": "%.1f" % (time.perf_counter() - t0),
     }
+    fields.update(_build_loader(folder, cc, say))
     write_manifest(folder, fields)
     # Older libraries of this folder are no longer named by the manifest.
+    keep = (name, fields.get("loader"))
     for other in os.listdir(folder):
-        if other.startswith("vm-native-") and other != name:
+        if other.startswith(("vm-native-", "vm-loader-")) and other not in keep:
             try:
                 os.unlink(os.path.join(folder, other))
             except OSError:
