@@ -25,7 +25,6 @@ import os
 import sys
 
 from orus import program_cache
-from orus.diagnostics import render
 from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusError, OrusRuntimeError
 from orus.jit import get_vm
 
@@ -139,8 +138,10 @@ def run_source(text, filename: str = "<input>", stdin: bytes = b"",
         error, status = exc, EXIT_COMPILE
     except OrusRuntimeError as exc:
         error, status = exc, EXIT_RUNTIME
-    stderr = "" if error is None else render(error, source)
-    return RunResult(out.getvalue(), status, error, stderr)
+    if error is None:
+        return RunResult(out.getvalue(), status, error, "")
+    from orus.diagnostics import render
+    return RunResult(out.getvalue(), status, error, render(error, source))
 
 
 def _stdout_writer():

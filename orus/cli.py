@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-from types import SimpleNamespace
 
 from orus import __version__
 from orus.errors import (EXIT_COMPILE, EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,
@@ -147,12 +146,19 @@ def _cmd_repl(args) -> int:
     return repl()
 
 
+class _Args:
+    """Parsed arguments built without argparse (its namespace's attributes)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
 def _plain_run(argv):
     """`orus run FILE` / `orus FILE` with no option: the arguments argparse
     would produce, without importing it (argparse and the re and shutil it
     imports are ~6 ms, a fifth of a small program's whole run)."""
     if len(argv) == 2 and argv[0] == "run" and (argv[1] == "-" or not argv[1].startswith("-")):
-        return SimpleNamespace(command="run", file=argv[1], no_cache=False, profile=False,
+        return _Args(command="run", file=argv[1], no_cache=False, profile=False,
                                dump_bytecode=False)
     return None
 
@@ -165,7 +171,7 @@ def main(argv=None) -> int:
     if args is None:
         parser = _build_parser()
         if not argv and sys.stdin.isatty():
-            return _guarded(_cmd_repl, SimpleNamespace(command="repl"))   # DECISIONS core row 38
+            return _guarded(_cmd_repl, _Args(command="repl"))   # DECISIONS core row 38
         if not argv:
             parser.print_usage(sys.stderr)
             return EXIT_USAGE
