@@ -1,0 +1,160 @@
+"""Where a program's native code lives, and loading it (run path: ctypes only).
+
+Key: sha256 of the tier-2 format, the VM fingerprint (tier 2 reproduces that
+VM's semantics and shares its ABI), a digest of orus/tier2's sources (the
+code generator) and the program's digest (``program_digest``: the arrays
+the generated code folds in or relies on -- code, constants, function
+table).  Files, in ``<cache root>/tier2/``:
+
+    <key>.so        the shared library (written first, atomically)
+    <key>.manifest  format, key, size and sha256 of the library, symbol,
+                    ABI signature (written last, atomically: a library
+                    without a manifest is never loaded)
+
+Loading checks the manifest (format, key, ABI), the library's size and
+sha256 *before* dlopen, and the identity string the library exports (its
+key) after, as orus/jit/aot.py does for the tier-1 library.  Anything wrong
+means "no tier 2" for this run (the caller falls back to tier 1; a build
+replaces the files).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+from orus.bytecode.digest import blake2b, sha256
+from orus.jit import abi, aot, cache
+from orus.tier2 import FALLBACK, FORMAT
+
+ID_SYMBOL = "orus_t2_identity"
+SUFFIX_LIB = ".so"
+SUFFIX_MANIFEST = ".manifest"
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def program_digest(program) -> str:
+    """A digest of what the native code of `program` is compiled from."""
+    h = blake2b(digest_size=20)
+    for name in ("code", "kint", "kflt", "funcs"):
+        arr = getattr(program, name)
+        h.update(("%s:%s;" % (name, tuple(int(d) for d in arr.shape))).encode())
+        h.update(arr.tobytes())          # numpy array or orus.bytecode.buffers view
+    return h.hexdigest()
+
+
+def _sources() -> list[str]:
+    return sorted(n for n in os.listdir(PACKAGE_DIR) if n.endswith(".py"))
+
+
+def sources_digest() -> str:
+    """Digest of orus/tier2/*.py (through a stat-checked index, as the VM's)."""
+    return cache.indexed_digest("t2sources", PACKAGE_DIR, _sources)
+
+
+def key(program) -> str:
+    h = sha256()
+    for part in (FORMAT, cache.fingerprint(), sources_digest(), abi.signature(),
+                 program_digest(program)):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def folder(root: str | None = None) -> str | None:
+    root = cache.cache_root() if root is None else root
+    return None if root is None else os.path.join(root, "tier2")
+
+
+def paths(k: str, where: str) -> tuple[str, str]:
+    return os.path.join(where, k + SUFFIX_LIB), os.path.join(where, k + SUFFIX_MANIFEST)
+
+
+def identity(k: str) -> str:
+    return "%s|%s" % (FORMAT, k)
+
+
+class Tier2Error(Exception):
+    """No usable native code for this program (missing, corrupt, foreign)."""
+
+
+def read_manifest(path: str) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(1 << 16)
+    except OSError:
+        raise Tier2Error("not built") from None
+    info = {}
+    try:
+        for line in raw.decode("utf-8").splitlines():
+            k, _, v = line.partition("=")
+            info[k] = v
+    except UnicodeDecodeError:
+        raise Tier2Error("manifest corrupt") from None
+    if info.get("format") != FORMAT or info.get("end") != "ok":
+        raise Tier2Error("manifest corrupt or from another version")
+    return info
+
+
+def validate(k: str, where: str) -> dict:
+    """The manifest of a sound library for key `k`, or Tier2Error."""
+    lib, man = paths(k, where)
+    info = read_manifest(man)
+    if info.get("key") != k or info.get("abi") != abi.signature():
+        raise Tier2Error("built for another program or VM")
+    try:
+        with open(lib, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        raise Tier2Error("library missing") from None
+    if str(len(data)) != info.get("size"):
+        raise Tier2Error("library truncated or replaced")
+    if sha256(data).hexdigest() != info.get("sha256"):
+        raise Tier2Error("library corrupt (sha256 mismatch)")
+    if data.find(identity(k).encode() + b"\0") < 0:
+        raise Tier2Error("library is foreign")
+    info["path"] = lib
+    return info
+
+
+class Tier2VM:
+    """The VM callable of a run with native code: tier 2 first; when it
+    answers FALLBACK, tier 1 (`tier1`, the usual VM) from the same state.
+    Every call of the host tries tier 2 again (see orus/tier2/__init__.py)."""
+
+    def __init__(self, native, tier1, path: str):
+        self._t2 = native
+        self._t1 = tier1
+        self.native = getattr(tier1, "native", False)
+        self.path = path
+        self.fallbacks = 0          # times tier 1 took over (tests, reports)
+
+    def __call__(self, *arrays) -> int:
+        status = self._t2(*arrays)
+        if status == FALLBACK:
+            self.fallbacks += 1
+            status = self._t1(*arrays)
+        return status
+
+    def __repr__(self):
+        return "Tier2VM(%r)" % self.path
+
+
+def load(program, tier1, where: str | None = None):
+    """Tier2VM over `tier1` for `program` if its native code is built and
+    sound, else None (never builds, never imports numba or llvmlite)."""
+    where = folder() if where is None else where
+    if where is None:
+        return None
+    try:
+        k = key(program)
+        info = validate(k, where)
+        lib = ctypes.CDLL(info["path"])
+        ident = ctypes.c_char_p.in_dll(lib, ID_SYMBOL).value
+        if ident is None or ident.decode("utf-8", "replace") != identity(k):
+            raise Tier2Error("library is foreign")
+        fn = getattr(lib, info["symbol"])
+    except (Tier2Error, OSError, AttributeError, ValueError):
+        return None
+    fn.argtypes = (ctypes.c_void_p,)
+    fn.restype = ctypes.c_int64
+    return Tier2VM(aot.NativeVM(fn, info["path"]), tier1, info["path"])
