@@ -18,8 +18,9 @@ either tier can resume where the other stopped:
     at a pc that is not one of its entry points, before the program has been
     verified, and for a runtime error while a try handler is active (with
     S_RAISE set, so tier 1 unwinds to the handler exactly as it would);
-  * on FALLBACK it lowers the yield budget to QUICK_BUDGET, so tier 1 stops
-    with YIELD after at most that many backward jumps or calls; the next call
+  * on FALLBACK the yield budget is lowered (QUICK_BUDGET, or 1 for a pc
+    that rarely falls back), so tier 1 stops with YIELD after at most that
+    many backward jumps or calls; the next call
     of the VM (``Tier2VM.__call__``) tries tier 2 first again, which resumes
     if that pc is one of its entry points (loop heads, function entries,
     return sites, every instruction that can stop for the host, and the
@@ -37,11 +38,16 @@ from __future__ import annotations
 FALLBACK = 64
 
 # Budget (backward jumps + calls) tier 1 gets after a fallback before it
-# yields and tier 2 is tried again.  A bounce costs two ctypes calls and a
-# trip through the host loop (~2-3 us); 4096 ticks of tier 1 are 20-80 us,
-# so a loop that keeps falling back runs at most ~10% slower than tier 1
-# alone, and a loop tier 2 supports gets back to native code quickly.
+# yields and tier 2 is tried again.  The first FEW_FALLBACKS fallbacks at a
+# pc get a budget of 1: tier 1 runs the instruction and what follows up to
+# the next backward jump or call, whose target is an entry point of tier 2
+# (an array's regrowth or a rare string operation in a loop costs one
+# bounce, ~2-3 us: two ctypes calls and a trip through the host loop).  A pc
+# that keeps falling back is in a loop tier 2 cannot run; it then gets
+# QUICK_BUDGET (20-80 us of tier 1 per bounce, so such a loop runs at most
+# a few % slower than tier 1 alone).
 QUICK_BUDGET = 4096
+FEW_FALLBACKS = 64
 
 FORMAT = "orus-tier2-1"      # bump when the generated code's contract changes
 

@@ -265,8 +265,8 @@ class Emitter:
         self.state, _ = self._array("state", I64)
         self.ginit, _ = self._array("ginit", I8)
         self.hobj, self.nobj_rows = self._array("hobj", I64)
-        self.hbytes, _ = self._array("hbytes", I8)
-        self.hslots, _ = self._array("hslots", I64)
+        self.hbytes, self.nhbytes = self._array("hbytes", I8)
+        self.hslots, self.nhslots = self._array("hslots", I64)
         self.out_rec, self.nout_rec = self._array("out_rec", I64)
         self.out_blob, self.nout_blob = self._array("out_blob", I8)
         code_rows = self._desc(abi.NAMES.index("code") * abi.DESC_COLS + 1)
@@ -1129,6 +1129,138 @@ class Emitter:
         off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
         self.rset(a, bb.zext(self.load("hbytes", self.at("hbytes", bb.add(off, i))), I64))
         self.next(pc)
+
+    # ---- allocation: the room test as tier 1 makes it; when there is no
+    # room (a collection or growth is due) the instruction falls back, and
+    # tier 1, running it from the start, reaches the same verdict and stops
+    # for the collector or the host.
+    def _room_ok(self, nbytes, nslots):
+        """heap.heap_room(...) == ROOM_OK (without its side effects, which
+        only the not-OK outcomes have)."""
+        bb = self.b
+        alloc = self.st_get(P.S_ALLOC)
+        under = bb.icmp_signed("<=", alloc, self.st_get(P.S_GC_LIMIT))
+        row = bb.or_(bb.icmp_signed(">=", self.st_get(P.S_FREE), c64(0)),
+                     bb.icmp_signed("<", self.st_get(P.S_NOBJ), self.nobj_rows))
+        fits_b = bb.icmp_signed("<=", bb.add(self.st_get(P.S_NBYTES), nbytes), self.nhbytes)
+        fits_s = bb.icmp_signed("<=", bb.add(self.st_get(P.S_NSLOTS), nslots), self.nhslots)
+        return bb.and_(under, bb.and_(row, bb.and_(fits_b, fits_s)))
+
+    def _fallback_unless(self, pc, cond):
+        ok = self.new_block("alloc%d" % pc)
+        self.b.cbranch(cond, ok, self.exit_block(FALLBACK, pc, self.fn_of[pc],
+                                                 "noroom%d" % pc))
+        self.b.position_at_end(ok)
+
+    def _new_object(self, kind, off, length):
+        """heap.new_object: a row from the free list or the end of the table."""
+        bb = self.b
+        free = self.st_get(P.S_FREE)
+        nobj = self.st_get(P.S_NOBJ)
+        from_list = bb.icmp_signed(">=", free, c64(0))
+        safe = bb.select(from_list, free, c64(0))       # the row read only when listed
+        nxt = self.load("hobj", self.at2("hobj", safe, P.H_OFF))
+        self.st_set(P.S_FREE, bb.select(from_list, nxt, free))
+        self.st_set(P.S_NOBJ, bb.select(from_list, nobj, bb.add(nobj, c64(1))))
+        h = bb.select(from_list, free, nobj)
+        for col, v in ((P.H_KIND, kind), (P.H_OFF, off), (P.H_LEN, length),
+                       (P.H_AUX, length), (P.H_MARK, c64(0))):
+            self.store("hobj", v, self.at2("hobj", h, col))
+        return h
+
+    def op_ARR_NEW(self, pc, a, b, c):
+        bb = self.b
+        nbytes, nslots = (b, 0) if c == 2 else (0, b)
+        self._fallback_unless(pc, self._room_ok(c64(nbytes), c64(nslots)))
+        top_slot, cost = (P.S_NBYTES, b) if c == 2 else (P.S_NSLOTS, 8 * b)
+        kind = P.HK_ARR_B if c == 2 else (P.HK_ARR_H if c != 0 else P.HK_ARR)
+        soff = self.st_get(top_slot)
+        self.st_set(top_slot, bb.add(soff, c64(b)))
+        self.st_set(P.S_ALLOC, bb.add(self.st_get(P.S_ALLOC), c64(cost + P.OBJ_COST)))
+        h = self._new_object(c64(kind), soff, c64(0))
+        self.store("hobj", c64(b), self.at2("hobj", h, P.H_AUX))
+        self.rset(a, h)
+        self.next(pc)
+
+    def op_ARR_PUSH(self, pc, a, b, c):
+        """vm's ARR_PUSH: the array's capacity first (vm.reserve: grow in
+        place at the arena's top or move to the top); an arena without room
+        falls back (tier 1 then collects or asks the host to grow it)."""
+        bb = self.b
+        h = self.rget(a)
+        self.fail_if(bb.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        n = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+        cap = self.load("hobj", self.at2("hobj", h, P.H_AUX))
+        is_bytes = bb.icmp_signed("==", self.load("hobj", self.at2("hobj", h, P.H_KIND)),
+                                  c64(P.HK_ARR_B))
+        store_blk = self.new_block("push%d" % pc)
+        grow_blk = self.new_block("pushgrow%d" % pc)
+        bb.cbranch(bb.icmp_signed("<", n, cap), store_blk, grow_blk)
+        bb.position_at_end(grow_blk)
+        bytes_blk = self.new_block("pushgrowb%d" % pc)
+        slots_blk = self.new_block("pushgrows%d" % pc)
+        bb.cbranch(is_bytes, bytes_blk, slots_blk)
+        for blk, arena, top_slot, minimum, unit, size in (
+                (bytes_blk, "hbytes", P.S_NBYTES, 16, 1, self.nhbytes),
+                (slots_blk, "hslots", P.S_NSLOTS, 4, 8, self.nhslots)):
+            bb.position_at_end(blk)
+            self._reserve(pc, h, arena, top_slot, n, cap, minimum, unit, size)
+            bb.branch(store_blk)
+        bb.position_at_end(store_blk)
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        v = self.rget(b)
+        put_b = self.new_block("putb%d" % pc)
+        put_s = self.new_block("puts%d" % pc)
+        done = self.new_block("pushed%d" % pc)
+        bb.cbranch(is_bytes, put_b, put_s)
+        bb.position_at_end(put_b)
+        self.store("hbytes", bb.trunc(v, I8), self.at("hbytes", bb.add(off, n)))
+        bb.branch(done)
+        bb.position_at_end(put_s)
+        self.store("hslots", v, self.at("hslots", bb.add(off, n)))
+        bb.branch(done)
+        bb.position_at_end(done)
+        self.store("hobj", bb.add(n, c64(1)), self.at2("hobj", h, P.H_LEN))
+        self.next(pc)
+
+    def _reserve(self, pc, h, arena, top_slot, n, cap, minimum, unit, size):
+        """vm.reserve(h, need = n + 1) for n >= cap; falls back when the
+        arena has no room (reserve's nonzero answer)."""
+        bb = self.b
+        need = bb.add(n, c64(1))
+        newcap = bb.select(bb.icmp_signed(">", need, bb.mul(cap, c64(2))), need,
+                           bb.mul(cap, c64(2)))
+        newcap = bb.select(bb.icmp_signed(">", newcap, c64(minimum)), newcap, c64(minimum))
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        top = self.st_get(top_slot)
+        at_top = bb.icmp_signed("==", bb.add(off, cap), top)
+        in_place = self.new_block("inplace%d" % pc)
+        move = self.new_block("move%d" % pc)
+        done = self.new_block("reserved%d" % pc)
+        bb.cbranch(at_top, in_place, move)
+        bb.position_at_end(in_place)
+        new_top = bb.add(top, bb.sub(newcap, cap))
+        self._fallback_unless(pc, bb.icmp_signed("<=", new_top, size))
+        self.st_set(top_slot, new_top)
+        bb.branch(done)
+        bb.position_at_end(move)
+        new_top = bb.add(top, newcap)
+        self._fallback_unless(pc, bb.icmp_signed("<=", new_top, size))
+        self._copy(arena, top, off, n, unit)
+        self.store("hobj", top, self.at2("hobj", h, P.H_OFF))
+        self.st_set(top_slot, new_top)
+        bb.branch(done)
+        bb.position_at_end(done)
+        self.store("hobj", newcap, self.at2("hobj", h, P.H_AUX))
+        self.st_set(P.S_ALLOC, bb.add(self.st_get(P.S_ALLOC),
+                                      bb.mul(c64(unit), bb.sub(newcap, cap))))
+
+    def _copy(self, arena, dst, src, count, unit):
+        """heap.copy_within for non-overlapping ranges (dst is the arena's top)."""
+        bb = self.b
+        d = bb.bitcast(self.at(arena, dst), I8.as_pointer())
+        s = bb.bitcast(self.at(arena, src), I8.as_pointer())
+        self._copy_bytes(d, s, bb.mul(count, c64(unit)))
 
     def op_ITER_INT(self, pc, a, b, c):
         return False                 # rare; tier 1 (kept explicit: see NEVER_STOPS)

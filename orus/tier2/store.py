@@ -25,7 +25,8 @@ import os
 
 from orus.bytecode.digest import blake2b, sha256
 from orus.jit import abi, aot, cache
-from orus.tier2 import FALLBACK, FORMAT
+from orus.bytecode import protocol as P
+from orus.tier2 import FALLBACK, FEW_FALLBACKS, FORMAT
 
 ID_SYMBOL = "orus_t2_identity"
 SUFFIX_LIB = ".so"
@@ -116,6 +117,9 @@ def validate(k: str, where: str) -> dict:
     return info
 
 
+_STATE = abi.NAMES.index("state")
+
+
 class Tier2VM:
     """The VM callable of a run with native code: tier 2 first; when it
     answers FALLBACK, tier 1 (`tier1`, the usual VM) from the same state.
@@ -127,11 +131,18 @@ class Tier2VM:
         self.native = getattr(tier1, "native", False)
         self.path = path
         self.fallbacks = 0          # times tier 1 took over (tests, reports)
+        self._at = {}               # pc -> fallbacks there
 
     def __call__(self, *arrays) -> int:
         status = self._t2(*arrays)
         if status == FALLBACK:
             self.fallbacks += 1
+            state = arrays[_STATE]
+            pc = state[P.S_PC]
+            seen = self._at.get(pc, 0) + 1
+            self._at[pc] = seen
+            if seen <= FEW_FALLBACKS:
+                state[P.S_BUDGET] = 1     # back to tier 2 at the next loop head or call
             status = self._t1(*arrays)
         return status
 
