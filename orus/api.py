@@ -30,7 +30,7 @@ from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusE
 from orus.jit import get_vm
 
 __all__ = ["compile_source", "load_program", "run_program", "run_source", "run_file", "RunResult",
-           "verify", "new_machine", "get_vm", "warm_cache", "cache_status", "preload"]
+           "verify", "new_machine", "get_vm", "program_vm", "build_tier2", "warm_cache", "cache_status", "preload"]
 
 
 def _as_bytes(text) -> bytes:
@@ -84,7 +84,7 @@ def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None
 def _execute(program, write, stdin, profile, max_heap=None) -> None:
     from orus.host.machine import Machine
     if profile is None:
-        Machine(program, get_vm(), write, stdin, max_heap=max_heap).run()
+        Machine(program, program_vm(program), write, stdin, max_heap=max_heap).run()
         return
     import time
 
@@ -103,6 +103,28 @@ def _execute(program, write, stdin, profile, max_heap=None) -> None:
         machine.run()
     finally:
         profile(report(program, counts, time.perf_counter() - t0))
+
+
+def program_vm(program):
+    """The VM for a run of `program`: tier 2 over tier 1 when its native
+    code is built (orus/tier2; ORUS_TIER2=0 turns it off), else tier 1."""
+    vm = get_vm()
+    from orus import tier2
+    if not tier2.enabled():
+        return vm
+    from orus.tier2 import store
+    try:
+        return store.load(program, vm) or vm
+    except Exception:               # never fail a run over an optimisation
+        return vm
+
+
+def build_tier2(program, progress=None) -> dict:
+    """Verify `program` and build its native code into the cache
+    (orus/tier2/build.py; needs llvmlite and a C compiler)."""
+    verify(program)
+    from orus.tier2 import build
+    return build.build(program, progress=progress)
 
 
 class RunResult:
@@ -209,16 +231,27 @@ def verify(program) -> None:
     new_machine(program, lambda data: None).verify_only()
 
 
-def warm_cache(progress=None) -> float:
+def warm_cache(progress=None, programs=()) -> float:
     """Build the VM cache (njit cache and native library) ahead of time, with
-    a dry run of the loop through a Machine; returns seconds (jit.warm.warm)."""
+    a dry run of the loop through a Machine; returns seconds (jit.warm.warm).
+    `programs`: paths of Orus files whose tier-2 native code to build too."""
     from orus.bytecode.program import halt_program
     from orus.host.machine import Machine
     from orus.jit import warm
 
     def dry_run(vm):
         Machine(halt_program("<warm-cache>"), vm, lambda data: None).run()
-    return warm.warm(quiet=progress is None, progress=progress, dry_run=dry_run)
+    seconds = warm.warm(quiet=progress is None, progress=progress, dry_run=dry_run)
+    import time
+    t0 = time.perf_counter()
+    for path in programs:
+        with open(path, "rb") as fh:
+            source = fh.read()
+        fields = build_tier2(load_program(source, path), progress)
+        if progress is not None:
+            progress("tier 2: %s: %s of %s instructions native, %s s"
+                     % (path, fields["supported"], fields["total"], fields["seconds"]))
+    return seconds + time.perf_counter() - t0
 
 
 def cache_status():

@@ -19,10 +19,11 @@ RULES = {
     "bytecode": {"base"},
     "frontend": {"bytecode", "base"},
     "jit": {"bytecode", "base"},
+    "tier2": {"jit", "bytecode", "base"},
     "host": {"jit", "bytecode", "base"},
-    "api": {"frontend", "host", "jit", "bytecode", "base"},
-    "cli": {"api", "frontend", "host", "jit", "bytecode", "base", "facade"},
-    "notebook": {"api", "frontend", "host", "jit", "bytecode", "base", "facade"},
+    "api": {"frontend", "host", "tier2", "jit", "bytecode", "base"},
+    "cli": {"api", "frontend", "host", "tier2", "jit", "bytecode", "base", "facade"},
+    "notebook": {"api", "frontend", "host", "tier2", "jit", "bytecode", "base", "facade"},
     "facade": {"base", "api", "notebook"},
 }
 
@@ -34,7 +35,7 @@ def layer_of(module: str) -> str:
     second = parts[1]
     if second in ("errors", "diagnostics"):
         return "base"
-    if second in ("bytecode", "frontend", "jit", "host", "notebook"):
+    if second in ("bytecode", "frontend", "jit", "tier2", "host", "notebook"):
         return second
     if second in ("api", "program_cache", "session", "values"):
         return "api"

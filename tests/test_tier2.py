@@ -1,0 +1,238 @@
+"""Tier 2 (orus/tier2): a program's native code must behave exactly as tier 1.
+
+Each test builds native code (~0.1-0.5 s a program) into a temporary folder
+and runs the program on both tiers in this process: stdout, and a runtime
+error's kind, message, file, line and column must be identical.
+
+The default suite builds a handful of programs.  The whole corpus (the spec
+examples and tests/programs, every program with an expected output or a
+runtime error; a few minutes):
+
+    ORUS_TIER2_ALL=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_tier2.py -k corpus
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orus import api
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.host.machine import Machine
+from orus.jit import get_vm
+from orus.jit.abi import vm_args
+from orus.tier2 import FALLBACK, build, codegen, store
+import corpus
+from tier2_runner import compare, compare_file, strip_timing, tier2_vm
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks" / "programs"
+
+
+@pytest.fixture(scope="module")
+def where(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("tier2"))
+
+
+def same(one, two):
+    assert strip_timing(two[0]) == strip_timing(one[0])
+    assert two[1] == one[1]
+
+
+# ---------------------------------------------------------------- workloads
+@pytest.mark.parametrize("name", ["fib", "arith_loop", "sieve", "matmul", "sort",
+                                  "control_flow", "strings", "sieve_top"])
+def test_benchmark_matches_tier1(name, where):
+    one, two, vm, tier1 = compare_file(BENCH / (name + ".orus"), where)
+    same(one, two)
+    assert one[1] is None
+
+
+def test_fully_native_program_stays_in_tier2(where):
+    """fib is all native: tier 1 runs only for the first call (it verifies
+    the program, then yields to tier 2 at the first call or loop head)."""
+    one, two, vm, tier1 = compare_file(BENCH / "fib.orus", where)
+    same(one, two)
+    assert tier1.calls <= 2, tier1.calls
+
+
+GOLDENS = ["bitwise_every_type", "bitwise_shift_counts", "cast_fast_paths",
+           "bitwise_compound", "chained_assignment"]
+
+
+@pytest.mark.parametrize("name", GOLDENS)
+def test_golden_matches_tier1(name, where):
+    path = corpus.OWN / "core" / (name + ".orus")
+    one, two, _, _ = compare_file(path, where)
+    same(one, two)
+    assert one[0] == path.with_suffix(".out").read_bytes()
+
+
+# ---------------------------------------------------------------- runtime errors
+ERRORS = {
+    "i32_overflow": "fn f(x: i32) -> i32:\n    return x * 65536\nprint(f(7))\nprint(f(70000))\n",
+    "i64_overflow": ("mut x: i64 = 1\nfor i in 0..80:\n    x = x * 3\n    print(x)\n"),
+    "addi_overflow": "mut x = 2147483600\nwhile true:\n    x = x + 1\n",
+    "div_zero": "fn d(a: i32, b: i32) -> i32:\n    return a / b\nprint(d(7, 2))\nprint(d(7, 0))\n",
+    "mod_min": "fn m(a: i64, b: i64) -> i64:\n    return a % b\nprint(m(-9223372036854775807 - 1, -1))\n",
+    "float_div_zero": "fn d(a: f64, b: f64) -> f64:\n    return a / b\nprint(d(1.0, 4.0))\nprint(d(1.0, 0.0))\n",
+    "index_range": "a = [1, 2, 3]\nmut s = 0\nfor i in 0..5:\n    s = s + a[i]\n    print(s)\n",
+    "index_negative": "a = [1.5, 2.5]\nmut i = 1\nwhile true:\n    print(a[i])\n    i = i - 1\n",
+    "set_range": "mut a = [0, 0]\nfor i in 0..3:\n    a[i] = i\n",
+    "stack_overflow": "fn down(n: i64) -> i64:\n    return down(n + 1) + 1\nprint(down(0))\n",
+    "shift_range": "mut s = 1\nfor k in 0..40:\n    s = 1 << k\n    print(s)\n",
+    "caught_in_tier2": ("fn f(x: i32) -> i32:\n    return x * x * x\n"
+                       "for i in 1000..1400..100:\n    try:\n        print(f(i))\n"
+                       "    catch e:\n        print(\"caught\", e)\nprint(\"end\")\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_runtime_error_matches_tier1(name, where):
+    one, two, _, _ = compare(ERRORS[name].encode(), "<%s>" % name, where)
+    same(one, two)
+    if name != "caught_in_tier2":
+        assert one[1] is not None
+
+
+# ---------------------------------------------------------------- fallback and re-entry
+MIXED = b"""
+fn work(n: i32) -> i32:
+    mut s = 0
+    for i in 0..n:
+        s = (s + i * 7) % 1000003
+    return s
+
+mut text = ""
+mut total = 0
+for round in 0..300:
+    text = text + (round as string)
+    total = (total + work(round) + len(text)) % 1000000007
+    if round % 97 == 0:
+        print(round, total, len(text))
+print(total, text[0..20])
+"""
+
+
+def test_mixed_program_falls_back_and_reenters(where):
+    """String building is tier 1's; the arithmetic around it is native.
+    Tier 2 must hand over and take back control many times, with the same
+    result."""
+    one, two, vm, tier1 = compare(MIXED, "<mixed>", where)
+    same(one, two)
+    assert vm.fallbacks > 10
+
+
+def test_endless_loop_yields(where):
+    """A loop that never ends still returns YIELD to the host (Ctrl-C)."""
+    program = api.compile_source(b"mut x = 0\nwhile true:\n    x = x + 1\n    x = x - 1\n",
+                                 "<loop>")
+    vm = tier2_vm(program, where)
+    machine = Machine(program, vm, lambda data: None)
+    statuses = [vm(*vm_args(machine)) for _ in range(4)]
+    assert statuses.count(P.YIELD) >= 3, statuses
+    assert 0 <= machine.state[P.S_PC] < len(program.code)
+
+
+def test_deep_recursion_grows_the_stack(where):
+    """Frames and registers grow on request (GROW_STACK / GROW_REGS from
+    native code) up to the same depth as tier 1."""
+    src = (b"fn depth(n: i64) -> i64:\n    if n == 0:\n        return 0\n"
+           b"    return depth(n - 1) + 1\nprint(depth(50000))\n")
+    one, two, _, _ = compare(src, "<deep>", where)
+    same(one, two)
+    assert one[0] == b"50000\n"
+
+
+# ---------------------------------------------------------------- the cache
+def test_corrupt_library_is_not_loaded(where, tmp_path):
+    program = api.compile_source((BENCH / "fib.orus").read_bytes(), "fib.orus")
+    folder = str(tmp_path)
+    tier2_vm(program, folder)
+    lib, man = store.paths(store.key(program), folder)
+    data = bytearray(Path(lib).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    # a new file under the name (as a disk error or another writer would
+    # leave it): rewriting the file in place would change the pages of the
+    # library this process has mapped
+    Path(lib + ".bad").write_bytes(bytes(data))
+    os.replace(lib + ".bad", lib)
+    assert store.load(program, get_vm(), where=folder) is None
+    assert not build.is_built(program, folder)
+    build.build(program, where=folder)                 # rebuilt
+    assert store.load(program, get_vm(), where=folder) is not None
+    Path(man + ".bad").write_text(Path(man).read_text().replace("end=ok", ""))
+    os.replace(man + ".bad", man)
+    assert store.load(program, get_vm(), where=folder) is None
+
+
+def test_other_program_is_not_loaded(where):
+    """The key covers the program: a changed constant is another library."""
+    a = api.compile_source(b"print(1 + 2)\n", "<a>")
+    b = api.compile_source(b"print(1 + 3)\n", "<b>")
+    tier2_vm(a, where)
+    assert store.key(a) != store.key(b)
+    assert store.load(b, get_vm(), where=where) is None
+
+
+def test_entry_points_cover_every_resume():
+    program = api.compile_source((BENCH / "matmul.orus").read_bytes(), "matmul.orus")
+    code = [tuple(int(x) for x in row) for row in program.code.tolist()]
+    entries = set(codegen.entry_points(code, program.funcs.tolist()))
+    for pc, (o, a, b, c) in enumerate(code):
+        if o in (op.CALL, op.CALLV) or o in op.HOST_STOPS:
+            assert pc + 1 in entries
+        if o in op.BACKWARD_JUMPS:
+            assert (a, b, c)[op.TABLE[o].operands.index("j")] in entries
+        if o not in codegen.NEVER_STOPS:
+            assert pc in entries
+
+
+def test_fallback_status_is_not_a_protocol_status():
+    assert FALLBACK not in range(len(P.STATUS_NAMES))
+
+
+def test_run_path_imports_no_compiler():
+    """`orus run` of a program with native code: tier 2 is used, and
+    neither numba nor llvmlite is imported."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    fib = str(BENCH / "fib.orus")
+    subprocess.run([sys.executable, "-m", "orus", "warm-cache", fib], env=env, check=True,
+                   capture_output=True)
+    code = ("import sys, io\n"
+            "from orus import api\n"
+            "program = api.load_program(open(%r, 'rb').read(), %r)\n"
+            "vm = api.program_vm(program)\n"
+            "api.run_program(program, io.BytesIO().write)\n"
+            "print(type(vm).__name__, sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('numba', 'llvmlite')))\n" % (fib, fib))
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "Tier2VM []", out
+
+
+def test_tier2_off(monkeypatch):
+    monkeypatch.setenv("ORUS_TIER2", "0")
+    program = api.compile_source((BENCH / "fib.orus").read_bytes(), "fib.orus")
+    assert api.program_vm(program) is get_vm()
+
+
+# ---------------------------------------------------------------- the whole corpus
+def _corpus():
+    if os.environ.get("ORUS_TIER2_ALL") != "1":
+        return []
+    paths = corpus.all_spec_programs("golden") + corpus.own_programs(kind="golden")
+    return [p for p in paths if corpus.kind_of(p) == "out" or corpus.parse_err(p)[0] == "runtime"]
+
+
+@pytest.mark.skipif(os.environ.get("ORUS_TIER2_ALL") != "1",
+                    reason="the whole corpus through tier 2: ORUS_TIER2_ALL=1")
+@pytest.mark.parametrize("path", _corpus(), ids=corpus.program_id)
+def test_corpus_program(path, where):
+    one, two, _, _ = compare_file(path, where)
+    same(one, two)
