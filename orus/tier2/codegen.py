@@ -140,13 +140,18 @@ class Emitter:
             node = m.add_metadata([ir.MetaDataString(m, name), root, c64(0)])
             self.tags[name] = m.add_metadata([node, node, c64(0)])
 
+    # element alignment of each array (numpy and the host's buffers align
+    # them; LLVM's default for a typed-pointer load is the ABI's, but the
+    # parsed module has no data layout until the build sets it)
+    ALIGN = {"ginit": 1, "hbytes": 1, "out_blob": 1}
+
     def load(self, arr: str, ptr, name=""):
-        v = self.b.load(ptr, name=name)
+        v = self.b.load(ptr, name=name, align=self.ALIGN.get(arr, 8))
         v.set_metadata("tbaa", self.tags[arr])
         return v
 
     def store(self, arr: str, value, ptr):
-        s = self.b.store(value, ptr)
+        s = self.b.store(value, ptr, align=self.ALIGN.get(arr, 8))
         s.set_metadata("tbaa", self.tags[arr])
         return s
 
