@@ -59,15 +59,18 @@ def load_program(source: bytes, filename: str, use_cache: bool = True):
     return program
 
 
-def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None:
+def run_program(program, write, stdin=None, profile=None, max_heap=None,
+                autobuild=False) -> None:
     """Execute a compiled program; `write(bytes)` receives stdout text;
     `stdin` (a binary stream) feeds input(), default sys.stdin.  With
     `profile` (a callable taking the report text), the VM counts executed
     instructions and the report is produced after the run (also after an error).
-    `max_heap`: the heap limit (see the module docstring)."""
+    `max_heap`: the heap limit (see the module docstring).  `autobuild`: a
+    run that takes a while starts a background build of the program's
+    tier-2 native code for next time (orus/autobuild.py; the CLI asks)."""
     from orus.bytecode.program import BytecodeError
     try:
-        _execute(program, write, stdin, profile, max_heap)
+        _execute(program, write, stdin, profile, max_heap, autobuild)
     except BytecodeError:
         # A saved program the verifier rejects (nothing ran: making the
         # machine and the VM's first call check it before any instruction)
@@ -81,10 +84,20 @@ def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None
                  max_heap)
 
 
-def _execute(program, write, stdin, profile, max_heap=None) -> None:
+def _execute(program, write, stdin, profile, max_heap=None, autobuild=False) -> None:
     from orus.host.machine import Machine
     if profile is None:
-        Machine(program, program_vm(program), write, stdin, max_heap=max_heap).run()
+        vm = program_vm(program)
+        if not autobuild or getattr(vm, "tier2", False):
+            Machine(program, vm, write, stdin, max_heap=max_heap).run()
+            return
+        import time
+        t0 = time.perf_counter()
+        try:
+            Machine(program, vm, write, stdin, max_heap=max_heap).run()
+        finally:
+            from orus import autobuild as auto
+            auto.maybe_start(program, time.perf_counter() - t0)
         return
     import time
 

@@ -102,7 +102,8 @@ def _cmd_run(args) -> int:
             sys.stderr.write(text)
         profile = show_profile if args.profile else None
         try:
-            run_program(program, out.write, profile=profile, max_heap=max_heap)
+            run_program(program, out.write, profile=profile, max_heap=max_heap,
+                        autobuild=True)
         finally:
             out.flush()
     except OrusError as err:

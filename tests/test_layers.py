@@ -37,9 +37,9 @@ def layer_of(module: str) -> str:
         return "base"
     if second in ("bytecode", "frontend", "jit", "tier2", "host", "notebook"):
         return second
-    if second in ("api", "program_cache", "session", "values"):
+    if second in ("api", "program_cache", "session", "values", "autobuild"):
         return "api"
-    if second in ("cli", "__main__", "repl"):
+    if second in ("cli", "__main__", "repl", "autobuild_main"):
         return "cli"
     raise AssertionError("module %s has no layer: add it to tests/test_layers.py" % module)
 

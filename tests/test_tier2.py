@@ -26,7 +26,7 @@ from orus.bytecode import protocol as P
 from orus.host.machine import Machine
 from orus.jit import get_vm
 from orus.jit.abi import vm_args
-from orus.tier2 import FALLBACK, build, codegen, store
+from orus.tier2 import FALLBACK, build, codegen, lock, store
 import corpus
 from tier2_runner import compare, compare_file, strip_timing, tier2_vm
 
@@ -236,3 +236,86 @@ def _corpus():
 def test_corpus_program(path, where):
     one, two, _, _ = compare_file(path, where)
     same(one, two)
+
+
+# ---------------------------------------------------------------- background builds
+SLOWISH = b"mut s = 0\nfor i in 0..200000:\n    s = (s + i * 3) % 1000003\nprint(s)\n"
+
+
+def _wait_built(program, folder, seconds=120):
+    import time
+    deadline = time.time() + seconds
+    key = store.key(program)
+    while time.time() < deadline:
+        if build.is_built(program, folder) and not os.path.exists(lock.path_of(key, folder)):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_long_run_builds_native_code_for_the_next(tmp_path):
+    prog = tmp_path / "slowish.orus"
+    prog.write_bytes(SLOWISH)
+    folder = str(tmp_path / "t2")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ORUS_TIER2_DIR=folder, ORUS_TIER2_AUTO_AFTER="0")
+    first = subprocess.run([sys.executable, "-m", "orus", "run", str(prog)], env=env,
+                           capture_output=True, check=True)
+    program = api.compile_source(SLOWISH, str(prog))
+    assert _wait_built(program, folder), os.listdir(folder) if os.path.isdir(folder) else None
+    second = subprocess.run([sys.executable, "-m", "orus", "run", str(prog)], env=env,
+                            capture_output=True, check=True)
+    assert second.stdout == first.stdout
+    off = dict(env, ORUS_TIER2="0", ORUS_TIER2_DIR=str(tmp_path / "off"))
+    subprocess.run([sys.executable, "-m", "orus", "run", str(prog)], env=off, check=True,
+                   capture_output=True)
+    assert not os.path.exists(tmp_path / "off")
+
+
+def test_no_second_build_while_one_runs(tmp_path, monkeypatch):
+    from orus import autobuild
+    prog = tmp_path / "p.orus"
+    prog.write_bytes(SLOWISH)
+    folder = str(tmp_path / "t2")
+    monkeypatch.setenv("ORUS_TIER2_DIR", folder)
+    program = api.compile_source(SLOWISH, str(prog))
+    held = lock.acquire(store.key(program), folder)
+    assert held is not None
+    assert lock.acquire(store.key(program), folder) is None
+    assert not autobuild.maybe_start(program, 10.0)         # one is "running"
+    assert not autobuild.maybe_start(program, 0.0)          # and a short run never starts one
+    lock.release(held)
+    assert autobuild.maybe_start(program, 10.0)
+    assert _wait_built(program, folder)
+    assert not autobuild.maybe_start(program, 10.0)         # built: nothing to do
+
+
+def test_stale_lock_is_taken_over(tmp_path):
+    held = lock.acquire("k", str(tmp_path))
+    assert lock.acquire("k", str(tmp_path)) is None
+    old = os.stat(held).st_mtime - lock.STALE_SECONDS - 5
+    os.utime(held, (old, old))
+    assert lock.acquire("k", str(tmp_path)) == held
+
+
+def test_killed_build_leaves_nothing_half_written(tmp_path):
+    """Kill background builds at various moments: afterwards the library is
+    either complete and loadable or not loaded at all."""
+    import signal
+    import time
+    prog = tmp_path / "p.orus"
+    prog.write_bytes(SLOWISH)
+    folder = str(tmp_path / "t2")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ORUS_TIER2_DIR=folder)
+    program = api.compile_source(SLOWISH, str(prog))
+    for delay in (0.05, 0.3, 0.8, 1.5):
+        held = lock.acquire(store.key(program), folder)
+        child = subprocess.Popen([sys.executable, "-m", "orus.autobuild_main", str(prog), held], env=env)
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        vm = store.load(program, get_vm(), where=folder)
+        if vm is not None:
+            assert build.is_built(program, folder)
+        names = os.listdir(folder) if os.path.isdir(folder) else []
+        assert not [n for n in names if n.endswith(".manifest") and not build.is_built(program, folder)]
+        lock.release(held)

@@ -62,6 +62,9 @@ def key(program) -> str:
 
 
 def folder(root: str | None = None) -> str | None:
+    """``<cache root>/tier2`` (ORUS_TIER2_DIR overrides it)."""
+    if root is None and os.environ.get("ORUS_TIER2_DIR"):
+        return os.environ["ORUS_TIER2_DIR"]
     root = cache.cache_root() if root is None else root
     return None if root is None else os.path.join(root, "tier2")
 
@@ -124,6 +127,8 @@ class Tier2VM:
     """The VM callable of a run with native code: tier 2 first; when it
     answers FALLBACK, tier 1 (`tier1`, the usual VM) from the same state.
     Every call of the host tries tier 2 again (see orus/tier2/__init__.py)."""
+
+    tier2 = True
 
     def __init__(self, native, tier1, path: str):
         self._t2 = native
