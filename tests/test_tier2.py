@@ -8,7 +8,7 @@ The default suite builds a handful of programs.  The whole corpus (the spec
 examples and tests/programs, every program with an expected output or a
 runtime error; a few minutes):
 
-    ORUS_TIER2_ALL=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_tier2.py -k corpus
+    ORUS_TIER2_ALL=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_tier2.py -k "corpus or fuzz"
 """
 
 from __future__ import annotations
@@ -319,3 +319,18 @@ def test_killed_build_leaves_nothing_half_written(tmp_path):
         names = os.listdir(folder) if os.path.isdir(folder) else []
         assert not [n for n in names if n.endswith(".manifest") and not build.is_built(program, folder)]
         lock.release(held)
+
+
+# ---------------------------------------------------------------- the fuzzer's programs
+FUZZ_SEEDS = range(0, 200) if os.environ.get("ORUS_TIER2_ALL") == "1" else range(0, 6)
+
+
+@pytest.mark.parametrize("seed", FUZZ_SEEDS)
+def test_fuzz_program(seed, where):
+    """tests/fuzz/generate.py's random programs (arithmetic of every type,
+    casts, strings, calls, runtime errors): tier 2 must agree with tier 1."""
+    sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
+    import generate
+    prog = generate.generate(seed)
+    one, two, _, _ = compare(prog.source.encode(), "fuzz.orus", where)
+    same(one, two)
