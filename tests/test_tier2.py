@@ -334,3 +334,16 @@ def test_fuzz_program(seed, where):
     prog = generate.generate(seed)
     one, two, _, _ = compare(prog.source.encode(), "fuzz.orus", where)
     same(one, two)
+
+
+def test_the_folder_is_bounded(tmp_path):
+    folder = str(tmp_path)
+    programs = [api.compile_source(b"print(%d)\n" % i, "<p%d>" % i) for i in range(4)]
+    for i, p in enumerate(programs):
+        build.build(p, where=folder)
+        lib, _ = store.paths(store.key(p), folder)
+        os.utime(lib, (1000 + i, 1000 + i))           # oldest first
+    assert store.trim(folder, max_libs=2) == 3          # down to 80% of 2
+    assert [build.is_built(p, folder) for p in programs] == [False, False, False, True]
+    assert not [n for n in os.listdir(folder) if n.endswith(".manifest")
+                and not os.path.exists(os.path.join(folder, n[:-9] + ".so"))]

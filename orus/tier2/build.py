@@ -90,6 +90,7 @@ def build(program, where: str | None = None, progress=None) -> dict:
               "seconds": "%.2f" % (time.perf_counter() - t0)}
     text = "".join("%s=%s\n" % kv for kv in fields.items()) + "end=ok\n"
     write_atomic(man, text.encode("utf-8"), fsync=True)
+    store.trim(where)
     return fields
 
 

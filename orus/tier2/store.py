@@ -155,6 +155,61 @@ class Tier2VM:
         return "Tier2VM(%r)" % self.path
 
 
+# ---------------------------------------------------------------- bounds
+# The folder is bounded like the saved-bytecode folder (orus/program_cache.py):
+# past MAX_LIBS libraries or MAX_BYTES bytes, a build deletes the least
+# recently used (the library's mtime, which a load touches) down to TRIM_TO
+# of both.  A library deleted while a process has it loaded stays mapped
+# there (POSIX); the manifest is deleted before its library, and a reader
+# that still finds one without the other fails validation (tier 1 runs).
+MAX_LIBS = 500
+MAX_BYTES = 200 << 20
+TRIM_TO = 0.8
+
+
+def _bound(name: str, default: int) -> int:
+    try:
+        return max(0, int(os.environ[name]))
+    except (KeyError, ValueError):
+        return default
+
+
+def trim(where: str, max_libs: int | None = None, max_bytes: int | None = None) -> int:
+    """Keep the tier-2 folder within its bounds; returns libraries deleted."""
+    max_libs = _bound("ORUS_TIER2_CACHE_FILES", MAX_LIBS) if max_libs is None else max_libs
+    max_bytes = _bound("ORUS_TIER2_CACHE_BYTES", MAX_BYTES) if max_bytes is None else max_bytes
+    libs, total = [], 0
+    try:
+        with os.scandir(where) as it:
+            for entry in it:
+                if entry.name.endswith(SUFFIX_LIB) and not entry.name.startswith("."):
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    libs.append((st.st_mtime, entry.name[:-len(SUFFIX_LIB)], st.st_size))
+                    total += st.st_size
+    except OSError:
+        return 0
+    if len(libs) <= max_libs and total <= max_bytes:
+        return 0
+    libs.sort()
+    count, removed = len(libs), 0
+    for _, k, size in libs:
+        if count <= int(max_libs * TRIM_TO) and total <= int(max_bytes * TRIM_TO):
+            break
+        lib, man = paths(k, where)
+        for path in (man, lib):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        count -= 1
+        total -= size
+        removed += 1
+    return removed
+
+
 def load(program, tier1, where: str | None = None):
     """Tier2VM over `tier1` for `program` if its native code is built and
     sound, else None (never builds, never imports numba or llvmlite)."""
@@ -173,4 +228,8 @@ def load(program, tier1, where: str | None = None):
         return None
     fn.argtypes = (ctypes.c_void_p,)
     fn.restype = ctypes.c_int64
+    try:
+        os.utime(info["path"])          # recently used (the trim's order)
+    except OSError:
+        pass
     return Tier2VM(aot.NativeVM(fn, info["path"]), tier1, info["path"])
