@@ -347,3 +347,46 @@ def test_the_folder_is_bounded(tmp_path):
     assert [build.is_built(p, folder) for p in programs] == [False, False, False, True]
     assert not [n for n in os.listdir(folder) if n.endswith(".manifest")
                 and not os.path.exists(os.path.join(folder, n[:-9] + ".so"))]
+
+
+# ---------------------------------------------------------------- versioned inner loops
+VERSIONED = {
+    # a[i][k]: a's element hoisted, the row of a[i] checked once; a short row
+    # fails inside the fast copy, at the right line
+    "short_row": ("fn dot(a: [[f64]], b: [f64], i: i32, n: i32) -> f64:\n"
+                  "    mut s = 0.0\n    for k in 0..n:\n        s = s + a[i][k] * b[k]\n"
+                  "    return s\n"
+                  "a = [[1.0, 2.0, 3.0], [4.0, 5.0]]\nb = [1.0, 10.0, 100.0]\n"
+                  "print(dot(a, b, 0, 3))\nprint(dot(a, b, 1, 2))\nprint(dot(a, b, 1, 3))\n"),
+    # the guard fails (i out of range): the ordinary loop reports it
+    "bad_row": ("fn dot(a: [[f64]], i: i32, n: i32) -> f64:\n    mut s = 0.0\n"
+                "    for k in 0..n:\n        s = s + a[i][k]\n    return s\n"
+                "a = [[1.0, 2.0]]\nprint(dot(a, 0, 2))\nprint(dot(a, 3, 2))\n"),
+    # stores into the arrays it reads: no element hoisting, rows settled
+    "stores": ("fn axpy(x: [i32], y: [i32], n: i32):\n    for k in 0..n:\n"
+               "        y[k] = y[k] + 3 * x[k]\n"
+               "x = [1, 2, 3, 4]\nmut y = [10, 20, 30, 40]\naxpy(x, y, 4)\nprint(y)\n"
+               "axpy(x, y, 5)\n"),
+    # bool (byte) arrays: sieve's inner loop
+    "bytes": ("fn mark(f: [bool], step: i32, n: i32):\n    for j in step * 2..n..step:\n"
+              "        f[j] = false\n"
+              "mut f = [true] * 30\nmark(f, 3, 30)\nmark(f, 5, 30)\nprint(f)\nmark(f, 7, 31)\n"),
+    # the same array read through a settled element and directly
+    "nested_handles": ("fn s(m: [[i32]], i: i32) -> i32:\n    mut t = 0\n"
+                       "    for k in 0..len(m[i]):\n        t = t + m[i][k] * m[0][k]\n    return t\n"
+                       "m = [[1, 2, 3], [4, 5, 6]]\nprint(s(m, 0), s(m, 1))\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VERSIONED))
+def test_versioned_loop_matches_tier1(name, where):
+    one, two, _, _ = compare(VERSIONED[name].encode(), "<%s>" % name, where)
+    same(one, two)
+
+
+def test_matmul_inner_loop_is_versioned():
+    from orus.tier2 import loops
+    program = api.compile_source((BENCH / "matmul.orus").read_bytes(), "matmul.orus")
+    code = [tuple(int(x) for x in row) for row in program.code.tolist()]
+    plan = loops.plan(code, codegen.NEVER_STOPS)
+    assert any(any(acc.hoist_value for acc in accesses) for _, _, accesses in plan.values())

@@ -49,7 +49,7 @@ from orus.bytecode import protocol as P
 from orus.bytecode import runtime_errors as E
 from orus.bytecode.program import FN_ENTRY, FN_NREGS
 from orus.jit import abi
-from orus.tier2 import FALLBACK, QUICK_BUDGET
+from orus.tier2 import FALLBACK, QUICK_BUDGET, loops
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -128,6 +128,8 @@ class Emitter:
                                 name=ENTRY_SYMBOL)
         self.func.args[0].name = "desc"
         self.supported = 0
+        self.guards = {}
+        self.fast = {}
         self._tbaa()
 
     # ------------------------------------------------------------ metadata
@@ -302,19 +304,121 @@ class Emitter:
         for pc in entry_points(self.code, self.funcs):
             sw.add_case(c64(pc), self.blocks[pc])
 
+        self.fast = {}                     # pc -> settled row of a versioned loop's access
+        self.loop_plan = loops.plan(self.code, NEVER_STOPS)
+        self.guards = {prep: self.func.append_basic_block("guard%d" % prep)
+                       for prep in self.loop_plan}
         for pc in range(n):
-            b.position_at_end(self.blocks[pc])
-            o, a, bb, c = self.code[pc]
-            method = getattr(self, "op_" + op.NAMES[o], None)
-            if method is None or method(pc, a, bb, c) is False:
-                if not b.block.is_terminated:
-                    b.branch(self.exit_block(FALLBACK, pc, self.fn_of[pc], "fallback%d" % pc))
-            else:
-                self.supported += 1
-            assert b.block.is_terminated, (pc, op.NAMES[o])
+            self._emit_one(pc, self.blocks[pc])
+        self.supported = sum(1 for pc in range(n) if pc not in self._fell_back)
+        for prep, (first, last, accesses) in self.loop_plan.items():
+            self._emit_versioned(prep, first, last, accesses)
 
         self._emit_exit()
         return str(self.module)
+
+    _fell_back = None
+
+    def _emit_one(self, pc, block):
+        """Emit instruction `pc` into `block` (a fallback exit if unsupported)."""
+        if self._fell_back is None:
+            self._fell_back = set()
+        b = self.b
+        b.position_at_end(block)
+        o, a, bb, c = self.code[pc]
+        method = getattr(self, "op_" + op.NAMES[o], None)
+        if method is None or method(pc, a, bb, c) is False:
+            self._fell_back.add(pc)
+            if not b.block.is_terminated:
+                b.branch(self.exit_block(FALLBACK, pc, self.fn_of[pc], "fallback%d" % pc))
+        assert b.block.is_terminated, (pc, op.NAMES[o])
+
+    # ------------------------------------------------------------ versioned loops
+    def _emit_versioned(self, prep, first, last, accesses):
+        """The guard on FORPREP's fall-through edge, then the loop body
+        again with the settled checks left out (orus/tier2/loops.py)."""
+        bb = self.b
+        normal = self.blocks[first]
+        bb.position_at_end(self.guards[prep])
+        rows, values = {}, {}
+        for acc in accesses:
+            h = values[acc.from_pc] if acc.from_pc is not None else self.rget(acc.handle)
+            ok = self.new_block("g_row%d" % acc.pc)
+            bb.cbranch(bb.icmp_unsigned("<", h, self.nobj_rows), ok, normal)
+            bb.position_at_end(ok)
+            kind = self.load("hobj", self.at2("hobj", h, P.H_KIND))
+            is_bytes = bb.icmp_signed("==", kind, c64(P.HK_ARR_B))
+            array = bb.or_(is_bytes, bb.or_(bb.icmp_signed("==", kind, c64(P.HK_ARR)),
+                                            bb.icmp_signed("==", kind, c64(P.HK_ARR_H))))
+            ok = self.new_block("g_kind%d" % acc.pc)
+            bb.cbranch(array, ok, normal)
+            bb.position_at_end(ok)
+            off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+            ln = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+            value = None
+            if acc.hoist_value:
+                i = self.rget(acc.index)
+                ok = self.new_block("g_idx%d" % acc.pc)
+                inside = bb.and_(bb.icmp_signed(">=", i, c64(0)), bb.icmp_signed("<", i, ln))
+                bb.cbranch(inside, ok, normal)
+                bb.position_at_end(ok)
+                value = self._read_element(acc.pc, is_bytes, off, i)
+                values[acc.pc] = value
+            rows[acc.pc] = (off, ln, is_bytes, value)
+        fast = list(self.blocks)
+        for pc in range(first, last + 1):
+            fast[pc] = self.new_block("fast%d" % pc)
+        bb.branch(fast[first])
+        saved_blocks, saved_fell = self.blocks, set(self._fell_back)
+        self.blocks, self.fast = fast, rows
+        try:
+            for pc in range(first, last + 1):
+                self._emit_one(pc, fast[pc])
+        finally:
+            self.blocks, self.fast, self._fell_back = saved_blocks, {}, saved_fell
+
+    def _read_element(self, pc, is_bytes, off, i):
+        """Element i of an array whose row is settled (bytes or slots)."""
+        bb = self.b
+        yes, no, join = (self.new_block("eb%d" % pc), self.new_block("es%d" % pc),
+                         self.new_block("ej%d" % pc))
+        bb.cbranch(is_bytes, yes, no)
+        bb.position_at_end(yes)
+        vb = bb.zext(self.load("hbytes", self.at("hbytes", bb.add(off, i))), I64)
+        bb.branch(join)
+        bb.position_at_end(no)
+        vs = self.load("hslots", self.at("hslots", bb.add(off, i)))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I64)
+        phi.add_incoming(vb, yes)
+        phi.add_incoming(vs, no)
+        return phi
+
+    def _settled(self, pc, a, handle_reg, index_reg, on_slot, on_byte):
+        """An array access of a versioned loop whose row the guard checked:
+        only the index is checked here (the row cannot change in the loop)."""
+        bb = self.b
+        off, ln, is_bytes, value = self.fast[pc]
+        if value is not None:                       # ARR_GET of a settled element
+            self.rset(a, value)
+            self.next(pc)
+            return
+        i = self.rget(index_reg)
+        ok = self.new_block("s_idx%d" % pc)
+        slow = self.new_block("s_slow%d" % pc)
+        bb.cbranch(bb.and_(bb.icmp_signed(">=", i, c64(0)), bb.icmp_signed("<", i, ln)), ok, slow)
+        bb.position_at_end(slow)
+        self._index_error(pc, self.rget(handle_reg), i)
+        bb.position_at_end(ok)
+        yes, no = self.new_block("s_b%d" % pc), self.new_block("s_s%d" % pc)
+        bb.cbranch(is_bytes, yes, no)
+        bb.position_at_end(yes)
+        on_byte(self.at("hbytes", bb.add(off, i)))
+        self.next(pc)
+        bb.position_at_end(no)
+        on_slot(self.at("hslots", bb.add(off, i)))
+        self.next(pc)
 
     def _emit_exit(self):
         b = self.b
@@ -831,7 +935,8 @@ class Emitter:
         self.fail_if(bb.icmp_signed("==", step, c64(0)), pc, E.STEP_ZERO)
         cnt = self._trip_count(self.rget(a), self.rget(a + 1), step, c)
         self.rset(a + 3, cnt)
-        bb.cbranch(bb.icmp_signed("==", cnt, c64(0)), self.blocks[b], self.blocks[pc + 1])
+        body = self.guards.get(pc, self.blocks[pc + 1])     # a versioned loop: its guard
+        bb.cbranch(bb.icmp_signed("==", cnt, c64(0)), self.blocks[b], body)
 
     def _trip_count(self, start, end, step, flags):
         """vm.trip_count (uint64 arithmetic, wrapping like numpy's), branch-free."""
@@ -1095,12 +1200,20 @@ class Emitter:
         self._index_error(pc, h, i)
 
     def op_ARR_GET(self, pc, a, b, c):
+        if pc in self.fast:
+            return self._settled(pc, a, b, c,
+                                 lambda p: self.rset(a, self.load("hslots", p)),
+                                 lambda p: self.rset(a, self.b.zext(self.load("hbytes", p), I64)))
         h, i = self.rget(b), self.rget(c)
         self._element(pc, h, i,
                       lambda p: self.rset(a, self.load("hslots", p)),
                       lambda p: self.rset(a, self.b.zext(self.load("hbytes", p), I64)))
 
     def _arr_store(self, pc, a, b, value):
+        if pc in self.fast:
+            return self._settled(pc, None, a, b,
+                                 lambda p: self.store("hslots", value(), p),
+                                 lambda p: self.store("hbytes", self.b.trunc(value(), I8), p))
         h, i = self.rget(a), self.rget(b)
         self._element(pc, h, i,
                       lambda p: self.store("hslots", value(), p),
