@@ -29,7 +29,7 @@ from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusE
 from orus.jit import get_vm
 
 __all__ = ["compile_source", "load_program", "run_program", "run_source", "run_file", "RunResult",
-           "verify", "new_machine", "get_vm", "warm_cache", "cache_status", "preload"]
+           "verify", "new_machine", "get_vm", "program_vm", "build_tier2", "warm_cache", "cache_status", "preload"]
 
 
 def _as_bytes(text) -> bytes:
@@ -58,15 +58,18 @@ def load_program(source: bytes, filename: str, use_cache: bool = True):
     return program
 
 
-def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None:
+def run_program(program, write, stdin=None, profile=None, max_heap=None,
+                autobuild=False) -> None:
     """Execute a compiled program; `write(bytes)` receives stdout text;
     `stdin` (a binary stream) feeds input(), default sys.stdin.  With
     `profile` (a callable taking the report text), the VM counts executed
     instructions and the report is produced after the run (also after an error).
-    `max_heap`: the heap limit (see the module docstring)."""
+    `max_heap`: the heap limit (see the module docstring).  `autobuild`: a
+    run that takes a while starts a background build of the program's
+    tier-2 native code for next time (orus/autobuild.py; the CLI asks)."""
     from orus.bytecode.program import BytecodeError
     try:
-        _execute(program, write, stdin, profile, max_heap)
+        _execute(program, write, stdin, profile, max_heap, autobuild)
     except BytecodeError:
         # A saved program the verifier rejects (nothing ran: making the
         # machine and the VM's first call check it before any instruction)
@@ -80,10 +83,20 @@ def run_program(program, write, stdin=None, profile=None, max_heap=None) -> None
                  max_heap)
 
 
-def _execute(program, write, stdin, profile, max_heap=None) -> None:
+def _execute(program, write, stdin, profile, max_heap=None, autobuild=False) -> None:
     from orus.host.machine import Machine
     if profile is None:
-        Machine(program, get_vm(), write, stdin, max_heap=max_heap).run()
+        vm = program_vm(program)
+        if not autobuild or getattr(vm, "tier2", False):
+            Machine(program, vm, write, stdin, max_heap=max_heap).run()
+            return
+        import time
+        t0 = time.perf_counter()
+        try:
+            Machine(program, vm, write, stdin, max_heap=max_heap).run()
+        finally:
+            from orus import autobuild as auto
+            auto.maybe_start(program, time.perf_counter() - t0)
         return
     import time
 
@@ -102,6 +115,28 @@ def _execute(program, write, stdin, profile, max_heap=None) -> None:
         machine.run()
     finally:
         profile(report(program, counts, time.perf_counter() - t0))
+
+
+def program_vm(program):
+    """The VM for a run of `program`: tier 2 over tier 1 when its native
+    code is built (orus/tier2; ORUS_TIER2=0 turns it off), else tier 1."""
+    vm = get_vm()
+    from orus import tier2
+    if not tier2.enabled():
+        return vm
+    from orus.tier2 import store
+    try:
+        return store.load(program, vm) or vm
+    except Exception:               # never fail a run over an optimisation
+        return vm
+
+
+def build_tier2(program, progress=None) -> dict:
+    """Verify `program` and build its native code into the cache
+    (orus/tier2/build.py; needs llvmlite and a C compiler)."""
+    verify(program)
+    from orus.tier2 import build
+    return build.build(program, progress=progress)
 
 
 class RunResult:
@@ -211,16 +246,27 @@ def verify(program) -> None:
     new_machine(program, lambda data: None).verify_only()
 
 
-def warm_cache(progress=None) -> float:
+def warm_cache(progress=None, programs=()) -> float:
     """Build the VM cache (njit cache and native library) ahead of time, with
-    a dry run of the loop through a Machine; returns seconds (jit.warm.warm)."""
+    a dry run of the loop through a Machine; returns seconds (jit.warm.warm).
+    `programs`: paths of Orus files whose tier-2 native code to build too."""
     from orus.bytecode.program import halt_program
     from orus.host.machine import Machine
     from orus.jit import warm
 
     def dry_run(vm):
         Machine(halt_program("<warm-cache>"), vm, lambda data: None).run()
-    return warm.warm(quiet=progress is None, progress=progress, dry_run=dry_run)
+    seconds = warm.warm(quiet=progress is None, progress=progress, dry_run=dry_run)
+    import time
+    t0 = time.perf_counter()
+    for path in programs:
+        with open(path, "rb") as fh:
+            source = fh.read()
+        fields = build_tier2(load_program(source, path), progress)
+        if progress is not None:
+            progress("tier 2: %s: %s of %s instructions native, %s s"
+                     % (path, fields["supported"], fields["total"], fields["seconds"]))
+    return seconds + time.perf_counter() - t0
 
 
 def cache_status():

@@ -49,9 +49,12 @@ def _build_parser():
     sub.add_parser("repl", help="the interactive prompt (`orus` alone on a terminal)")
     dis = sub.add_parser("dis", help="show the bytecode of a program")
     dis.add_argument("file", metavar="FILE")
-    warm = sub.add_parser("warm-cache", help="compile the VM ahead of time")
+    warm = sub.add_parser("warm-cache", help="compile the VM ahead of time "
+                          "(and, for the PROGRAMs given, their tier-2 native code)")
     warm.add_argument("--check", action="store_true",
                       help="only report whether the cache is valid (exit 0 if it is, 1 if not)")
+    warm.add_argument("programs", nargs="*", metavar="PROGRAM",
+                      help="Orus files to build native code for (tier 2; ORUS_TIER2=0: none)")
     return parser
 
 
@@ -98,7 +101,8 @@ def _cmd_run(args) -> int:
             sys.stderr.write(text)
         profile = show_profile if args.profile else None
         try:
-            run_program(program, out.write, profile=profile, max_heap=max_heap)
+            run_program(program, out.write, profile=profile, max_heap=max_heap,
+                        autobuild=True)
         finally:
             out.flush()
     except OrusError as err:
@@ -122,14 +126,22 @@ def _cmd_dis(args) -> int:
 def _cmd_warm(args) -> int:
     from orus.api import cache_status, warm_cache
     status = cache_status()
-    if args.check or status.valid:
+    programs = getattr(args, "programs", None) or []
+    if programs and not args.check:
+        from orus import tier2
+        if not tier2.enabled():
+            sys.stderr.write("orus: ORUS_TIER2=0: not building native code for programs\n")
+            programs = []
+    if args.check or (status.valid and not programs):
         for line in status.lines():
             print(line)
         print("cache valid" if status.valid else "cache not valid (`orus warm-cache` builds it)")
         return EXIT_OK if status.valid or not args.check else 1
     print("orus: building the VM cache (fingerprint %s)" % status.fingerprint, flush=True)
     try:
-        seconds = warm_cache(progress=lambda text: print(text, flush=True))
+        seconds = warm_cache(progress=lambda text: print(text, flush=True), programs=programs)
+    except OrusError as err:
+        return _report(err, None)
     except OSError as exc:
         sys.stderr.write("orus: cannot build the VM cache: %s\n"
                          "orus: runs still work, but compile the VM every time (slow)\n" % exc)

@@ -19,10 +19,11 @@ RULES = {
     "bytecode": {"base"},
     "frontend": {"bytecode", "base"},
     "jit": {"bytecode", "base"},
+    "tier2": {"jit", "bytecode", "base"},
     "host": {"jit", "bytecode", "base"},
-    "api": {"frontend", "host", "jit", "bytecode", "base"},
-    "cli": {"api", "frontend", "host", "jit", "bytecode", "base", "facade"},
-    "notebook": {"api", "frontend", "host", "jit", "bytecode", "base", "facade"},
+    "api": {"frontend", "host", "tier2", "jit", "bytecode", "base"},
+    "cli": {"api", "frontend", "host", "tier2", "jit", "bytecode", "base", "facade"},
+    "notebook": {"api", "frontend", "host", "tier2", "jit", "bytecode", "base", "facade"},
     "facade": {"base", "api", "notebook"},
 }
 
@@ -34,11 +35,11 @@ def layer_of(module: str) -> str:
     second = parts[1]
     if second in ("errors", "diagnostics"):
         return "base"
-    if second in ("bytecode", "frontend", "jit", "host", "notebook"):
+    if second in ("bytecode", "frontend", "jit", "tier2", "host", "notebook"):
         return second
-    if second in ("api", "program_cache", "session", "values"):
+    if second in ("api", "program_cache", "session", "values", "autobuild"):
         return "api"
-    if second in ("cli", "__main__", "repl"):
+    if second in ("cli", "__main__", "repl", "autobuild_main"):
         return "cli"
     raise AssertionError("module %s has no layer: add it to tests/test_layers.py" % module)
 

@@ -1,0 +1,1392 @@
+"""Bytecode -> LLVM IR: tier 1's dispatch loop with the program folded in.
+
+``emit(program)`` returns the text of an LLVM module with one function,
+``orus_t2_run(i64* desc)``: the descriptor block of orus/jit/abi.py, the
+statuses of orus/bytecode/protocol.py (+ tier2.FALLBACK).
+
+Shape of the code:
+
+  * entry: load each array's address (and the sizes the checks need) from
+    the descriptor, and pc/base/depth/budget from the state array; refuse
+    (FALLBACK) until tier 1 has verified the program (S_VERIFIED == 1) or
+    when the host asked for an error to be raised (S_RAISE); then a `switch`
+    on pc over the entry points (``entry_points``) -- any other pc falls
+    back to tier 1.
+  * one basic block per instruction, its operands constants.  Registers
+    stay in the `regs` array (base + constant index), so every stop leaves
+    memory exactly as tier 1 would; base, depth and budget are SSA values
+    (allocas that LLVM's SROA promotes).  The function of each pc is known
+    statically, so `fn` is a constant everywhere except after a RET to a pc
+    no known call site returns to.
+  * every array gets its own TBAA type, so LLVM knows that a store into
+    `hslots` does not change a register (the arrays are separate
+    allocations; `regs` and `fregs` are one array and share a tag).
+  * CALL pushes a frame exactly as tier 1 (same rows, checks, budget) and
+    branches to the callee's block; RET pops it and switches over the
+    program's return sites.
+  * every exit goes through one block that stores pc, base, fn, depth and
+    budget into `state` (refilling a spent budget as tier 1 does), so the
+    host and tier 1 see tier 1's state.
+
+An instruction without an emitter here becomes "store pc, return FALLBACK".
+Exact semantics: each emitter mirrors the branch of orus/jit/vm.py's
+`dispatch` of the same opcode (same checks in the same order, same error
+code, same wrapping); the tests compare whole programs with tier 1.
+
+Safety: the program must pass the verifier (the build verifies it, and the
+generated code refuses to run before the VM has verified the same arrays --
+the cache key includes their digest), so every register, constant and jump
+operand is in range; heap handles are checked as tier 1 checks them; a frame
+is entered only if the register file holds it.
+"""
+
+from __future__ import annotations
+
+import llvmlite.ir as ir
+
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.bytecode import runtime_errors as E
+from orus.bytecode.program import FN_ENTRY, FN_NREGS
+from orus.jit import abi
+from orus.tier2 import FALLBACK, QUICK_BUDGET, loops
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+F64 = ir.DoubleType()
+ENTRY_SYMBOL = "orus_t2_run"
+
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
+I64_MIN = -(1 << 63)
+U32_MASK = 0xFFFFFFFF
+
+
+def c64(v: int) -> ir.Constant:
+    """An i64 constant (a Python int of any sign, wrapped to 64 bits)."""
+    v &= (1 << 64) - 1
+    return ir.Constant(I64, v - (1 << 64) if v >= 1 << 63 else v)
+
+
+def _jump_slot(o: int) -> int | None:
+    """Which operand of opcode `o` is a jump target (the table's 'j' kind)."""
+    kinds = op.TABLE[o].operands
+    return kinds.index("j") if "j" in kinds else None
+
+
+# Instructions that never stop for the host (they continue, jump, or fail
+# with a runtime error).  Every other instruction may stop and be resumed at
+# its own pc (FLUSH, GROW_*, GC), so its pc is an entry point.
+NEVER_STOPS = frozenset(getattr(op, name) for name in (
+    "MOVE LOADI LOADK LOADF LOADS LOADFN GETG GETG_CHK SETG "
+    "ADD_I32 SUB_I32 MUL_I32 DIV_I32 MOD_I32 NEG_I32 ADD_I64 SUB_I64 MUL_I64 DIV_I64 MOD_I64 "
+    "NEG_I64 ADD_U32 SUB_U32 MUL_U32 DIV_U32 MOD_U32 ADD_U64 SUB_U64 MUL_U64 DIV_U64 MOD_U64 "
+    "ADD_F64 SUB_F64 MUL_F64 DIV_F64 MOD_F64 NEG_F64 EQ_I NE_I LT_I LE_I LT_U64 LE_U64 "
+    "EQ_F NE_F LT_F LE_F NOT CAST I2F JMP JMPF JMPT FORPREP FORLOOP ERROR HALT "
+    "STR_LEN ARR_GET ARR_SET ARR_LEN JMPTAB ADDI_I32 SUBI_I32 ADDI_I64 SUBI_I64 "
+    "JNLT_I JNLE_I JNEQ_I JNNE_I JNLT_F JNLE_F JNLTI_I JNLEI_I JNGTI_I JNGEI_I JNEQI_I "
+    "JNNEI_I ARR_SETI ADDK_F64 SUBK_F64 MULK_F64 DIVK_F64 BAND BOR BXOR BNOT BNOT_U32 "
+    "SHL_I32 SHL_U32 SHL_64 SHR_32 SHR_I64 SHR_U64 STR_BYTE ABS_I32 ABS_I64 MIN_I MAX_I "
+    "MIN_U64 MAX_U64 MIN_F64 MAX_F64 CMP_TEST ITER_INT").split())
+# (FORLOOP and the back jumps can stop with YIELD, but they resume at their
+# target, which is an entry point; CALL can stop before pushing, so it is
+# not in the set.)
+
+
+def entry_points(code, funcs) -> list[int]:
+    """The pcs where a call of the native code may start: every pc at which
+    tier 1 or the host can leave execution (see the module docstring)."""
+    n = len(code)
+    pcs = {int(f[FN_ENTRY]) for f in funcs}
+    for pc, (o, a, b, c) in enumerate(code):
+        if o in (op.CALL, op.CALLV) or o in op.HOST_STOPS:
+            pcs.add(pc + 1)                       # return site / after a host call
+        if o not in NEVER_STOPS:
+            pcs.add(pc)                           # may stop and resume here
+        slot = _jump_slot(o)
+        if slot is not None and (o in op.BACKWARD_JUMPS or o == op.TRY_BEGIN):
+            pcs.add((a, b, c)[slot])
+    return sorted(p for p in pcs if 0 <= p < n)
+
+
+class Emitter:
+    """Builds the module for one program (``emit`` below drives it)."""
+
+    def __init__(self, program):
+        self.code = [tuple(int(x) for x in row) for row in program.code.tolist()]
+        self.funcs = [tuple(int(x) for x in row) for row in program.funcs.tolist()]
+        self.kint = [int(x) for x in program.kint.tolist()]
+        self.kflt = [float(x) for x in program.kflt.tolist()]
+        n = len(self.code)
+        self.fn_of = [0] * n
+        for f, row in enumerate(self.funcs):
+            for pc in range(row[FN_ENTRY], row[1]):            # FN_END
+                self.fn_of[pc] = f
+        self.module = ir.Module(name="orus_tier2")
+        self.func = ir.Function(self.module, ir.FunctionType(I64, [I64.as_pointer()]),
+                                name=ENTRY_SYMBOL)
+        self.func.args[0].name = "desc"
+        self.supported = 0
+        self.guards = {}
+        self.fast = {}
+        self._tbaa()
+
+    # ------------------------------------------------------------ metadata
+    def _tbaa(self):
+        m = self.module
+        root = m.add_metadata([ir.MetaDataString(m, "orus tier2 arrays")])
+        self.tags = {}
+        for name in ("regs", "frames", "state", "ginit", "hobj", "hbytes", "hslots",
+                     "out_rec", "out_blob"):
+            node = m.add_metadata([ir.MetaDataString(m, name), root, c64(0)])
+            self.tags[name] = m.add_metadata([node, node, c64(0)])
+
+    # element alignment of each array (numpy and the host's buffers align
+    # them; LLVM's default for a typed-pointer load is the ABI's, but the
+    # parsed module has no data layout until the build sets it)
+    ALIGN = {"ginit": 1, "hbytes": 1, "out_blob": 1}
+
+    def load(self, arr: str, ptr, name=""):
+        v = self.b.load(ptr, name=name, align=self.ALIGN.get(arr, 8))
+        v.set_metadata("tbaa", self.tags[arr])
+        return v
+
+    def store(self, arr: str, value, ptr):
+        s = self.b.store(value, ptr, align=self.ALIGN.get(arr, 8))
+        s.set_metadata("tbaa", self.tags[arr])
+        return s
+
+    # ------------------------------------------------------------ arrays
+    def _desc(self, i: int):
+        return self.b.load(self.b.gep(self.func.args[0], [c64(i)]))
+
+    def _array(self, name: str, elem):
+        i = abi.NAMES.index(name) * abi.DESC_COLS
+        ptr = self.b.inttoptr(self._desc(i), elem.as_pointer(), name=name)
+        rows = self._desc(i + 1)
+        return ptr, rows
+
+    def at(self, arr: str, index):
+        """Pointer to element `index` (i64 value or int) of a 1-D array."""
+        base = {"regs": self.regs, "state": self.state, "ginit": self.ginit,
+                "hbytes": self.hbytes, "hslots": self.hslots, "out_blob": self.out_blob}[arr]
+        return self.b.gep(base, [index if not isinstance(index, int) else c64(index)])
+
+    def at2(self, arr: str, row, col: int):
+        base, cols = {"frames": (self.frames, P.F_COLS), "hobj": (self.hobj, P.H_COLS),
+                      "out_rec": (self.out_rec, P.REC_COLS)}[arr]
+        idx = self.b.add(self.b.mul(row, c64(cols)), c64(col))
+        return self.b.gep(base, [idx])
+
+    def st_get(self, slot: int):
+        return self.load("state", self.at("state", slot))
+
+    def st_set(self, slot: int, value):
+        self.store("state", value if not isinstance(value, int) else c64(value),
+                   self.at("state", slot))
+
+    # ------------------------------------------------------------ registers
+    def rptr(self, x: int):
+        return self.b.gep(self.regs, [self.b.add(self.b.load(self.base), c64(x))])
+
+    def rget(self, x: int):
+        return self.load("regs", self.rptr(x))
+
+    def rset(self, x: int, value):
+        self.store("regs", value, self.rptr(x))
+
+    def fget(self, x: int):
+        return self.load("regs", self.b.bitcast(self.rptr(x), F64.as_pointer()))
+
+    def fset(self, x: int, value):
+        self.store("regs", value, self.b.bitcast(self.rptr(x), F64.as_pointer()))
+
+    def gptr(self, x: int):                  # global x: absolute register x (main's frame)
+        return self.b.gep(self.regs, [c64(x)])
+
+    # ------------------------------------------------------------ control
+    def new_block(self, label: str):
+        return self.func.append_basic_block(label)
+
+    def exit_block(self, status: int, pc, fn, label="exit"):
+        """A block leaving with `status` at `pc` in function `fn`."""
+        blk = self.new_block(label)
+        saved = self.b.block
+        self.b.position_at_end(blk)
+        self.b.store(c64(status), self.x_status)
+        self.b.store(pc if not isinstance(pc, int) else c64(pc), self.x_pc)
+        self.b.store(fn if not isinstance(fn, int) else c64(fn), self.x_fn)
+        self.b.branch(self.exit)
+        self.b.position_at_end(saved)
+        return blk
+
+    def error_block(self, pc: int, err, errarg=-1):
+        """A block raising runtime error `err` (int or value) at `pc`."""
+        blk = self.new_block("err%d" % pc)
+        saved = self.b.block
+        self.b.position_at_end(blk)
+        self.st_set(P.S_ERR, err if not isinstance(err, int) else c64(err))
+        self.st_set(P.S_ERRARG, errarg)
+        self.b.store(c64(P.ERROR), self.x_status)
+        self.b.store(c64(pc), self.x_pc)
+        self.b.store(c64(self.fn_of[pc]), self.x_fn)
+        self.b.branch(self.exit)
+        self.b.position_at_end(saved)
+        return blk
+
+    def fail_if(self, cond, pc: int, err, errarg=-1):
+        """Continue in a new block when `cond` is false; error `err` if true."""
+        ok = self.new_block("ok%d" % pc)
+        self.b.cbranch(cond, self.error_block(pc, err, errarg), ok)
+        self.b.position_at_end(ok)
+
+    def goto(self, pc: int, target: int):
+        """Jump from `pc` to `target`, counting a backward jump toward the
+        yield budget exactly as tier 1 does."""
+        if target > pc:
+            self.b.branch(self.blocks[target])
+            return
+        budget = self.b.sub(self.b.load(self.budget), c64(1))
+        self.b.store(budget, self.budget)
+        self.b.cbranch(self.b.icmp_signed("<=", budget, c64(0)),
+                       self.exit_block(P.YIELD, target, self.fn_of[pc], "yield%d" % pc),
+                       self.blocks[target])
+
+    def next(self, pc: int):
+        self.b.branch(self.blocks[pc + 1])
+
+    # ------------------------------------------------------------ the module
+    def build(self) -> str:
+        n = len(self.code)
+        entry = self.func.append_basic_block("entry")
+        self.b = b = ir.IRBuilder(entry)
+        self.base = b.alloca(I64, name="base")
+        self.depth = b.alloca(I64, name="depth")
+        self.budget = b.alloca(I64, name="budget")
+        self.x_status = b.alloca(I64, name="x_status")
+        self.x_pc = b.alloca(I64, name="x_pc")
+        self.x_fn = b.alloca(I64, name="x_fn")
+        self.regs, self.nregs = self._array("regs", I64)
+        self.frames, self.nframes = self._array("frames", I64)
+        self.state, _ = self._array("state", I64)
+        self.ginit, _ = self._array("ginit", I8)
+        self.hobj, self.nobj_rows = self._array("hobj", I64)
+        self.hbytes, self.nhbytes = self._array("hbytes", I8)
+        self.hslots, self.nhslots = self._array("hslots", I64)
+        self.out_rec, self.nout_rec = self._array("out_rec", I64)
+        self.out_blob, self.nout_blob = self._array("out_blob", I8)
+        code_rows = self._desc(abi.NAMES.index("code") * abi.DESC_COLS + 1)
+        pc0 = self.st_get(P.S_PC)
+        b.store(self.st_get(P.S_BASE), self.base)
+        b.store(self.st_get(P.S_DEPTH), self.depth)
+        b.store(self.st_get(P.S_BUDGET), self.budget)
+
+        self.blocks = [self.func.append_basic_block("pc%d" % pc) for pc in range(n)]
+        self.exit = self.func.append_basic_block("exit")
+        refuse = self.func.append_basic_block("refuse")
+        dispatch = self.func.append_basic_block("dispatch")
+
+        # not verified yet, a raise pending, or another program's arrays: tier 1
+        ok = b.and_(b.icmp_signed("==", self.st_get(P.S_VERIFIED), c64(1)),
+                    b.icmp_signed("==", self.st_get(P.S_RAISE), c64(0)))
+        ok = b.and_(ok, b.icmp_signed("==", code_rows, c64(n)))
+        b.cbranch(ok, dispatch, refuse)
+
+        b.position_at_end(refuse)                 # state untouched but the budget
+        budget = self.st_get(P.S_BUDGET)
+        quick = b.select(b.icmp_signed("<", budget, c64(QUICK_BUDGET)), budget, c64(QUICK_BUDGET))
+        self.st_set(P.S_BUDGET, quick)
+        b.ret(c64(FALLBACK))
+
+        b.position_at_end(dispatch)
+        sw = b.switch(pc0, refuse)
+        for pc in entry_points(self.code, self.funcs):
+            sw.add_case(c64(pc), self.blocks[pc])
+
+        self.fast = {}                     # pc -> settled row of a versioned loop's access
+        self.loop_plan = loops.plan(self.code, NEVER_STOPS)
+        self.guards = {prep: self.func.append_basic_block("guard%d" % prep)
+                       for prep in self.loop_plan}
+        for pc in range(n):
+            self._emit_one(pc, self.blocks[pc])
+        self.supported = sum(1 for pc in range(n) if pc not in self._fell_back)
+        for prep, (first, last, accesses) in self.loop_plan.items():
+            self._emit_versioned(prep, first, last, accesses)
+
+        self._emit_exit()
+        return str(self.module)
+
+    _fell_back = None
+
+    def _emit_one(self, pc, block):
+        """Emit instruction `pc` into `block` (a fallback exit if unsupported)."""
+        if self._fell_back is None:
+            self._fell_back = set()
+        b = self.b
+        b.position_at_end(block)
+        o, a, bb, c = self.code[pc]
+        method = getattr(self, "op_" + op.NAMES[o], None)
+        if method is None or method(pc, a, bb, c) is False:
+            self._fell_back.add(pc)
+            if not b.block.is_terminated:
+                b.branch(self.exit_block(FALLBACK, pc, self.fn_of[pc], "fallback%d" % pc))
+        assert b.block.is_terminated, (pc, op.NAMES[o])
+
+    # ------------------------------------------------------------ versioned loops
+    def _emit_versioned(self, prep, first, last, accesses):
+        """The guard on FORPREP's fall-through edge, then the loop body
+        again with the settled checks left out (orus/tier2/loops.py)."""
+        bb = self.b
+        normal = self.blocks[first]
+        bb.position_at_end(self.guards[prep])
+        rows, values = {}, {}
+        for acc in accesses:
+            h = values[acc.from_pc] if acc.from_pc is not None else self.rget(acc.handle)
+            ok = self.new_block("g_row%d" % acc.pc)
+            bb.cbranch(bb.icmp_unsigned("<", h, self.nobj_rows), ok, normal)
+            bb.position_at_end(ok)
+            kind = self.load("hobj", self.at2("hobj", h, P.H_KIND))
+            is_bytes = bb.icmp_signed("==", kind, c64(P.HK_ARR_B))
+            array = bb.or_(is_bytes, bb.or_(bb.icmp_signed("==", kind, c64(P.HK_ARR)),
+                                            bb.icmp_signed("==", kind, c64(P.HK_ARR_H))))
+            ok = self.new_block("g_kind%d" % acc.pc)
+            bb.cbranch(array, ok, normal)
+            bb.position_at_end(ok)
+            off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+            ln = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+            value = None
+            if acc.hoist_value:
+                i = self.rget(acc.index)
+                ok = self.new_block("g_idx%d" % acc.pc)
+                inside = bb.and_(bb.icmp_signed(">=", i, c64(0)), bb.icmp_signed("<", i, ln))
+                bb.cbranch(inside, ok, normal)
+                bb.position_at_end(ok)
+                value = self._read_element(acc.pc, is_bytes, off, i)
+                values[acc.pc] = value
+            rows[acc.pc] = (off, ln, is_bytes, value)
+        fast = list(self.blocks)
+        for pc in range(first, last + 1):
+            fast[pc] = self.new_block("fast%d" % pc)
+        bb.branch(fast[first])
+        saved_blocks, saved_fell = self.blocks, set(self._fell_back)
+        self.blocks, self.fast = fast, rows
+        try:
+            for pc in range(first, last + 1):
+                self._emit_one(pc, fast[pc])
+        finally:
+            self.blocks, self.fast, self._fell_back = saved_blocks, {}, saved_fell
+
+    def _read_element(self, pc, is_bytes, off, i):
+        """Element i of an array whose row is settled (bytes or slots)."""
+        bb = self.b
+        yes, no, join = (self.new_block("eb%d" % pc), self.new_block("es%d" % pc),
+                         self.new_block("ej%d" % pc))
+        bb.cbranch(is_bytes, yes, no)
+        bb.position_at_end(yes)
+        vb = bb.zext(self.load("hbytes", self.at("hbytes", bb.add(off, i))), I64)
+        bb.branch(join)
+        bb.position_at_end(no)
+        vs = self.load("hslots", self.at("hslots", bb.add(off, i)))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I64)
+        phi.add_incoming(vb, yes)
+        phi.add_incoming(vs, no)
+        return phi
+
+    def _settled(self, pc, a, handle_reg, index_reg, on_slot, on_byte):
+        """An array access of a versioned loop whose row the guard checked:
+        only the index is checked here (the row cannot change in the loop)."""
+        bb = self.b
+        off, ln, is_bytes, value = self.fast[pc]
+        if value is not None:                       # ARR_GET of a settled element
+            self.rset(a, value)
+            self.next(pc)
+            return
+        i = self.rget(index_reg)
+        ok = self.new_block("s_idx%d" % pc)
+        slow = self.new_block("s_slow%d" % pc)
+        bb.cbranch(bb.and_(bb.icmp_signed(">=", i, c64(0)), bb.icmp_signed("<", i, ln)), ok, slow)
+        bb.position_at_end(slow)
+        self._index_error(pc, self.rget(handle_reg), i)
+        bb.position_at_end(ok)
+        yes, no = self.new_block("s_b%d" % pc), self.new_block("s_s%d" % pc)
+        bb.cbranch(is_bytes, yes, no)
+        bb.position_at_end(yes)
+        on_byte(self.at("hbytes", bb.add(off, i)))
+        self.next(pc)
+        bb.position_at_end(no)
+        on_slot(self.at("hslots", bb.add(off, i)))
+        self.next(pc)
+
+    def _emit_exit(self):
+        b = self.b
+        b.position_at_end(self.exit)
+        status = b.load(self.x_status)
+        budget = b.load(self.budget)
+        # tier 1 refills a spent budget when it stops (dispatch's exit)
+        budget = b.select(b.icmp_signed("<=", budget, c64(0)), c64(P.YIELD_EVERY), budget)
+        # a runtime error inside an active try block: tier 1 unwinds to the
+        # handler (run_with's S_RAISE path), exactly as for its own errors
+        caught = b.and_(b.icmp_signed("==", status, c64(P.ERROR)),
+                        b.icmp_signed(">", self.st_get(P.S_NHANDLERS), c64(0)))
+        with b.if_then(caught):
+            self.st_set(P.S_RAISE, 1)
+        status = b.select(caught, c64(FALLBACK), status)
+        fallback = b.icmp_signed("==", status, c64(FALLBACK))
+        budget = b.select(b.and_(fallback, b.icmp_signed(">", budget, c64(QUICK_BUDGET))),
+                          c64(QUICK_BUDGET), budget)
+        self.st_set(P.S_PC, b.load(self.x_pc))
+        self.st_set(P.S_BASE, b.load(self.base))
+        self.st_set(P.S_FN, b.load(self.x_fn))
+        self.st_set(P.S_DEPTH, b.load(self.depth))
+        self.st_set(P.S_BUDGET, budget)
+        b.ret(status)
+
+    # ================================================================ opcodes
+    # Each op_X(pc, a, b, c) mirrors the branch of vm.dispatch for X and
+    # leaves its block terminated; returning False means "not supported
+    # here" (the instruction falls back to tier 1).
+
+    # ---- loads and moves
+    def op_MOVE(self, pc, a, b, c):
+        self.rset(a, self.rget(b))
+        self.next(pc)
+
+    def op_LOADI(self, pc, a, b, c):
+        self.rset(a, c64(b))
+        self.next(pc)
+
+    def op_LOADK(self, pc, a, b, c):
+        self.rset(a, c64(self.kint[b]))
+        self.next(pc)
+
+    def op_LOADF(self, pc, a, b, c):
+        self.fset(a, ir.Constant(F64, self.kflt[b]))
+        self.next(pc)
+
+    def op_LOADS(self, pc, a, b, c):
+        self.rset(a, c64(b))                 # string constant b is heap object b
+        self.next(pc)
+
+    def op_LOADFN(self, pc, a, b, c):
+        self.rset(a, self.b.add(self.st_get(P.S_NSTR), c64(b)))
+        self.next(pc)
+
+    def op_GETG(self, pc, a, b, c):
+        self.rset(a, self.load("regs", self.gptr(b)))
+        self.next(pc)
+
+    def op_GETG_CHK(self, pc, a, b, c):
+        init = self.load("ginit", self.at("ginit", b))
+        self.fail_if(self.b.icmp_unsigned("==", init, ir.Constant(I8, 0)), pc,
+                     E.UNINIT_GLOBAL, c)
+        self.rset(a, self.load("regs", self.gptr(b)))
+        self.next(pc)
+
+    def op_SETG(self, pc, a, b, c):
+        self.store("regs", self.rget(b), self.gptr(a))
+        self.store("ginit", ir.Constant(I8, 1), self.at("ginit", a))
+        self.next(pc)
+
+    # ---- integer arithmetic
+    def _i32_result(self, pc, a, r):
+        bb = self.b
+        bad = bb.or_(bb.icmp_signed("<", r, c64(I32_MIN)), bb.icmp_signed(">", r, c64(I32_MAX)))
+        self.fail_if(bad, pc, E.OVERFLOW)
+        self.rset(a, r)
+        self.next(pc)
+
+    def op_ADD_I32(self, pc, a, b, c):
+        self._i32_result(pc, a, self.b.add(self.rget(b), self.rget(c)))
+
+    def op_SUB_I32(self, pc, a, b, c):
+        self._i32_result(pc, a, self.b.sub(self.rget(b), self.rget(c)))
+
+    def op_MUL_I32(self, pc, a, b, c):
+        self._i32_result(pc, a, self.b.mul(self.rget(b), self.rget(c)))
+
+    def op_ADDI_I32(self, pc, a, b, c):
+        self._i32_result(pc, a, self.b.add(self.rget(b), c64(c)))
+
+    def op_SUBI_I32(self, pc, a, b, c):
+        self._i32_result(pc, a, self.b.sub(self.rget(b), c64(c)))
+
+    def _checked64(self, pc, a, intrinsic, x, y):
+        """R[A] := x op y with LLVM's overflow intrinsic (i64 semantics)."""
+        fn = self.module.globals.get("llvm.%s.with.overflow.i64" % intrinsic)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ir.LiteralStructType([I64, I1]),
+                                                          [I64, I64]),
+                             "llvm.%s.with.overflow.i64" % intrinsic)
+        r = self.b.call(fn, [x, y])
+        self.fail_if(self.b.extract_value(r, 1), pc, E.OVERFLOW)
+        self.rset(a, self.b.extract_value(r, 0))
+        self.next(pc)
+
+    def op_ADD_I64(self, pc, a, b, c):
+        self._checked64(pc, a, "sadd", self.rget(b), self.rget(c))
+
+    def op_SUB_I64(self, pc, a, b, c):
+        self._checked64(pc, a, "ssub", self.rget(b), self.rget(c))
+
+    def op_MUL_I64(self, pc, a, b, c):
+        self._checked64(pc, a, "smul", self.rget(b), self.rget(c))
+
+    def op_ADDI_I64(self, pc, a, b, c):
+        self._checked64(pc, a, "sadd", self.rget(b), c64(c))
+
+    def op_SUBI_I64(self, pc, a, b, c):
+        self._checked64(pc, a, "ssub", self.rget(b), c64(c))
+
+    def _divmod(self, pc, a, b, c, minimum, div):
+        """DIV/MOD of i32 or i64: /0 -> DIV_ZERO, MIN / -1 -> OVERFLOW, else
+        C division (truncating; the remainder has the dividend's sign)."""
+        bb = self.b
+        x, y = self.rget(b), self.rget(c)
+        self.fail_if(bb.icmp_signed("==", y, c64(0)), pc, E.DIV_ZERO)
+        minus1 = bb.icmp_signed("==", y, c64(-1))
+        self.fail_if(bb.and_(minus1, bb.icmp_signed("==", x, c64(minimum))), pc, E.OVERFLOW)
+        # y == -1 is computed without sdiv (INT64_MIN / -1 traps on x86; an
+        # i32 register never holds INT64_MIN, but native code must not trap)
+        safe_y = bb.select(minus1, c64(1), y)
+        if div:
+            q = bb.sdiv(x, safe_y)
+            r = bb.select(minus1, bb.sub(c64(0), x), q)
+        else:
+            r = bb.select(minus1, c64(0), bb.srem(x, safe_y))
+        self.rset(a, r)
+        self.next(pc)
+
+    def op_DIV_I32(self, pc, a, b, c):
+        self._divmod(pc, a, b, c, I32_MIN, True)
+
+    def op_MOD_I32(self, pc, a, b, c):
+        self._divmod(pc, a, b, c, I32_MIN, False)
+
+    def op_DIV_I64(self, pc, a, b, c):
+        self._divmod(pc, a, b, c, I64_MIN, True)
+
+    def op_MOD_I64(self, pc, a, b, c):
+        self._divmod(pc, a, b, c, I64_MIN, False)
+
+    def _neg(self, pc, a, b, minimum):
+        x = self.rget(b)
+        self.fail_if(self.b.icmp_signed("==", x, c64(minimum)), pc, E.OVERFLOW)
+        self.rset(a, self.b.sub(c64(0), x))
+        self.next(pc)
+
+    def op_NEG_I32(self, pc, a, b, c):
+        self._neg(pc, a, b, I32_MIN)
+
+    def op_NEG_I64(self, pc, a, b, c):
+        self._neg(pc, a, b, I64_MIN)
+
+    def _abs(self, pc, a, b, minimum):
+        bb = self.b
+        x = self.rget(b)
+        self.fail_if(bb.icmp_signed("==", x, c64(minimum)), pc, E.OVERFLOW)
+        self.rset(a, bb.select(bb.icmp_signed("<", x, c64(0)), bb.sub(c64(0), x), x))
+        self.next(pc)
+
+    def op_ABS_I32(self, pc, a, b, c):
+        self._abs(pc, a, b, I32_MIN)
+
+    def op_ABS_I64(self, pc, a, b, c):
+        self._abs(pc, a, b, I64_MIN)
+
+    def _wrap(self, pc, a, value, mask32):
+        self.rset(a, self.b.and_(value, c64(U32_MASK)) if mask32 else value)
+        self.next(pc)
+
+    def op_ADD_U32(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.add(self.rget(b), self.rget(c)), True)
+
+    def op_SUB_U32(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.sub(self.rget(b), self.rget(c)), True)
+
+    def op_MUL_U32(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.mul(self.rget(b), self.rget(c)), True)
+
+    def op_ADD_U64(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.add(self.rget(b), self.rget(c)), False)
+
+    def op_SUB_U64(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.sub(self.rget(b), self.rget(c)), False)
+
+    def op_MUL_U64(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.mul(self.rget(b), self.rget(c)), False)
+
+    def _udivmod(self, pc, a, b, c, div):
+        x, y = self.rget(b), self.rget(c)
+        self.fail_if(self.b.icmp_signed("==", y, c64(0)), pc, E.DIV_ZERO)
+        self.rset(a, self.b.udiv(x, y) if div else self.b.urem(x, y))
+        self.next(pc)
+
+    def op_DIV_U32(self, pc, a, b, c):
+        self._udivmod(pc, a, b, c, True)
+
+    def op_DIV_U64(self, pc, a, b, c):
+        self._udivmod(pc, a, b, c, True)
+
+    def op_MOD_U32(self, pc, a, b, c):
+        self._udivmod(pc, a, b, c, False)
+
+    def op_MOD_U64(self, pc, a, b, c):
+        self._udivmod(pc, a, b, c, False)
+
+    # ---- bitwise
+    def op_BAND(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.and_(self.rget(b), self.rget(c)), False)
+
+    def op_BOR(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.or_(self.rget(b), self.rget(c)), False)
+
+    def op_BXOR(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.xor(self.rget(b), self.rget(c)), False)
+
+    def op_BNOT(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.not_(self.rget(b)), False)
+
+    def op_BNOT_U32(self, pc, a, b, c):
+        self._wrap(pc, a, self.b.not_(self.rget(b)), True)
+
+    def _shift(self, pc, a, b, c, width, make):
+        bb = self.b
+        x, y = self.rget(b), self.rget(c)
+        bad = bb.or_(bb.icmp_signed("<", y, c64(0)), bb.icmp_signed(">=", y, c64(width)))
+        self.fail_if(bad, pc, E.SHIFT_RANGE)
+        self.rset(a, make(x, y))
+        self.next(pc)
+
+    def op_SHL_I32(self, pc, a, b, c):
+        bb = self.b
+        self._shift(pc, a, b, c, 32, lambda x, y: bb.sext(bb.trunc(bb.shl(x, y), I32), I64))
+
+    def op_SHL_U32(self, pc, a, b, c):
+        bb = self.b
+        self._shift(pc, a, b, c, 32, lambda x, y: bb.and_(bb.shl(x, y), c64(U32_MASK)))
+
+    def op_SHL_64(self, pc, a, b, c):
+        self._shift(pc, a, b, c, 64, self.b.shl)
+
+    def op_SHR_32(self, pc, a, b, c):
+        self._shift(pc, a, b, c, 32, self.b.ashr)
+
+    def op_SHR_I64(self, pc, a, b, c):
+        self._shift(pc, a, b, c, 64, self.b.ashr)
+
+    def op_SHR_U64(self, pc, a, b, c):
+        self._shift(pc, a, b, c, 64, self.b.lshr)
+
+    # ---- min / max
+    def _pick(self, pc, a, b, c, pred, unsigned=False, floating=False):
+        """R[A] := R[C] if R[C] <pred> R[B] else R[B] (vm.py's exact form)."""
+        bb = self.b
+        if floating:
+            x, y = self.fget(b), self.fget(c)
+            self.fset(a, bb.select(bb.fcmp_ordered(pred, y, x), y, x))
+        else:
+            x, y = self.rget(b), self.rget(c)
+            cmp = bb.icmp_unsigned if unsigned else bb.icmp_signed
+            self.rset(a, bb.select(cmp(pred, y, x), y, x))
+        self.next(pc)
+
+    def op_MIN_I(self, pc, a, b, c):
+        self._pick(pc, a, b, c, "<")
+
+    def op_MAX_I(self, pc, a, b, c):
+        self._pick(pc, a, b, c, ">")
+
+    def op_MIN_U64(self, pc, a, b, c):
+        self._pick(pc, a, b, c, "<", unsigned=True)
+
+    def op_MAX_U64(self, pc, a, b, c):
+        self._pick(pc, a, b, c, ">", unsigned=True)
+
+    def op_MIN_F64(self, pc, a, b, c):
+        self._pick(pc, a, b, c, "<", floating=True)
+
+    def op_MAX_F64(self, pc, a, b, c):
+        self._pick(pc, a, b, c, ">", floating=True)
+
+    # ---- floats
+    def _farith(self, pc, a, value):
+        self.fset(a, value)
+        self.next(pc)
+
+    def op_ADD_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fadd(self.fget(b), self.fget(c)))
+
+    def op_SUB_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fsub(self.fget(b), self.fget(c)))
+
+    def op_MUL_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fmul(self.fget(b), self.fget(c)))
+
+    def _fdivmod(self, pc, a, b, c, div):
+        x, y = self.fget(b), self.fget(c)
+        self.fail_if(self.b.fcmp_ordered("==", y, ir.Constant(F64, 0.0)), pc, E.DIV_ZERO)
+        self._farith(pc, a, self.b.fdiv(x, y) if div else self.b.frem(x, y))
+
+    def op_DIV_F64(self, pc, a, b, c):
+        self._fdivmod(pc, a, b, c, True)
+
+    def op_MOD_F64(self, pc, a, b, c):
+        self._fdivmod(pc, a, b, c, False)
+
+    def op_NEG_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fneg(self.fget(b)))
+
+    def op_ADDK_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fadd(self.fget(b), ir.Constant(F64, self.kflt[c])))
+
+    def op_SUBK_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fsub(self.fget(b), ir.Constant(F64, self.kflt[c])))
+
+    def op_MULK_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fmul(self.fget(b), ir.Constant(F64, self.kflt[c])))
+
+    def op_DIVK_F64(self, pc, a, b, c):
+        self._farith(pc, a, self.b.fdiv(self.fget(b), ir.Constant(F64, self.kflt[c])))
+
+    def op_I2F(self, pc, a, b, c):
+        self._farith(pc, a, self.b.sitofp(self.rget(b), F64))
+
+    # ---- comparisons
+    def _bool(self, pc, a, cond):
+        self.rset(a, self.b.zext(cond, I64))
+        self.next(pc)
+
+    def op_EQ_I(self, pc, a, b, c):
+        self._bool(pc, a, self.b.icmp_signed("==", self.rget(b), self.rget(c)))
+
+    def op_NE_I(self, pc, a, b, c):
+        self._bool(pc, a, self.b.icmp_signed("!=", self.rget(b), self.rget(c)))
+
+    def op_LT_I(self, pc, a, b, c):
+        self._bool(pc, a, self.b.icmp_signed("<", self.rget(b), self.rget(c)))
+
+    def op_LE_I(self, pc, a, b, c):
+        self._bool(pc, a, self.b.icmp_signed("<=", self.rget(b), self.rget(c)))
+
+    def op_LT_U64(self, pc, a, b, c):
+        self._bool(pc, a, self.b.icmp_unsigned("<", self.rget(b), self.rget(c)))
+
+    def op_LE_U64(self, pc, a, b, c):
+        self._bool(pc, a, self.b.icmp_unsigned("<=", self.rget(b), self.rget(c)))
+
+    def op_EQ_F(self, pc, a, b, c):
+        self._bool(pc, a, self.b.fcmp_ordered("==", self.fget(b), self.fget(c)))
+
+    def op_NE_F(self, pc, a, b, c):
+        self._bool(pc, a, self.b.fcmp_unordered("!=", self.fget(b), self.fget(c)))
+
+    def op_LT_F(self, pc, a, b, c):
+        self._bool(pc, a, self.b.fcmp_ordered("<", self.fget(b), self.fget(c)))
+
+    def op_LE_F(self, pc, a, b, c):
+        self._bool(pc, a, self.b.fcmp_ordered("<=", self.fget(b), self.fget(c)))
+
+    def op_NOT(self, pc, a, b, c):
+        self.rset(a, self.b.sub(c64(1), self.rget(b)))
+        self.next(pc)
+
+    def op_CMP_TEST(self, pc, a, b, c):
+        bb = self.b
+        v = self.rget(b)
+        rel = {op.REL_EQ: bb.icmp_signed("==", v, c64(0)),
+               op.REL_NE: bb.icmp_signed("!=", v, c64(0)),
+               op.REL_LT: bb.icmp_signed("<", v, c64(0)),
+               op.REL_LE: bb.icmp_signed("<=", v, c64(0)),
+               op.REL_GT: bb.icmp_signed(">", v, c64(0))}.get(c)
+        if rel is None:
+            rel = bb.icmp_signed(">=", v, c64(0))
+        # 2 = unordered (NaN): only != holds
+        unordered = bb.icmp_signed("==", v, c64(2))
+        self._bool(pc, a, bb.select(unordered, ir.Constant(I1, 1 if c == op.REL_NE else 0), rel))
+
+    # ---- conversions (vm.do_cast)
+    def op_CAST(self, pc, a, b, c):
+        bb = self.b
+        frm, to = c // op.CONV_TYPES, c % op.CONV_TYPES
+        if frm == op.T_F64:
+            f = self.fget(b)
+            if to == op.T_F64:
+                self.fset(a, f)
+            elif to == op.T_BOOL:
+                self.rset(a, bb.zext(bb.fcmp_unordered("!=", f, ir.Constant(F64, 0.0)), I64))
+            else:
+                self.rset(a, self._f64_to_int(f, to))
+        else:
+            v = self.rget(b)
+            if to == op.T_F64:
+                self.fset(a, bb.uitofp(v, F64) if frm == op.T_U64 else bb.sitofp(v, F64))
+            elif to == op.T_BOOL:
+                self.rset(a, bb.zext(bb.icmp_signed("!=", v, c64(0)), I64))
+            elif to == op.T_I32:
+                self.rset(a, bb.sext(bb.trunc(v, I32), I64))
+            elif to == op.T_U32:
+                self.rset(a, bb.and_(v, c64(U32_MASK)))
+            else:
+                self.rset(a, v)
+        self.next(pc)
+
+    def _f64_to_int(self, f, to):
+        """vm._f64_to_int: truncate toward zero, saturate, NaN -> 0."""
+        bb = self.b
+
+        def fc(x):
+            return ir.Constant(F64, x)
+        if to == op.T_U64:
+            big = bb.fcmp_ordered(">=", f, fc(18446744073709551615.0))
+            low = bb.fcmp_ordered("<=", f, fc(0.0))
+            mid = bb.select(bb.fcmp_ordered("<", f, fc(9223372036854775807.0)),
+                            bb.fptosi(bb.select(low, fc(0.0), f), I64),
+                            bb.fptoui(bb.select(big, fc(0.0), f), I64))
+            r = bb.select(big, c64(-1), bb.select(low, c64(0), mid))
+        else:
+            hi, lo, hv, lv = {op.T_I32: (2147483647.0, -2147483648.0, I32_MAX, I32_MIN),
+                              op.T_I64: (9223372036854775807.0, -9223372036854775808.0,
+                                         (1 << 63) - 1, I64_MIN),
+                              op.T_U32: (4294967295.0, 0.0, U32_MASK, 0)}[to]
+            above = bb.fcmp_ordered(">=", f, fc(hi))
+            below = bb.fcmp_ordered("<=", f, fc(lo))
+            inside = bb.select(bb.or_(above, below), fc(0.0), f)     # fptosi of an in-range value
+            r = bb.select(above, c64(hv), bb.select(below, c64(lv), bb.fptosi(inside, I64)))
+        nan = bb.fcmp_unordered("uno", f, f)
+        # fptosi of NaN would be poison: select it away (the operand is
+        # replaced too, so no poison value is ever computed from it)
+        return bb.select(nan, c64(0), r)
+
+    # ---- jumps
+    def op_JMP(self, pc, a, b, c):
+        self.goto(pc, a)
+
+    def _branch(self, pc, cond, target):
+        """Jump to `target` if `cond`, else fall through (forward jumps of
+        the JN* family never count toward the budget: the verifier allows
+        backward jumps only from the counting instructions)."""
+        if target <= pc:
+            taken = self.new_block("taken%d" % pc)
+            self.b.cbranch(cond, taken, self.blocks[pc + 1])
+            self.b.position_at_end(taken)
+            self.goto(pc, target)
+        else:
+            self.b.cbranch(cond, self.blocks[target], self.blocks[pc + 1])
+
+    def op_JMPF(self, pc, a, b, c):
+        self._branch(pc, self.b.icmp_signed("==", self.rget(a), c64(0)), b)
+
+    def op_JMPT(self, pc, a, b, c):
+        self._branch(pc, self.b.icmp_signed("!=", self.rget(a), c64(0)), b)
+
+    def _jn(self, pc, pred, x, y, c, floating=False):
+        """if not (x pred y): pc := c (JNEQ/JNNE use their own sense)."""
+        bb = self.b
+        cond = bb.fcmp_ordered(pred, x, y) if floating else bb.icmp_signed(pred, x, y)
+        self._branch(pc, bb.not_(cond), c)
+
+    def op_JNLT_I(self, pc, a, b, c):
+        self._jn(pc, "<", self.rget(a), self.rget(b), c)
+
+    def op_JNLE_I(self, pc, a, b, c):
+        self._jn(pc, "<=", self.rget(a), self.rget(b), c)
+
+    def op_JNEQ_I(self, pc, a, b, c):
+        self._jn(pc, "==", self.rget(a), self.rget(b), c)
+
+    def op_JNNE_I(self, pc, a, b, c):
+        self._jn(pc, "!=", self.rget(a), self.rget(b), c)
+
+    def op_JNLT_F(self, pc, a, b, c):
+        self._jn(pc, "<", self.fget(a), self.fget(b), c, floating=True)
+
+    def op_JNLE_F(self, pc, a, b, c):
+        self._jn(pc, "<=", self.fget(a), self.fget(b), c, floating=True)
+
+    def op_JNLTI_I(self, pc, a, b, c):
+        self._jn(pc, "<", self.rget(a), c64(b), c)
+
+    def op_JNLEI_I(self, pc, a, b, c):
+        self._jn(pc, "<=", self.rget(a), c64(b), c)
+
+    def op_JNGTI_I(self, pc, a, b, c):
+        self._jn(pc, ">", self.rget(a), c64(b), c)
+
+    def op_JNGEI_I(self, pc, a, b, c):
+        self._jn(pc, ">=", self.rget(a), c64(b), c)
+
+    def op_JNEQI_I(self, pc, a, b, c):
+        self._jn(pc, "==", self.rget(a), c64(b), c)
+
+    def op_JNNEI_I(self, pc, a, b, c):
+        self._jn(pc, "!=", self.rget(a), c64(b), c)
+
+    def op_JMPTAB(self, pc, a, b, c):
+        sw = self.b.switch(self.rget(a), self.blocks[pc + 1 + b])
+        for k in range(b):
+            sw.add_case(c64(k), self.blocks[pc + 1 + k])
+
+    def op_FORPREP(self, pc, a, b, c):
+        bb = self.b
+        step = self.rget(a + 2)
+        self.fail_if(bb.icmp_signed("==", step, c64(0)), pc, E.STEP_ZERO)
+        cnt = self._trip_count(self.rget(a), self.rget(a + 1), step, c)
+        self.rset(a + 3, cnt)
+        body = self.guards.get(pc, self.blocks[pc + 1])     # a versioned loop: its guard
+        bb.cbranch(bb.icmp_signed("==", cnt, c64(0)), self.blocks[b], body)
+
+    def _trip_count(self, start, end, step, flags):
+        """vm.trip_count (uint64 arithmetic, wrapping like numpy's), branch-free."""
+        bb = self.b
+        inclusive = bool(flags & op.FOR_INCLUSIVE)
+        cmp = bb.icmp_unsigned if flags & op.FOR_UNSIGNED else bb.icmp_signed
+        pos = bb.icmp_signed(">", step, c64(0))
+        past = bb.select(pos, cmp(">", start, end), cmp("<", start, end))
+        if not inclusive:
+            past = bb.or_(past, bb.icmp_signed("==", start, end))
+        d = bb.select(pos, bb.sub(end, start), bb.sub(start, end))
+        s = bb.select(pos, step, bb.sub(c64(0), step))          # never 0 (checked before)
+        if not inclusive:
+            d = bb.sub(d, c64(1))
+        cnt = bb.add(bb.udiv(d, s), c64(1))
+        return bb.select(past, c64(0), cnt)
+
+    def op_FORLOOP(self, pc, a, b, c):
+        bb = self.b
+        cnt = bb.sub(self.rget(a + 3), c64(1))
+        self.rset(a + 3, cnt)
+        again = self.new_block("again%d" % pc)
+        bb.cbranch(bb.icmp_signed("!=", cnt, c64(0)), again, self.blocks[pc + 1])
+        bb.position_at_end(again)
+        self.rset(a, bb.add(self.rget(a), self.rget(a + 2)))
+        budget = bb.sub(bb.load(self.budget), c64(1))
+        bb.store(budget, self.budget)
+        bb.cbranch(bb.icmp_signed("<=", budget, c64(0)),
+                   self.exit_block(P.YIELD, b, self.fn_of[pc], "yield%d" % pc), self.blocks[b])
+
+    # ---- calls
+    def op_CALL(self, pc, a, b, c):
+        bb = self.b
+        f = b
+        depth = bb.load(self.depth)
+        full = bb.icmp_signed(">=", depth, self.nframes)
+        room = self.new_block("room%d" % pc)
+        full_blk = self.new_block("full%d" % pc)
+        bb.cbranch(full, full_blk, room)
+        bb.position_at_end(full_blk)
+        bb.cbranch(bb.icmp_signed(">=", depth, c64(P.MAX_DEPTH)),
+                   self.error_block(pc, E.STACK_OVERFLOW),
+                   self.exit_block(P.GROW_STACK, pc, self.fn_of[pc], "grow_stack%d" % pc))
+        bb.position_at_end(room)
+        base = bb.load(self.base)
+        nb = bb.add(base, c64(a))
+        need = bb.add(nb, c64(self.funcs[f][FN_NREGS]))
+        fits = self.new_block("fits%d" % pc)
+        grow = self.new_block("grow_regs%d" % pc)
+        bb.cbranch(bb.icmp_signed(">", need, self.nregs), grow, fits)
+        bb.position_at_end(grow)
+        self.st_set(P.S_NEED, need)
+        bb.branch(self.exit_block(P.GROW_REGS, pc, self.fn_of[pc], "grow_regs_exit%d" % pc))
+        bb.position_at_end(fits)
+        budget = bb.sub(bb.load(self.budget), c64(1))
+        bb.store(budget, self.budget)
+        self.store("frames", c64(pc + 1), self.at2("frames", depth, P.F_RET_PC))
+        self.store("frames", base, self.at2("frames", depth, P.F_BASE))
+        self.store("frames", c64(self.fn_of[pc]), self.at2("frames", depth, P.F_FN))
+        bb.store(bb.add(depth, c64(1)), self.depth)
+        bb.store(nb, self.base)
+        entry = self.funcs[f][FN_ENTRY]
+        bb.cbranch(bb.icmp_signed("<=", budget, c64(0)),
+                   self.exit_block(P.YIELD, entry, f, "yield_call%d" % pc), self.blocks[entry])
+
+    def _return(self, pc, value_reg):
+        bb = self.b
+        depth = bb.load(self.depth)
+        pop = self.new_block("pop%d" % pc)
+        bb.cbranch(bb.icmp_signed("==", depth, c64(0)),
+                   self.exit_block(P.DONE, pc, self.fn_of[pc], "done%d" % pc), pop)
+        bb.position_at_end(pop)
+        if value_reg is not None:
+            v = self.rget(value_reg)
+            self.store("regs", v, self.b.gep(self.regs, [bb.load(self.base)]))
+        depth = bb.sub(depth, c64(1))
+        bb.store(depth, self.depth)
+        ret_pc = self.load("frames", self.at2("frames", depth, P.F_RET_PC))
+        bb.store(self.load("frames", self.at2("frames", depth, P.F_BASE)), self.base)
+        ret_fn = self.load("frames", self.at2("frames", depth, P.F_FN))
+        sw = bb.switch(ret_pc, self.exit_block(FALLBACK, ret_pc, ret_fn, "ret_elsewhere%d" % pc))
+        for site in self.return_sites:
+            sw.add_case(c64(site), self.blocks[site])
+
+    @property
+    def return_sites(self):
+        sites = getattr(self, "_return_sites", None)
+        if sites is None:
+            n = len(self.code)
+            sites = self._return_sites = [pc + 1 for pc, row in enumerate(self.code)
+                                          if row[0] in (op.CALL, op.CALLV) and pc + 1 < n]
+        return sites
+
+    def op_RET(self, pc, a, b, c):
+        self._return(pc, a)
+
+    def op_RET0(self, pc, a, b, c):
+        self._return(pc, None)
+
+    def op_HALT(self, pc, a, b, c):
+        self.b.branch(self.exit_block(P.DONE, pc, self.fn_of[pc], "halt%d" % pc))
+
+    def op_ERROR(self, pc, a, b, c):
+        self.b.branch(self.error_block(pc, a, b))
+
+    # ---- host calls: stop exactly as tier 1 does (the host resumes at pc + 1)
+    def _host(self, pc, a, b, c):
+        self.b.branch(self.exit_block(P.HOST, pc, self.fn_of[pc], "host%d" % pc))
+
+    op_TIMESTAMP = op_HOSTCALL = op_OUTV = _host
+
+    def op_TOSTR(self, pc, a, b, c):
+        if c == op.OUT_STR:
+            self.op_MOVE(pc, a, b, 0)
+        elif c in (op.OUT_F64, op.OUT_BOOL, op.OUT_FN):
+            self._host(pc, a, b, c)
+        else:
+            return False                   # integer text: allocates (tier 1)
+
+    # ---- output
+    def _flush_exit(self, pc, need):
+        self.st_set(P.S_NEED, need)
+        self.b.branch(self.exit_block(P.FLUSH, pc, self.fn_of[pc], "flush%d" % pc))
+
+    def _record(self, pc, kind, x, y):
+        bb = self.b
+        n = self.st_get(P.S_NOUT)
+        room = self.new_block("rec%d" % pc)
+        full = self.new_block("recfull%d" % pc)
+        bb.cbranch(bb.icmp_signed(">=", n, self.nout_rec), full, room)
+        bb.position_at_end(full)
+        self._flush_exit(pc, c64(0))
+        bb.position_at_end(room)
+        self.store("out_rec", c64(kind), self.at2("out_rec", n, 0))
+        self.store("out_rec", x, self.at2("out_rec", n, 1))
+        self.store("out_rec", y, self.at2("out_rec", n, 2))
+        self.st_set(P.S_NOUT, bb.add(n, c64(1)))
+        self.next(pc)
+
+    def op_OUT(self, pc, a, b, c):
+        if b == op.OUT_FN:
+            return False
+        if b == op.OUT_STR:
+            return self._out_str(pc, a, b)
+        self._record(pc, b, self.rget(a), c64(0))
+
+    def op_OUTEND(self, pc, a, b, c):
+        self._record(pc, P.OUTEND_REC, c64(a), c64(b))
+
+    def _out_str(self, pc, a, kind):
+        """vm.out_bytes of string R[A] (handle checked as _handle_ok does)."""
+        bb = self.b
+        h = self.rget(a)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        n = self.st_get(P.S_NOUT)
+        ln = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+        blob = self.st_get(P.S_NBLOB)
+        full = bb.or_(bb.icmp_signed(">=", n, self.nout_rec),
+                      bb.icmp_signed(">", bb.add(blob, ln), self.nout_blob))
+        room = self.new_block("outs%d" % pc)
+        full_blk = self.new_block("outsfull%d" % pc)
+        bb.cbranch(full, full_blk, room)
+        bb.position_at_end(full_blk)
+        self._flush_exit(pc, ln)
+        bb.position_at_end(room)
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        self._copy_bytes(self.at("out_blob", blob), self.at("hbytes", off), ln)
+        self.store("out_rec", c64(kind), self.at2("out_rec", n, 0))
+        self.store("out_rec", blob, self.at2("out_rec", n, 1))
+        self.store("out_rec", ln, self.at2("out_rec", n, 2))
+        self.st_set(P.S_NBLOB, bb.add(blob, ln))
+        self.st_set(P.S_NOUT, bb.add(n, c64(1)))
+        self.next(pc)
+
+    def _copy_bytes(self, dst, src, n):
+        fn = self.module.globals.get("llvm.memcpy.p0i8.p0i8.i64")
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [I8.as_pointer(),
+                             I8.as_pointer(), I64, I1]), "llvm.memcpy.p0i8.p0i8.i64")
+        self.b.call(fn, [dst, src, n, ir.Constant(I1, 0)])
+
+    # ---- heap
+    def _handle_ok(self, h, kind):
+        """heap._handle_ok: 0 <= h < S_NOBJ and hobj[h].kind == kind (the
+        kind is read only when h is in range)."""
+        bb = self.b
+        inside = bb.icmp_unsigned("<", h, self.st_get(P.S_NOBJ))      # also h >= 0
+        test = self.new_block("hk")
+        join = self.new_block("hkj")
+        start = bb.block
+        bb.cbranch(inside, test, join)
+        bb.position_at_end(test)
+        same = bb.icmp_signed("==", self.load("hobj", self.at2("hobj", h, P.H_KIND)), c64(kind))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I1)
+        phi.add_incoming(ir.Constant(I1, 0), start)
+        phi.add_incoming(same, test)
+        return phi
+
+    def _is_array(self, h):
+        """vm._is_array (cold paths only)."""
+        bb = self.b
+        inside = bb.icmp_unsigned("<", h, self.st_get(P.S_NOBJ))
+        test = self.new_block("isarr")
+        join = self.new_block("isarrj")
+        start = bb.block
+        bb.cbranch(inside, test, join)
+        bb.position_at_end(test)
+        k = self.load("hobj", self.at2("hobj", h, P.H_KIND))
+        arr = bb.or_(bb.or_(bb.icmp_signed("==", k, c64(P.HK_ARR)),
+                            bb.icmp_signed("==", k, c64(P.HK_ARR_H))),
+                     bb.icmp_signed("==", k, c64(P.HK_ARR_B)))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I1)
+        phi.add_incoming(ir.Constant(I1, 0), start)
+        phi.add_incoming(arr, test)
+        return phi
+
+    def _index_error(self, pc, h, i):
+        """The cold path of a failed array access: vm._index_error."""
+        bb = self.b
+        is_arr = self._is_array(h)
+        err = bb.select(is_arr, bb.select(bb.icmp_signed("<", i, c64(0)),
+                                          c64(E.INDEX_NEGATIVE), c64(E.INDEX_RANGE)),
+                        c64(E.BAD_VALUE))
+        bb.branch(self.error_block(pc, err))
+
+    def _element(self, pc, h, i, on_slot, on_byte):
+        """The fast path of ARR_GET / ARR_SET: h a live array row, 0 <= i < len
+        (rows past the live ones are zero, HK_FREE, so the table's size
+        bounds h); on_slot(ptr) / on_byte(ptr) do the access."""
+        bb = self.b
+        row_ok = self.new_block("row%d" % pc)
+        slow = self.new_block("slow%d" % pc)
+        bb.cbranch(bb.icmp_unsigned("<", h, self.nobj_rows), row_ok, slow)
+        bb.position_at_end(row_ok)
+        ln = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+        in_range = bb.and_(bb.icmp_signed(">=", i, c64(0)), bb.icmp_signed("<", i, ln))
+        idx_ok = self.new_block("idx%d" % pc)
+        bb.cbranch(in_range, idx_ok, slow)
+        bb.position_at_end(idx_ok)
+        k = self.load("hobj", self.at2("hobj", h, P.H_KIND))
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        slot = self.new_block("slot%d" % pc)
+        notslot = self.new_block("notslot%d" % pc)
+        byte = self.new_block("byte%d" % pc)
+        is_slot = bb.or_(bb.icmp_signed("==", k, c64(P.HK_ARR)),
+                         bb.icmp_signed("==", k, c64(P.HK_ARR_H)))
+        bb.cbranch(is_slot, slot, notslot)
+        bb.position_at_end(notslot)
+        bb.cbranch(bb.icmp_signed("==", k, c64(P.HK_ARR_B)), byte, slow)
+        bb.position_at_end(slot)
+        on_slot(self.at("hslots", bb.add(off, i)))
+        self.next(pc)
+        bb.position_at_end(byte)
+        on_byte(self.at("hbytes", bb.add(off, i)))
+        self.next(pc)
+        bb.position_at_end(slow)
+        self._index_error(pc, h, i)
+
+    def op_ARR_GET(self, pc, a, b, c):
+        if pc in self.fast:
+            return self._settled(pc, a, b, c,
+                                 lambda p: self.rset(a, self.load("hslots", p)),
+                                 lambda p: self.rset(a, self.b.zext(self.load("hbytes", p), I64)))
+        h, i = self.rget(b), self.rget(c)
+        self._element(pc, h, i,
+                      lambda p: self.rset(a, self.load("hslots", p)),
+                      lambda p: self.rset(a, self.b.zext(self.load("hbytes", p), I64)))
+
+    def _arr_store(self, pc, a, b, value):
+        if pc in self.fast:
+            return self._settled(pc, None, a, b,
+                                 lambda p: self.store("hslots", value(), p),
+                                 lambda p: self.store("hbytes", self.b.trunc(value(), I8), p))
+        h, i = self.rget(a), self.rget(b)
+        self._element(pc, h, i,
+                      lambda p: self.store("hslots", value(), p),
+                      lambda p: self.store("hbytes", self.b.trunc(value(), I8), p))
+
+    def op_ARR_SET(self, pc, a, b, c):
+        self._arr_store(pc, a, b, lambda: self.rget(c))
+
+    def op_ARR_SETI(self, pc, a, b, c):
+        self._arr_store(pc, a, b, lambda: c64(c))
+
+    def op_ARR_LEN(self, pc, a, b, c):
+        h = self.rget(b)
+        self.fail_if(self.b.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        self.rset(a, self.load("hobj", self.at2("hobj", h, P.H_LEN)))
+        self.next(pc)
+
+    def op_STR_LEN(self, pc, a, b, c):
+        h = self.rget(b)
+        self.fail_if(self.b.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        self.rset(a, self.load("hobj", self.at2("hobj", h, P.H_LEN)))
+        self.next(pc)
+
+    def op_STR_BYTE(self, pc, a, b, c):
+        bb = self.b
+        h, i = self.rget(b), self.rget(c)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        self.fail_if(bb.icmp_signed("<", i, c64(0)), pc, E.STR_INDEX_NEGATIVE)
+        ln = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+        self.fail_if(bb.icmp_signed(">=", i, ln), pc, E.STR_INDEX_RANGE)
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        self.rset(a, bb.zext(self.load("hbytes", self.at("hbytes", bb.add(off, i))), I64))
+        self.next(pc)
+
+    # ---- allocation: the room test as tier 1 makes it; when there is no
+    # room (a collection or growth is due) the instruction falls back, and
+    # tier 1, running it from the start, reaches the same verdict and stops
+    # for the collector or the host.
+    def _room_ok(self, nbytes, nslots):
+        """heap.heap_room(...) == ROOM_OK (without its side effects, which
+        only the not-OK outcomes have)."""
+        bb = self.b
+        alloc = self.st_get(P.S_ALLOC)
+        under = bb.icmp_signed("<=", alloc, self.st_get(P.S_GC_LIMIT))
+        row = bb.or_(bb.icmp_signed(">=", self.st_get(P.S_FREE), c64(0)),
+                     bb.icmp_signed("<", self.st_get(P.S_NOBJ), self.nobj_rows))
+        fits_b = bb.icmp_signed("<=", bb.add(self.st_get(P.S_NBYTES), nbytes), self.nhbytes)
+        fits_s = bb.icmp_signed("<=", bb.add(self.st_get(P.S_NSLOTS), nslots), self.nhslots)
+        return bb.and_(under, bb.and_(row, bb.and_(fits_b, fits_s)))
+
+    def _fallback_unless(self, pc, cond):
+        ok = self.new_block("alloc%d" % pc)
+        self.b.cbranch(cond, ok, self.exit_block(FALLBACK, pc, self.fn_of[pc],
+                                                 "noroom%d" % pc))
+        self.b.position_at_end(ok)
+
+    def _new_object(self, kind, off, length):
+        """heap.new_object: a row from the free list or the end of the table."""
+        bb = self.b
+        free = self.st_get(P.S_FREE)
+        nobj = self.st_get(P.S_NOBJ)
+        from_list = bb.icmp_signed(">=", free, c64(0))
+        safe = bb.select(from_list, free, c64(0))       # the row read only when listed
+        nxt = self.load("hobj", self.at2("hobj", safe, P.H_OFF))
+        self.st_set(P.S_FREE, bb.select(from_list, nxt, free))
+        self.st_set(P.S_NOBJ, bb.select(from_list, nobj, bb.add(nobj, c64(1))))
+        h = bb.select(from_list, free, nobj)
+        for col, v in ((P.H_KIND, kind), (P.H_OFF, off), (P.H_LEN, length),
+                       (P.H_AUX, length), (P.H_MARK, c64(0))):
+            self.store("hobj", v, self.at2("hobj", h, col))
+        return h
+
+    def op_ARR_NEW(self, pc, a, b, c):
+        bb = self.b
+        nbytes, nslots = (b, 0) if c == 2 else (0, b)
+        self._fallback_unless(pc, self._room_ok(c64(nbytes), c64(nslots)))
+        top_slot, cost = (P.S_NBYTES, b) if c == 2 else (P.S_NSLOTS, 8 * b)
+        kind = P.HK_ARR_B if c == 2 else (P.HK_ARR_H if c != 0 else P.HK_ARR)
+        soff = self.st_get(top_slot)
+        self.st_set(top_slot, bb.add(soff, c64(b)))
+        self.st_set(P.S_ALLOC, bb.add(self.st_get(P.S_ALLOC), c64(cost + P.OBJ_COST)))
+        h = self._new_object(c64(kind), soff, c64(0))
+        self.store("hobj", c64(b), self.at2("hobj", h, P.H_AUX))
+        self.rset(a, h)
+        self.next(pc)
+
+    def op_ARR_PUSH(self, pc, a, b, c):
+        """vm's ARR_PUSH: the array's capacity first (vm.reserve: grow in
+        place at the arena's top or move to the top); an arena without room
+        falls back (tier 1 then collects or asks the host to grow it)."""
+        bb = self.b
+        h = self.rget(a)
+        self.fail_if(bb.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        n = self.load("hobj", self.at2("hobj", h, P.H_LEN))
+        cap = self.load("hobj", self.at2("hobj", h, P.H_AUX))
+        is_bytes = bb.icmp_signed("==", self.load("hobj", self.at2("hobj", h, P.H_KIND)),
+                                  c64(P.HK_ARR_B))
+        store_blk = self.new_block("push%d" % pc)
+        grow_blk = self.new_block("pushgrow%d" % pc)
+        bb.cbranch(bb.icmp_signed("<", n, cap), store_blk, grow_blk)
+        bb.position_at_end(grow_blk)
+        bytes_blk = self.new_block("pushgrowb%d" % pc)
+        slots_blk = self.new_block("pushgrows%d" % pc)
+        bb.cbranch(is_bytes, bytes_blk, slots_blk)
+        for blk, arena, top_slot, minimum, unit, size in (
+                (bytes_blk, "hbytes", P.S_NBYTES, 16, 1, self.nhbytes),
+                (slots_blk, "hslots", P.S_NSLOTS, 4, 8, self.nhslots)):
+            bb.position_at_end(blk)
+            self._reserve(pc, h, arena, top_slot, n, cap, minimum, unit, size)
+            bb.branch(store_blk)
+        bb.position_at_end(store_blk)
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        v = self.rget(b)
+        put_b = self.new_block("putb%d" % pc)
+        put_s = self.new_block("puts%d" % pc)
+        done = self.new_block("pushed%d" % pc)
+        bb.cbranch(is_bytes, put_b, put_s)
+        bb.position_at_end(put_b)
+        self.store("hbytes", bb.trunc(v, I8), self.at("hbytes", bb.add(off, n)))
+        bb.branch(done)
+        bb.position_at_end(put_s)
+        self.store("hslots", v, self.at("hslots", bb.add(off, n)))
+        bb.branch(done)
+        bb.position_at_end(done)
+        self.store("hobj", bb.add(n, c64(1)), self.at2("hobj", h, P.H_LEN))
+        self.next(pc)
+
+    def _reserve(self, pc, h, arena, top_slot, n, cap, minimum, unit, size):
+        """vm.reserve(h, need = n + 1) for n >= cap; falls back when the
+        arena has no room (reserve's nonzero answer)."""
+        bb = self.b
+        need = bb.add(n, c64(1))
+        newcap = bb.select(bb.icmp_signed(">", need, bb.mul(cap, c64(2))), need,
+                           bb.mul(cap, c64(2)))
+        newcap = bb.select(bb.icmp_signed(">", newcap, c64(minimum)), newcap, c64(minimum))
+        off = self.load("hobj", self.at2("hobj", h, P.H_OFF))
+        top = self.st_get(top_slot)
+        at_top = bb.icmp_signed("==", bb.add(off, cap), top)
+        in_place = self.new_block("inplace%d" % pc)
+        move = self.new_block("move%d" % pc)
+        done = self.new_block("reserved%d" % pc)
+        bb.cbranch(at_top, in_place, move)
+        bb.position_at_end(in_place)
+        new_top = bb.add(top, bb.sub(newcap, cap))
+        self._fallback_unless(pc, bb.icmp_signed("<=", new_top, size))
+        self.st_set(top_slot, new_top)
+        bb.branch(done)
+        bb.position_at_end(move)
+        new_top = bb.add(top, newcap)
+        self._fallback_unless(pc, bb.icmp_signed("<=", new_top, size))
+        self._copy(arena, top, off, n, unit)
+        self.store("hobj", top, self.at2("hobj", h, P.H_OFF))
+        self.st_set(top_slot, new_top)
+        bb.branch(done)
+        bb.position_at_end(done)
+        self.store("hobj", newcap, self.at2("hobj", h, P.H_AUX))
+        self.st_set(P.S_ALLOC, bb.add(self.st_get(P.S_ALLOC),
+                                      bb.mul(c64(unit), bb.sub(newcap, cap))))
+
+    def _copy(self, arena, dst, src, count, unit):
+        """heap.copy_within for non-overlapping ranges (dst is the arena's top)."""
+        bb = self.b
+        d = bb.bitcast(self.at(arena, dst), I8.as_pointer())
+        s = bb.bitcast(self.at(arena, src), I8.as_pointer())
+        self._copy_bytes(d, s, bb.mul(count, c64(unit)))
+
+    def op_ITER_INT(self, pc, a, b, c):
+        return False                 # rare; tier 1 (kept explicit: see NEVER_STOPS)
+
+
+def emit(program) -> tuple[str, int]:
+    """(LLVM IR text of the program's native code, number of instructions
+    it implements natively)."""
+    e = Emitter(program)
+    text = e.build()
+    return text, e.supported

@@ -1,0 +1,392 @@
+"""Tier 2 (orus/tier2): a program's native code must behave exactly as tier 1.
+
+Each test builds native code (~0.1-0.5 s a program) into a temporary folder
+and runs the program on both tiers in this process: stdout, and a runtime
+error's kind, message, file, line and column must be identical.
+
+The default suite builds a handful of programs.  The whole corpus (the spec
+examples and tests/programs, every program with an expected output or a
+runtime error; a few minutes):
+
+    ORUS_TIER2_ALL=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_tier2.py -k "corpus or fuzz"
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orus import api
+from orus.bytecode import opcodes as op
+from orus.bytecode import protocol as P
+from orus.host.machine import Machine
+from orus.jit import get_vm
+from orus.jit.abi import vm_args
+from orus.tier2 import FALLBACK, build, codegen, lock, store
+import corpus
+from tier2_runner import compare, compare_file, strip_timing, tier2_vm
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks" / "programs"
+
+
+@pytest.fixture(scope="module")
+def where(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("tier2"))
+
+
+def same(one, two):
+    assert strip_timing(two[0]) == strip_timing(one[0])
+    assert two[1] == one[1]
+
+
+# ---------------------------------------------------------------- workloads
+@pytest.mark.parametrize("name", ["fib", "arith_loop", "sieve", "matmul", "sort",
+                                  "control_flow", "strings", "sieve_top"])
+def test_benchmark_matches_tier1(name, where):
+    one, two, vm, tier1 = compare_file(BENCH / (name + ".orus"), where)
+    same(one, two)
+    assert one[1] is None
+
+
+def test_fully_native_program_stays_in_tier2(where):
+    """fib is all native: tier 1 runs only for the first call (it verifies
+    the program, then yields to tier 2 at the first call or loop head)."""
+    one, two, vm, tier1 = compare_file(BENCH / "fib.orus", where)
+    same(one, two)
+    assert tier1.calls <= 2, tier1.calls
+
+
+GOLDENS = ["bitwise_every_type", "bitwise_shift_counts", "cast_fast_paths",
+           "bitwise_compound", "chained_assignment"]
+
+
+@pytest.mark.parametrize("name", GOLDENS)
+def test_golden_matches_tier1(name, where):
+    path = corpus.OWN / "core" / (name + ".orus")
+    one, two, _, _ = compare_file(path, where)
+    same(one, two)
+    assert one[0] == path.with_suffix(".out").read_bytes()
+
+
+# ---------------------------------------------------------------- runtime errors
+ERRORS = {
+    "i32_overflow": "fn f(x: i32) -> i32:\n    return x * 65536\nprint(f(7))\nprint(f(70000))\n",
+    "i64_overflow": ("mut x: i64 = 1\nfor i in 0..80:\n    x = x * 3\n    print(x)\n"),
+    "addi_overflow": "mut x = 2147483600\nwhile true:\n    x = x + 1\n",
+    "div_zero": "fn d(a: i32, b: i32) -> i32:\n    return a / b\nprint(d(7, 2))\nprint(d(7, 0))\n",
+    "mod_min": "fn m(a: i64, b: i64) -> i64:\n    return a % b\nprint(m(-9223372036854775807 - 1, -1))\n",
+    "float_div_zero": "fn d(a: f64, b: f64) -> f64:\n    return a / b\nprint(d(1.0, 4.0))\nprint(d(1.0, 0.0))\n",
+    "index_range": "a = [1, 2, 3]\nmut s = 0\nfor i in 0..5:\n    s = s + a[i]\n    print(s)\n",
+    "index_negative": "a = [1.5, 2.5]\nmut i = 1\nwhile true:\n    print(a[i])\n    i = i - 1\n",
+    "set_range": "mut a = [0, 0]\nfor i in 0..3:\n    a[i] = i\n",
+    "stack_overflow": "fn down(n: i64) -> i64:\n    return down(n + 1) + 1\nprint(down(0))\n",
+    "shift_range": "mut s = 1\nfor k in 0..40:\n    s = 1 << k\n    print(s)\n",
+    "caught_in_tier2": ("fn f(x: i32) -> i32:\n    return x * x * x\n"
+                       "for i in 1000..1400..100:\n    try:\n        print(f(i))\n"
+                       "    catch e:\n        print(\"caught\", e)\nprint(\"end\")\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_runtime_error_matches_tier1(name, where):
+    one, two, _, _ = compare(ERRORS[name].encode(), "<%s>" % name, where)
+    same(one, two)
+    if name != "caught_in_tier2":
+        assert one[1] is not None
+
+
+# ---------------------------------------------------------------- fallback and re-entry
+MIXED = b"""
+fn work(n: i32) -> i32:
+    mut s = 0
+    for i in 0..n:
+        s = (s + i * 7) % 1000003
+    return s
+
+mut text = ""
+mut total = 0
+for round in 0..300:
+    text = text + (round as string)
+    total = (total + work(round) + len(text)) % 1000000007
+    if round % 97 == 0:
+        print(round, total, len(text))
+print(total, text[0..20])
+"""
+
+
+def test_mixed_program_falls_back_and_reenters(where):
+    """String building is tier 1's; the arithmetic around it is native.
+    Tier 2 must hand over and take back control many times, with the same
+    result."""
+    one, two, vm, tier1 = compare(MIXED, "<mixed>", where)
+    same(one, two)
+    assert vm.fallbacks > 10
+
+
+def test_endless_loop_yields(where):
+    """A loop that never ends still returns YIELD to the host (Ctrl-C)."""
+    program = api.compile_source(b"mut x = 0\nwhile true:\n    x = x + 1\n    x = x - 1\n",
+                                 "<loop>")
+    vm = tier2_vm(program, where)
+    machine = Machine(program, vm, lambda data: None)
+    statuses = [vm(*vm_args(machine)) for _ in range(4)]
+    assert statuses.count(P.YIELD) >= 3, statuses
+    assert 0 <= machine.state[P.S_PC] < len(program.code)
+
+
+def test_deep_recursion_grows_the_stack(where):
+    """Frames and registers grow on request (GROW_STACK / GROW_REGS from
+    native code) up to the same depth as tier 1."""
+    src = (b"fn depth(n: i64) -> i64:\n    if n == 0:\n        return 0\n"
+           b"    return depth(n - 1) + 1\nprint(depth(50000))\n")
+    one, two, _, _ = compare(src, "<deep>", where)
+    same(one, two)
+    assert one[0] == b"50000\n"
+
+
+# ---------------------------------------------------------------- the cache
+def test_corrupt_library_is_not_loaded(where, tmp_path):
+    program = api.compile_source((BENCH / "fib.orus").read_bytes(), "fib.orus")
+    folder = str(tmp_path)
+    tier2_vm(program, folder)
+    lib, man = store.paths(store.key(program), folder)
+    data = bytearray(Path(lib).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    # a new file under the name (as a disk error or another writer would
+    # leave it): rewriting the file in place would change the pages of the
+    # library this process has mapped
+    Path(lib + ".bad").write_bytes(bytes(data))
+    os.replace(lib + ".bad", lib)
+    assert store.load(program, get_vm(), where=folder) is None
+    assert not build.is_built(program, folder)
+    build.build(program, where=folder)                 # rebuilt
+    assert store.load(program, get_vm(), where=folder) is not None
+    Path(man + ".bad").write_text(Path(man).read_text().replace("end=ok", ""))
+    os.replace(man + ".bad", man)
+    assert store.load(program, get_vm(), where=folder) is None
+
+
+def test_other_program_is_not_loaded(where):
+    """The key covers the program: a changed constant is another library."""
+    a = api.compile_source(b"print(1 + 2)\n", "<a>")
+    b = api.compile_source(b"print(1 + 3)\n", "<b>")
+    tier2_vm(a, where)
+    assert store.key(a) != store.key(b)
+    assert store.load(b, get_vm(), where=where) is None
+
+
+def test_entry_points_cover_every_resume():
+    program = api.compile_source((BENCH / "matmul.orus").read_bytes(), "matmul.orus")
+    code = [tuple(int(x) for x in row) for row in program.code.tolist()]
+    entries = set(codegen.entry_points(code, program.funcs.tolist()))
+    for pc, (o, a, b, c) in enumerate(code):
+        if o in (op.CALL, op.CALLV) or o in op.HOST_STOPS:
+            assert pc + 1 in entries
+        if o in op.BACKWARD_JUMPS:
+            assert (a, b, c)[op.TABLE[o].operands.index("j")] in entries
+        if o not in codegen.NEVER_STOPS:
+            assert pc in entries
+
+
+def test_fallback_status_is_not_a_protocol_status():
+    assert FALLBACK not in range(len(P.STATUS_NAMES))
+
+
+def test_run_path_imports_no_compiler():
+    """`orus run` of a program with native code: tier 2 is used, and
+    neither numba nor llvmlite is imported."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    fib = str(BENCH / "fib.orus")
+    subprocess.run([sys.executable, "-m", "orus", "warm-cache", fib], env=env, check=True,
+                   capture_output=True)
+    code = ("import sys, io\n"
+            "from orus import api\n"
+            "program = api.load_program(open(%r, 'rb').read(), %r)\n"
+            "vm = api.program_vm(program)\n"
+            "api.run_program(program, io.BytesIO().write)\n"
+            "print(type(vm).__name__, sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('numba', 'llvmlite')))\n" % (fib, fib))
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "Tier2VM []", out
+
+
+def test_tier2_off(monkeypatch):
+    monkeypatch.setenv("ORUS_TIER2", "0")
+    program = api.compile_source((BENCH / "fib.orus").read_bytes(), "fib.orus")
+    assert api.program_vm(program) is get_vm()
+
+
+# ---------------------------------------------------------------- the whole corpus
+def _corpus():
+    if os.environ.get("ORUS_TIER2_ALL") != "1":
+        return []
+    paths = corpus.all_spec_programs("golden") + corpus.own_programs(kind="golden")
+    return [p for p in paths if corpus.kind_of(p) == "out" or corpus.parse_err(p)[0] == "runtime"]
+
+
+@pytest.mark.skipif(os.environ.get("ORUS_TIER2_ALL") != "1",
+                    reason="the whole corpus through tier 2: ORUS_TIER2_ALL=1")
+@pytest.mark.parametrize("path", _corpus(), ids=corpus.program_id)
+def test_corpus_program(path, where):
+    one, two, _, _ = compare_file(path, where)
+    same(one, two)
+
+
+# ---------------------------------------------------------------- background builds
+SLOWISH = b"mut s = 0\nfor i in 0..200000:\n    s = (s + i * 3) % 1000003\nprint(s)\n"
+
+
+def _wait_built(program, folder, seconds=120):
+    import time
+    deadline = time.time() + seconds
+    key = store.key(program)
+    while time.time() < deadline:
+        if build.is_built(program, folder) and not os.path.exists(lock.path_of(key, folder)):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_long_run_builds_native_code_for_the_next(tmp_path):
+    prog = tmp_path / "slowish.orus"
+    prog.write_bytes(SLOWISH)
+    folder = str(tmp_path / "t2")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ORUS_TIER2_DIR=folder, ORUS_TIER2_AUTO_AFTER="0")
+    first = subprocess.run([sys.executable, "-m", "orus", "run", str(prog)], env=env,
+                           capture_output=True, check=True)
+    program = api.compile_source(SLOWISH, str(prog))
+    assert _wait_built(program, folder), os.listdir(folder) if os.path.isdir(folder) else None
+    second = subprocess.run([sys.executable, "-m", "orus", "run", str(prog)], env=env,
+                            capture_output=True, check=True)
+    assert second.stdout == first.stdout
+    off = dict(env, ORUS_TIER2="0", ORUS_TIER2_DIR=str(tmp_path / "off"))
+    subprocess.run([sys.executable, "-m", "orus", "run", str(prog)], env=off, check=True,
+                   capture_output=True)
+    assert not os.path.exists(tmp_path / "off")
+
+
+def test_no_second_build_while_one_runs(tmp_path, monkeypatch):
+    from orus import autobuild
+    prog = tmp_path / "p.orus"
+    prog.write_bytes(SLOWISH)
+    folder = str(tmp_path / "t2")
+    monkeypatch.setenv("ORUS_TIER2_DIR", folder)
+    program = api.compile_source(SLOWISH, str(prog))
+    held = lock.acquire(store.key(program), folder)
+    assert held is not None
+    assert lock.acquire(store.key(program), folder) is None
+    assert not autobuild.maybe_start(program, 10.0)         # one is "running"
+    assert not autobuild.maybe_start(program, 0.0)          # and a short run never starts one
+    lock.release(held)
+    assert autobuild.maybe_start(program, 10.0)
+    assert _wait_built(program, folder)
+    assert not autobuild.maybe_start(program, 10.0)         # built: nothing to do
+
+
+def test_stale_lock_is_taken_over(tmp_path):
+    held = lock.acquire("k", str(tmp_path))
+    assert lock.acquire("k", str(tmp_path)) is None
+    old = os.stat(held).st_mtime - lock.STALE_SECONDS - 5
+    os.utime(held, (old, old))
+    assert lock.acquire("k", str(tmp_path)) == held
+
+
+def test_killed_build_leaves_nothing_half_written(tmp_path):
+    """Kill background builds at various moments: afterwards the library is
+    either complete and loadable or not loaded at all."""
+    import signal
+    import time
+    prog = tmp_path / "p.orus"
+    prog.write_bytes(SLOWISH)
+    folder = str(tmp_path / "t2")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ORUS_TIER2_DIR=folder)
+    program = api.compile_source(SLOWISH, str(prog))
+    for delay in (0.05, 0.3, 0.8, 1.5):
+        held = lock.acquire(store.key(program), folder)
+        child = subprocess.Popen([sys.executable, "-m", "orus.autobuild_main", str(prog), held], env=env)
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        vm = store.load(program, get_vm(), where=folder)
+        if vm is not None:
+            assert build.is_built(program, folder)
+        names = os.listdir(folder) if os.path.isdir(folder) else []
+        assert not [n for n in names if n.endswith(".manifest") and not build.is_built(program, folder)]
+        lock.release(held)
+
+
+# ---------------------------------------------------------------- the fuzzer's programs
+FUZZ_SEEDS = range(0, 200) if os.environ.get("ORUS_TIER2_ALL") == "1" else range(0, 6)
+
+
+@pytest.mark.parametrize("seed", FUZZ_SEEDS)
+def test_fuzz_program(seed, where):
+    """tests/fuzz/generate.py's random programs (arithmetic of every type,
+    casts, strings, calls, runtime errors): tier 2 must agree with tier 1."""
+    sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
+    import generate
+    prog = generate.generate(seed)
+    one, two, _, _ = compare(prog.source.encode(), "fuzz.orus", where)
+    same(one, two)
+
+
+def test_the_folder_is_bounded(tmp_path):
+    folder = str(tmp_path)
+    programs = [api.compile_source(b"print(%d)\n" % i, "<p%d>" % i) for i in range(4)]
+    for i, p in enumerate(programs):
+        build.build(p, where=folder)
+        lib, _ = store.paths(store.key(p), folder)
+        os.utime(lib, (1000 + i, 1000 + i))           # oldest first
+    assert store.trim(folder, max_libs=2) == 3          # down to 80% of 2
+    assert [build.is_built(p, folder) for p in programs] == [False, False, False, True]
+    assert not [n for n in os.listdir(folder) if n.endswith(".manifest")
+                and not os.path.exists(os.path.join(folder, n[:-9] + ".so"))]
+
+
+# ---------------------------------------------------------------- versioned inner loops
+VERSIONED = {
+    # a[i][k]: a's element hoisted, the row of a[i] checked once; a short row
+    # fails inside the fast copy, at the right line
+    "short_row": ("fn dot(a: [[f64]], b: [f64], i: i32, n: i32) -> f64:\n"
+                  "    mut s = 0.0\n    for k in 0..n:\n        s = s + a[i][k] * b[k]\n"
+                  "    return s\n"
+                  "a = [[1.0, 2.0, 3.0], [4.0, 5.0]]\nb = [1.0, 10.0, 100.0]\n"
+                  "print(dot(a, b, 0, 3))\nprint(dot(a, b, 1, 2))\nprint(dot(a, b, 1, 3))\n"),
+    # the guard fails (i out of range): the ordinary loop reports it
+    "bad_row": ("fn dot(a: [[f64]], i: i32, n: i32) -> f64:\n    mut s = 0.0\n"
+                "    for k in 0..n:\n        s = s + a[i][k]\n    return s\n"
+                "a = [[1.0, 2.0]]\nprint(dot(a, 0, 2))\nprint(dot(a, 3, 2))\n"),
+    # stores into the arrays it reads: no element hoisting, rows settled
+    "stores": ("fn axpy(x: [i32], y: [i32], n: i32):\n    for k in 0..n:\n"
+               "        y[k] = y[k] + 3 * x[k]\n"
+               "x = [1, 2, 3, 4]\nmut y = [10, 20, 30, 40]\naxpy(x, y, 4)\nprint(y)\n"
+               "axpy(x, y, 5)\n"),
+    # bool (byte) arrays: sieve's inner loop
+    "bytes": ("fn mark(f: [bool], step: i32, n: i32):\n    for j in step * 2..n..step:\n"
+              "        f[j] = false\n"
+              "mut f = [true] * 30\nmark(f, 3, 30)\nmark(f, 5, 30)\nprint(f)\nmark(f, 7, 31)\n"),
+    # the same array read through a settled element and directly
+    "nested_handles": ("fn s(m: [[i32]], i: i32) -> i32:\n    mut t = 0\n"
+                       "    for k in 0..len(m[i]):\n        t = t + m[i][k] * m[0][k]\n    return t\n"
+                       "m = [[1, 2, 3], [4, 5, 6]]\nprint(s(m, 0), s(m, 1))\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VERSIONED))
+def test_versioned_loop_matches_tier1(name, where):
+    one, two, _, _ = compare(VERSIONED[name].encode(), "<%s>" % name, where)
+    same(one, two)
+
+
+def test_matmul_inner_loop_is_versioned():
+    from orus.tier2 import loops
+    program = api.compile_source((BENCH / "matmul.orus").read_bytes(), "matmul.orus")
+    code = [tuple(int(x) for x in row) for row in program.code.tolist()]
+    plan = loops.plan(code, codegen.NEVER_STOPS)
+    assert any(any(acc.hoist_value for acc in accesses) for _, _, accesses in plan.values())
