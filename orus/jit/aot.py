@@ -246,27 +246,42 @@ class NativeVM:
 def load(folder: str, fingerprint: str) -> NativeVM:
     """The validated native VM of `folder`; raises ArtifactError."""
     info = validate(folder, fingerprint)
-    if "loader_path" in info:
+    global _LOADER
+    if "loader_path" in info and _LOADER is None:
         try:
-            loader = _load_extension(info["loader_path"])
-            ident, entry = loader.open(info["path"], info["symbol"], ID_SYMBOL)
-        except (ImportError, OSError) as exc:
+            _LOADER = _load_extension(info["loader_path"])
+        except (ImportError, OSError):
+            pass                            # ctypes does the job
+    return open_library(info["path"], info["symbol"], ID_SYMBOL, _identity(fingerprint))
+
+
+_LOADER = None        # the loader extension, once a valid one was imported
+
+
+def open_library(path: str, symbol: str, id_symbol: str, identity: str) -> NativeVM:
+    """A NativeVM calling `symbol` of the library at `path` (checked by the
+    caller), whose string `id_symbol` must be `identity`; through the loader
+    extension when one is loaded, else ctypes.  Raises ArtifactError."""
+    if _LOADER is not None:
+        try:
+            ident, entry = _LOADER.open(path, symbol, id_symbol)
+        except OSError as exc:
             raise ArtifactError("library does not load: %s" % exc) from None
-        if ident.decode("utf-8", "replace") != _identity(fingerprint):
+        if ident.decode("utf-8", "replace") != identity:
             raise ArtifactError("library is foreign (identity %r)" % ident)
-        return NativeVM(loader.call, info["path"], loader, entry)
+        return NativeVM(_LOADER.call, path, _LOADER, entry)
     import ctypes
     try:
-        lib = ctypes.CDLL(info["path"])
-        ident = ctypes.c_char_p.in_dll(lib, ID_SYMBOL).value
-        fn = getattr(lib, info["symbol"])
+        lib = ctypes.CDLL(path)
+        ident = ctypes.c_char_p.in_dll(lib, id_symbol).value
+        fn = getattr(lib, symbol)
     except (OSError, AttributeError, ValueError) as exc:
         raise ArtifactError("library does not load: %s" % exc) from None
-    if ident is None or ident.decode("utf-8", "replace") != _identity(fingerprint):
+    if ident is None or ident.decode("utf-8", "replace") != identity:
         raise ArtifactError("library is foreign (identity %r)" % ident)
     fn.argtypes = (ctypes.c_void_p,)
     fn.restype = ctypes.c_int64
-    return NativeVM(lambda entry, arg: fn(arg), info["path"])
+    return NativeVM(lambda entry, arg: fn(arg), path)
 
 
 class _Spec:

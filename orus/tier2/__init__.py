@@ -4,8 +4,9 @@ Tier 1 (orus/jit/vm.py) interprets the bytecode; tier 2 is, per program, the
 same dispatch loop with the program constant-folded into it: one LLVM basic
 block per instruction, operands as constants, control flow as direct
 branches (orus/tier2/codegen.py).  It is built outside the user's run
-(`orus warm-cache PROGRAM.orus`, orus/tier2/build.py) and loaded with ctypes
-by `orus run` (orus/tier2/store.py) -- no numba, no llvmlite on the run path.
+(`orus warm-cache PROGRAM.orus`, orus/tier2/build.py) and loaded by `orus run`
+(orus/tier2/store.py) through the tier-1 VM's loader extension (ctypes when
+there is none) -- no numba, no llvmlite on the run path.
 
 The native function takes the SAME descriptor block as the native tier-1 VM
 (orus/jit/abi.py) and speaks the same status protocol
@@ -28,7 +29,7 @@ either tier can resume where the other stopped:
 
 This package's modules: ``codegen`` (bytecode -> LLVM IR), ``build`` (IR ->
 shared library in the cache; imports llvmlite), ``store`` (cache key,
-manifest, load; ctypes only).  Importing this package imports nothing heavy.
+manifest, load).  Importing this package imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ FALLBACK = 64
 # pc get a budget of 1: tier 1 runs the instruction and what follows up to
 # the next backward jump or call, whose target is an entry point of tier 2
 # (an array's regrowth or a rare string operation in a loop costs one
-# bounce, ~2-3 us: two ctypes calls and a trip through the host loop).  A pc
+# bounce, ~2-3 us: two native calls and a trip through the host loop).  A pc
 # that keeps falling back is in a loop tier 2 cannot run; it then gets
 # QUICK_BUDGET (20-80 us of tier 1 per bounce, so such a loop runs at most
 # a few % slower than tier 1 alone).

@@ -1,4 +1,5 @@
-"""Where a program's native code lives, and loading it (run path: ctypes only).
+"""Where a program's native code lives, and loading it (run path: the tier-1
+loader extension or ctypes, orus/jit/aot.py: open_library).
 
 Key: sha256 of the tier-2 format, the VM fingerprint (tier 2 reproduces that
 VM's semantics and shares its ABI), a digest of orus/tier2's sources (the
@@ -20,7 +21,6 @@ replaces the files).
 
 from __future__ import annotations
 
-import ctypes
 import os
 
 from orus.bytecode.digest import blake2b, sha256
@@ -219,17 +219,11 @@ def load(program, tier1, where: str | None = None):
     try:
         k = key(program)
         info = validate(k, where)
-        lib = ctypes.CDLL(info["path"])
-        ident = ctypes.c_char_p.in_dll(lib, ID_SYMBOL).value
-        if ident is None or ident.decode("utf-8", "replace") != identity(k):
-            raise Tier2Error("library is foreign")
-        fn = getattr(lib, info["symbol"])
-    except (Tier2Error, OSError, AttributeError, ValueError):
+        native = aot.open_library(info["path"], info["symbol"], ID_SYMBOL, identity(k))
+    except (Tier2Error, aot.ArtifactError, OSError):
         return None
-    fn.argtypes = (ctypes.c_void_p,)
-    fn.restype = ctypes.c_int64
     try:
         os.utime(info["path"])          # recently used (the trim's order)
     except OSError:
         pass
-    return Tier2VM(aot.NativeVM(fn, info["path"]), tier1, info["path"])
+    return Tier2VM(native, tier1, info["path"])
