@@ -204,8 +204,10 @@ class Machine:
         self.hobj = B.zeros((max(HEAP_OBJS, 2 * nperm), P.H_COLS), "int64")
         self.hbytes = B.zeros(max(HEAP_BYTES, 2 * nbytes), "uint8")
         self.hslots = B.zeros(max(HEAP_SLOTS, 2 * (nfun + 2)), "int64")
-        # the collector's mark stack; also the verifier's scratch (one slot per pc)
-        self.gcstack = B.zeros(max(self.hobj.shape[0], len(program.code)), "int64")
+        # the collector's mark stack and scratch (two slots per object row: its
+        # sort's buffer, see collector._sort_by_offset); also the verifier's
+        # scratch (one slot per pc)
+        self.gcstack = B.zeros(max(2 * self.hobj.shape[0], len(program.code)), "int64")
         nb = len(blob)
         if nb:
             _set_bytes(self.hbytes, 0, blob)
@@ -478,13 +480,17 @@ class Machine:
         st = self.state
         used = int(st[P.S_NOBJ])
         if used + nobj > len(self.hobj):
-            # the collector's mark stack has a row per object row
+            # the collector's mark stack needs a slot per object row; its
+            # sort wants a second one (without it, it sorts more slowly in
+            # place), which gets what the heap limit leaves
             stack = len(self.gcstack)
             rows = self._fit(("hobj", "gcstack"), 2 * len(self.hobj), used + nobj,
                              lambda n: 8 * P.H_COLS * n + 8 * max(n, stack))
             self.hobj = B.grown(self.hobj, rows)
             if rows > stack:
                 self.gcstack = B.grown(self.gcstack, rows)
+            if 2 * rows > len(self.gcstack):
+                self._grow("gcstack", 2 * rows, len(self.gcstack))
         used = int(st[P.S_NBYTES])
         if used + nbytes > len(self.hbytes):
             self._grow("hbytes", 2 * len(self.hbytes), used + nbytes)

@@ -5,20 +5,26 @@ heap is full and enough was allocated to be worth collecting) they mark with
 ``gc_mark`` and stop with status GC, and the VM entry (vm.run_with) calls
 ``collect`` and resumes the instruction -- no trip to the host, no numpy, no
 allocation (the native library cannot allocate: the mark stack ``gcstack``,
-one slot per object row, is also the scratch space here).
+which the host gives two slots per object row, is also the scratch space
+here).
 
   * mark: every object reachable from the registers of all frames whose
     register kind says they may hold a handle (Program.regkinds), through
     arrays of handles, records (by handle mask), closure captures and a
-    string's growable region, gets the current epoch;
-  * sweep: unmarked rows above the permanent ones become free rows, chained
-    through H_OFF in ascending order (S_FREE); trailing free rows shrink the
-    table;
+    string's growable region, gets the current epoch (objects that hold no
+    handles are marked without being pushed);
+  * sweep, in one pass over the table (the only one: with millions of rows
+    it is most of a collection's memory traffic): unmarked rows above the
+    permanent ones become free rows, chained through H_OFF in ascending
+    order (S_FREE), and the live rows that own bytes or slots are listed in
+    gcstack; trailing free rows shrink the table;
   * compact the byte arena: live strings may share bytes (concatenation
     extends in place, substrings point into their original) and a region
-    keeps its whole capacity, so the live rows are sorted by offset, their
-    byte ranges merged into intervals, and each interval slid down with
-    every offset in it;
+    keeps its whole capacity, so the live rows are sorted by offset (a
+    natural merge sort of packed offset-and-row integers: rows come in
+    allocation order, i.e. in a few long ascending runs; _sort_by_offset),
+    their byte ranges merged into intervals, and each interval slid down
+    with every offset in it;
   * compact the slot arena: each live array / closure / range / record owns
     its region (capacity; a record its length), slid down in offset order.
 
@@ -28,6 +34,7 @@ next collection is due after twice the live size has been allocated again
 GC_MIN_LIMIT).  A region already in place is not copied.
 """
 
+import numpy as np
 from numba import njit
 
 from orus.bytecode import protocol as P
@@ -35,10 +42,18 @@ from orus.bytecode import protocol as P
 
 @njit(cache=True)
 def _mark_push(hobj, state, gcstack, sp, h, epoch):
-    if 0 <= h < state[P.S_NOBJ] and hobj[h, P.H_KIND] != P.HK_FREE and hobj[h, P.H_MARK] != epoch:
-        hobj[h, P.H_MARK] = epoch
-        gcstack[sp] = h
-        return sp + 1
+    """Mark h and push it if it may hold handles.  Objects that hold none (a
+    string without a growable region, arrays of plain values, ranges,
+    regions) are only marked: after a split, that is millions of words
+    marked without a trip through the stack."""
+    if 0 <= h < state[P.S_NOBJ]:
+        k = hobj[h, P.H_KIND]
+        if k != P.HK_FREE and hobj[h, P.H_MARK] != epoch:
+            hobj[h, P.H_MARK] = epoch
+            if ((k == P.HK_STR and hobj[h, P.H_AUX] >= 0) or k == P.HK_ARR_H
+                    or k == P.HK_REC or k == P.HK_FN):
+                gcstack[sp] = h
+                return sp + 1
     return sp
 
 
@@ -117,17 +132,9 @@ def _sift_down(rows, hobj, root, end):
 
 
 @njit(cache=True)
-def _sort_by_offset(rows, hobj, m):
-    """Sort rows[0:m] (collected in row order) by offset in place (heapsort:
-    no scratch).  Rows made by bump allocation are usually in order
-    already: checked first."""
-    ordered = True
-    for i in range(1, m):
-        if _before(hobj, rows[i], rows[i - 1]):
-            ordered = False
-            break
-    if ordered:
-        return
+def _heapsort(rows, hobj, m):
+    """rows[0:m] in order without scratch (O(m log m) on any input): only when
+    the mark stack has no room for a merge buffer (see _sort_by_offset)."""
     for start in range(m // 2 - 1, -1, -1):
         _sift_down(rows, hobj, start, m)
     for end in range(m - 1, 0, -1):
@@ -135,6 +142,121 @@ def _sort_by_offset(rows, hobj, m):
         rows[0] = rows[end]
         rows[end] = t
         _sift_down(rows, hobj, 0, end)
+
+
+@njit(cache=True)
+def _run_end(g, i, end):
+    """The end of the ascending run of g[i:end] that starts at i."""
+    j = i + 1
+    while j < end and g[j - 1] < g[j]:
+        j += 1
+    return j
+
+
+@njit(cache=True)
+def _merge(g, a, mid, b, to):
+    """Merge the ascending runs g[a:mid] and g[mid:b] (both non-empty) into
+    g[to:to + b - a], a range disjoint from both."""
+    i = a
+    j = mid
+    k = to
+    x = g[i]
+    y = g[j]
+    while True:
+        if y < x:
+            g[k] = y
+            k += 1
+            j += 1
+            if j == b:
+                break
+            y = g[j]
+        else:
+            g[k] = x
+            k += 1
+            i += 1
+            if i == mid:
+                break
+            x = g[i]
+    for t in range(i, mid):
+        g[k] = g[t]
+        k += 1
+    for t in range(j, b):
+        g[k] = g[t]
+        k += 1
+
+
+@njit(cache=True)
+def _merge_sort(g, m):
+    """Sort the distinct integers g[0:m] using g[m:2m] as the buffer: a
+    natural merge sort, which merges neighbouring ascending runs pairwise,
+    pass after pass -- O(m log r) for r runs, so nearly linear on the few
+    long runs the collector sees, O(m log m) at worst, and every access
+    sequential."""
+    src = 0
+    dst = m
+    while True:
+        runs = 0
+        i = 0
+        while i < m:
+            mid = _run_end(g, src + i, src + m) - src
+            if mid == m:                    # an odd run out: carried over as it is
+                for t in range(i, m):
+                    g[dst + t] = g[src + t]
+                runs += 1
+                break
+            b = _run_end(g, src + mid, src + m) - src
+            _merge(g, src + i, src + mid, src + b, dst + i)
+            runs += 1
+            i = b
+        src, dst = dst, src
+        if runs == 1:
+            break
+    if src != 0:
+        for t in range(m):
+            g[t] = g[m + t]
+
+
+@njit(cache=True)
+def _sort_by_offset(g, hobj, m, room):
+    """Sort g[0:m] (rows, collected in row order) by offset, then row
+    (_before); g[m:room] is free.
+
+    Rows are handed out in allocation order, and bump allocation hands out
+    ascending offsets, so the input is a few long ascending runs (rows from
+    the table's end interleaved with rows reused from the free list: a
+    split's words next to the text they share, a newer split that reused an
+    older one's rows) or sorted already (checked first, without writing).
+    Otherwise each row becomes the integer offset * 2**b + row (b bits hold
+    any row), which orders the same way, so the sort compares integers
+    instead of reading a random object row per comparison, and those are
+    merge-sorted (_merge_sort) in g[0:2m]: the host gives the mark stack,
+    which is free once marking is done, two slots per object row.  Without
+    that room (a heap limit left none), or for offsets too large to pack
+    (an arena of 2**(62 - b) bytes), an in-place heapsort by _before."""
+    ordered = True
+    for i in range(1, m):
+        if _before(hobj, g[i], g[i - 1]):
+            ordered = False
+            break
+    if ordered:
+        return
+    top = np.int64(0)                       # the largest offset and row
+    last = np.int64(0)
+    for i in range(m):
+        top = max(top, hobj[g[i], P.H_OFF])
+        last = max(last, g[i])
+    b = 1
+    while (np.int64(1) << b) <= last:
+        b += 1
+    if 2 * m > room or b > 40 or (top >> (62 - b)) != 0:
+        _heapsort(g, hobj, m)
+        return
+    for i in range(m):
+        g[i] = (hobj[g[i], P.H_OFF] << b) | g[i]
+    _merge_sort(g, m)
+    low = (np.int64(1) << b) - 1
+    for i in range(m):
+        g[i] &= low
 
 
 @njit(cache=True)
@@ -146,21 +268,16 @@ def _slide(arena, dst, src, n):
 
 
 @njit(cache=True)
-def _compact_bytes(hobj, hbytes, state, rows):
-    """Pack the live byte ranges to the bottom of the arena; returns the top."""
-    m = 0
-    for h in range(state[P.S_NOBJ]):
-        k = hobj[h, P.H_KIND]
-        if (k == P.HK_STR or k == P.HK_SREGION or k == P.HK_ARR_B) and _is_live(hobj, state, h):
-            rows[m] = h
-            m += 1
-    _sort_by_offset(rows, hobj, m)
+def _compact_bytes(hobj, hbytes, g, m, room):
+    """Pack the byte ranges of the live rows g[0:m] (in row order) to the
+    bottom of the arena; returns the top.  g[0:room] is scratch."""
+    _sort_by_offset(g, hobj, m, room)
     top = 0
     start = 0                           # the current interval [start, end) moves to `to`
     end = 0
     to = 0
     for i in range(m):
-        h = rows[i]
+        h = g[i]
         k = hobj[h, P.H_KIND]
         off = hobj[h, P.H_OFF]
         if k == P.HK_STR:
@@ -190,19 +307,13 @@ def _compact_bytes(hobj, hbytes, state, rows):
 
 
 @njit(cache=True)
-def _compact_slots(hobj, hslots, state, rows):
-    """Slide every live slot region down in offset order; returns the top."""
-    m = 0
-    for h in range(state[P.S_NOBJ]):
-        k = hobj[h, P.H_KIND]
-        if ((k == P.HK_FN or k == P.HK_ARR or k == P.HK_ARR_H or k == P.HK_RANGE
-                or k == P.HK_REC) and _is_live(hobj, state, h)):
-            rows[m] = h
-            m += 1
-    _sort_by_offset(rows, hobj, m)
+def _compact_slots(hobj, hslots, g, m, room):
+    """Slide the slot regions of the live rows g[0:m] (in row order) down in
+    offset order; returns the top.  g[0:room] is scratch."""
+    _sort_by_offset(g, hobj, m, room)
     top = 0
     for i in range(m):
-        h = rows[i]
+        h = g[i]
         # a record's H_AUX is its handle mask; its size is its length
         size = hobj[h, P.H_LEN] if hobj[h, P.H_KIND] == P.HK_REC else hobj[h, P.H_AUX]
         _slide(hslots, top, hobj[h, P.H_OFF], size)
@@ -212,29 +323,68 @@ def _compact_slots(hobj, hslots, state, rows):
 
 
 @njit(cache=True)
-def collect(hobj, hbytes, hslots, state, gcstack):
-    """Sweep and compact after gc_mark (gcstack is free again: scratch)."""
-    used = state[P.S_NBYTES] + 8 * state[P.S_NSLOTS] + P.OBJ_COST * state[P.S_NOBJ]
-    state[P.S_NBYTES] = _compact_bytes(hobj, hbytes, state, gcstack)
-    state[P.S_NSLOTS] = _compact_slots(hobj, hslots, state, gcstack)
+def _sweep(hobj, state, g):
+    """One pass over the table (it is the collection's largest memory
+    traffic: every row is read once, here only): dead rows become free rows
+    chained in ascending order, and the live rows with bytes are listed in
+    g from the bottom up, those with slots from the top down (together they
+    are at most one per row, and g has at least a slot per row).  Returns
+    (rows with bytes, rows with slots, rows in use, free rows); rows past
+    the last live one are not chained (the caller clears them)."""
     n = state[P.S_NOBJ]
+    top = g.shape[0]
+    mb = 0
+    ms = 0
     last_live = 0
+    nfree = 0                           # free rows below last_live
+    free = -1                           # head of the chain
+    tail = -1                           # its last row
+    tail_live = -1                      # the chain's last row below last_live
+    seen = 0                            # free rows so far
     for h in range(n):
         if _is_live(hobj, state, h):
+            k = hobj[h, P.H_KIND]
+            if k == P.HK_STR or k == P.HK_SREGION or k == P.HK_ARR_B:
+                g[mb] = h
+                mb += 1
+            elif k == P.HK_FN or k == P.HK_ARR or k == P.HK_ARR_H or k == P.HK_RANGE or k == P.HK_REC:
+                ms += 1
+                g[top - ms] = h
             last_live = h + 1
+            tail_live = tail
+            nfree = seen
+        else:
+            hobj[h, P.H_KIND] = P.HK_FREE
+            if tail >= 0:
+                hobj[tail, P.H_OFF] = h
+            else:
+                free = h
+            tail = h
+            seen += 1
+    if tail_live >= 0:
+        hobj[tail_live, P.H_OFF] = -1
+    else:
+        free = -1
+    state[P.S_FREE] = free
+    return mb, ms, last_live, nfree
+
+
+@njit(cache=True)
+def collect(hobj, hbytes, hslots, state, gcstack):
+    """Sweep and compact after gc_mark (gcstack is free again: scratch)."""
+    g = gcstack
+    used = state[P.S_NBYTES] + 8 * state[P.S_NSLOTS] + P.OBJ_COST * state[P.S_NOBJ]
+    n = state[P.S_NOBJ]
+    mb, ms, last_live, nfree = _sweep(hobj, state, g)
     for h in range(last_live, n):
         for col in range(P.H_COLS):
             hobj[h, col] = 0
-    free = -1
-    nfree = 0
-    for h in range(last_live - 1, -1, -1):
-        if not _is_live(hobj, state, h):
-            hobj[h, P.H_KIND] = P.HK_FREE
-            hobj[h, P.H_OFF] = free
-            free = h
-            nfree += 1
     state[P.S_NOBJ] = last_live
-    state[P.S_FREE] = free
+    top = g.shape[0]
+    state[P.S_NBYTES] = _compact_bytes(hobj, hbytes, g, mb, top - ms)
+    for i in range(ms):                 # the slot rows, back to row order at the bottom
+        g[i] = g[top - 1 - i]
+    state[P.S_NSLOTS] = _compact_slots(hobj, hslots, g, ms, top)
     live_size = state[P.S_NBYTES] + 8 * state[P.S_NSLOTS] + P.OBJ_COST * (last_live - nfree)
     state[P.S_ALLOC] = 0
     # The next collection is due after twice the live size has been allocated
