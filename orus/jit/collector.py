@@ -232,7 +232,8 @@ def _sort_by_offset(g, hobj, m, room):
     merge-sorted (_merge_sort) in g[0:2m]: the host gives the mark stack,
     which is free once marking is done, two slots per object row.  Without
     that room (a heap limit left none), or for offsets too large to pack
-    (an arena of 2**(62 - b) bytes), an in-place heapsort by _before."""
+    (past 2**(62 - b): an arena of petabytes), an in-place heapsort by
+    _before."""
     ordered = True
     for i in range(1, m):
         if _before(hobj, g[i], g[i - 1]):
@@ -240,23 +241,25 @@ def _sort_by_offset(g, hobj, m, room):
             break
     if ordered:
         return
-    top = np.int64(0)                       # the largest offset and row
-    last = np.int64(0)
-    for i in range(m):
-        top = max(top, hobj[g[i], P.H_OFF])
-        last = max(last, g[i])
-    b = 1
-    while (np.int64(1) << b) <= last:
-        b += 1
-    if 2 * m > room or b > 40 or (top >> (62 - b)) != 0:
+    if 2 * m > room:
         _heapsort(g, hobj, m)
         return
+    b = 1                                   # bits for any row of the table
+    while (np.int64(1) << b) < hobj.shape[0]:
+        b += 1
+    fits = b <= 40
+    big = np.int64(1) << (62 - b) if fits else np.int64(0)
     for i in range(m):
-        g[i] = (hobj[g[i], P.H_OFF] << b) | g[i]
-    _merge_sort(g, m)
+        off = hobj[g[i], P.H_OFF]
+        fits = fits and 0 <= off < big
+        g[i] = (off << b) | g[i]            # the low bits keep the row, even if off overflows
     low = (np.int64(1) << b) - 1
+    if fits:
+        _merge_sort(g, m)
     for i in range(m):
         g[i] &= low
+    if not fits:
+        _heapsort(g, hobj, m)
 
 
 @njit(cache=True)
