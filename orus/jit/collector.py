@@ -17,14 +17,15 @@ here).
     it is most of a collection's memory traffic): unmarked rows above the
     permanent ones become free rows, chained through H_OFF in ascending
     order (S_FREE), and the live rows that own bytes or slots are listed in
-    gcstack; trailing free rows shrink the table;
+    gcstack (those with bytes as offset * 2**b + row, read in the same
+    pass); trailing free rows shrink the table;
   * compact the byte arena: live strings may share bytes (concatenation
     extends in place, substrings point into their original) and a region
     keeps its whole capacity, so the live rows are sorted by offset (a
-    natural merge sort of packed offset-and-row integers: rows come in
-    allocation order, i.e. in a few long ascending runs; _sort_by_offset),
-    their byte ranges merged into intervals, and each interval slid down
-    with every offset in it;
+    natural merge sort of those integers: rows come in allocation order,
+    i.e. sorted or in a few long ascending runs; _sort_packed), their byte
+    ranges merged into intervals, and each interval slid down with every
+    offset in it;
   * compact the slot arena: each live array / closure / range / record owns
     its region (capacity; a record its length), slid down in offset order.
 
@@ -45,9 +46,7 @@ def _mark_push(hobj, nobj, gcstack, sp, h, epoch):
     """Mark h and push it if it may hold handles.  Objects that hold none (a
     string without a growable region, arrays of plain values, ranges,
     regions) are only marked: after a split, that is millions of words
-    marked without a trip through the stack.  Inlined: a call with array
-    arguments costs Numba's reference counting of the arrays, several
-    times the work of marking a word; and the table's size comes as a
+    marked without a trip through the stack.  The table's size comes as a
     value, not read from `state` (LLVM cannot tell the arrays apart, so a
     read of state after every store to hobj would be repeated)."""
     if 0 <= h < nobj:
@@ -125,8 +124,7 @@ def gc_mark(hobj, hslots, state, regs, frames, funcs, regkinds, gcstack, base, f
 @njit(cache=True, inline="always")
 def _before(hobj, a, b):
     """Row a sorts before row b: by offset, then by row (zero-length objects
-    share offsets; the tie-break makes the layout deterministic).  Inlined
-    (no reference counting of hobj per comparison)."""
+    share offsets; the tie-break makes the layout deterministic)."""
     oa = hobj[a, P.H_OFF]
     ob = hobj[b, P.H_OFF]
     return oa < ob or (oa == ob and a < b)
@@ -375,8 +373,8 @@ def _sweep(hobj, state, g, b):
     packed, rows with slots, rows in use, free rows); rows past the last
     live one are not chained (the caller clears them)."""
     n = state[P.S_NOBJ]
-    nperm = state[P.S_NPERM]            # in locals: read from state after each store
-    epoch = state[P.S_EPOCH]            # to hobj, they would be reloaded (4x slower)
+    nperm = state[P.S_NPERM]            # in locals: read from state in the loop, the
+    epoch = state[P.S_EPOCH]            # sweep measured 4x slower (reloads after stores)
     top = g.shape[0]
     mb = 0
     ms = 0
