@@ -214,7 +214,7 @@ class Machine:
         self.hbytes = B.zeros(max(HEAP_BYTES, 2 * nbytes), "uint8")
         self.hslots = B.zeros(max(HEAP_SLOTS, 2 * (nfun + 2)), "int64")
         # the collector's mark stack and scratch (two slots per object row: its
-        # sort's buffer, see collector._sort_by_offset); also the verifier's
+        # sort's buffer, see collector._sort_packed); also the verifier's
         # scratch (one slot per pc)
         self.gcstack = B.zeros(max(2 * self.hobj.shape[0], len(program.code)), "int64")
         nb = len(blob)
