@@ -13,7 +13,8 @@ time.perf_counter.  Both sides run in this process (orus.run_source), twice,
 in alternating order; the table shows the fastest round of each and the
 ratio CPython / Orus (> 1: Orus is faster), and the medians: a garbage
 collection lands in whichever Orus operation allocates when it is due (with
-millions of live words after split, that is upper in the next round), so the
+millions of words from each split, that is split+join itself from the third
+round on), and the first rounds grow the heap, so the
 medians show what the fastest rounds leave out.  The check values must agree.
 
     split+join   words = split(text, " "); join(words, " ") == text

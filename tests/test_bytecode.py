@@ -266,3 +266,30 @@ def test_corrupted_programs_that_pass_the_verifier_never_crash_the_process(tmp_p
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     ran = int(proc.stdout.split()[-1])
     assert ran > 100
+
+
+def test_grown_arrays_keep_their_rows_and_zero_the_new_ones():
+    # a big array (an anonymous mapping) grows in place; one with another
+    # view alive, a small one (a bytearray) and a numpy one are copied; every
+    # one keeps its rows, and the other view still sees the old memory
+    big = buffers.zeros((300_000, 5), "int64")
+    big[7, 2], big[299_999, 4] = 99, -5
+    g = buffers.grown(big, 600_000)
+    assert g.shape == (600_000, 5) and (g[7, 2], g[299_999, 4]) == (99, -5)
+    assert g.cast("B")[300_000 * 40:].tobytes() == bytes(300_000 * 40)
+    with pytest.raises(ValueError):             # resized in place: the old view is released
+        big[0, 0]
+    shared = buffers.zeros(2_000_000, "uint8")
+    shared[5] = 9
+    other = shared[0:10]
+    g = buffers.grown(shared, 5_000_000)
+    assert len(g) == 5_000_000 and g[5] == 9 and other[5] == 9 and not any(g[2_000_000:])
+    g[5] = 1
+    assert other[5] == 9                        # a copy: the old memory is left as it was
+    small = buffers.zeros(100, "int64")
+    small[3] = 1
+    g = buffers.grown(small, 300)
+    assert len(g) == 300 and g[3] == 1 and g[299] == 0
+    arr = buffers.to_numpy(buffers.zeros((10, 5), "int64")) + 1
+    g = buffers.grown(arr, 20)
+    assert g.shape == (20, 5) and (g[:10] == 1).all() and not g[10:].any()

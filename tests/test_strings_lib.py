@@ -259,3 +259,34 @@ def test_instruction_window_and_bad_operands_fail_safely():
 def test_names_and_signatures_cover_every_function():
     from orus.frontend.checker.calls import STR_SIGNATURES
     assert set(STR_SIGNATURES) == set(O.STR1_NAMES + O.STR2_NAMES + O.STR3_NAMES)
+
+
+@pytest.mark.parametrize("to_upper", [True, False], ids=["upper", "lower"])
+def test_case_change_touches_only_ascii_letters_at_every_length(to_upper):
+    # every byte value, at lengths and offsets around the vector width, so the
+    # vectorised loops' bodies and remainders all see every byte
+    from orus.bytecode import protocol as P
+    data = bytes(range(256)) * 3
+    hbytes = np.zeros(4 * len(data) + 1000, np.uint8)
+    hbytes[:len(data)] = np.frombuffer(data, np.uint8)
+    hobj = np.zeros((1000, P.H_COLS), np.int64)
+    hslots = np.zeros(16, np.int64)
+    state = np.zeros(P.S_SIZE, np.int64)
+    state[P.S_FREE] = -1
+    state[P.S_GC_LIMIT] = 1 << 40
+    checked = 0
+    for start in (0, 1, 7, 65, 97, 250):
+        for n in (0, 1, 31, 32, 33, 64, 100, 255, 256, 300, 511):
+            if start + n > len(data):
+                continue
+            state[P.S_NBYTES] = len(data)       # results go above the text, every time
+            state[P.S_NOBJ] = 0
+            h = S.new_string_object(hobj, state, start, n, -1)
+            r, err, rc = S.change_case(hobj, hbytes, hslots, state, h, to_upper)
+            assert err == S.OK and rc == S.ROOM_OK
+            off, ln = hobj[r, P.H_OFF], hobj[r, P.H_LEN]
+            got = hbytes[off:off + ln].tobytes()
+            text = data[start:start + n]
+            assert got == (text.upper() if to_upper else text.lower()), (start, n)
+            checked += 1
+    assert checked > 50

@@ -114,6 +114,15 @@ def _error_messages() -> list:
     return _ERROR_TEXTS
 
 
+def _fresh(arr, rows: int):
+    """A zero array of `rows` rows of the same kind (numpy or memoryview),
+    dtype and row shape as `arr`; nothing is copied."""
+    if B.is_numpy(arr):
+        import numpy as np
+        return np.zeros((rows,) + tuple(arr.shape[1:]), dtype=arr.dtype)
+    return B.zeros((rows,) + tuple(arr.shape[1:]), B.DTYPE[arr.format])
+
+
 def _doubled(rows: int, need: int) -> int:
     size = max(rows, 16)
     while size < need:
@@ -212,8 +221,10 @@ class Machine:
         self.hobj = B.zeros((max(HEAP_OBJS, 2 * nperm), P.H_COLS), "int64")
         self.hbytes = B.zeros(max(HEAP_BYTES, 2 * nbytes), "uint8")
         self.hslots = B.zeros(max(HEAP_SLOTS, 2 * (nfun + 2)), "int64")
-        # the collector's mark stack; also the verifier's scratch (one slot per pc)
-        self.gcstack = B.zeros(max(self.hobj.shape[0], len(program.code)), "int64")
+        # the collector's mark stack and scratch (two slots per object row: its
+        # sort's buffer, see collector._sort_packed); also the verifier's
+        # scratch (one slot per pc)
+        self.gcstack = B.zeros(max(2 * self.hobj.shape[0], len(program.code)), "int64")
         nb = len(blob)
         if nb:
             _set_bytes(self.hbytes, 0, blob)
@@ -545,26 +556,34 @@ class Machine:
                        len(self.handlers) + 1)
 
     def _grow_heap(self, nobj: int, nbytes: int, nslots: int) -> None:
-        """Enlarge whichever heap array is short: doubling, so growth is
-        amortised, or as far as the heap limit allows (HeapLimit if not even
+        """Enlarge whichever heap array is short to twice what is needed
+        (twice its size at least): growth is amortised, and a big request
+        (a split into a million words, a 10 MB string) leaves as much room
+        again instead of a full array that the next small request must copy
+        again -- or as far as the heap limit allows (HeapLimit if not even
         the request fits).  New arrays are fresh zero pages (buffers.zeros),
         so only the part copied or used later costs memory."""
         st = self.state
-        used = int(st[P.S_NOBJ])
-        if used + nobj > len(self.hobj):
-            # the collector's mark stack has a row per object row
+        need = int(st[P.S_NOBJ]) + nobj
+        if need > len(self.hobj):
+            # the collector's mark stack needs a slot per object row; its
+            # sort wants a second one (without it, it sorts in place, more
+            # slowly), which gets what the heap limit leaves.  It holds
+            # nothing between runs of the VM: it is replaced, not copied.
             stack = len(self.gcstack)
-            rows = self._fit(("hobj", "gcstack"), 2 * len(self.hobj), used + nobj,
+            rows = self._fit(("hobj", "gcstack"), max(2 * len(self.hobj), 2 * need), need,
                              lambda n: 8 * P.H_COLS * n + 8 * max(n, stack))
             self.hobj = B.grown(self.hobj, rows)
-            if rows > stack:
-                self.gcstack = B.grown(self.gcstack, rows)
-        used = int(st[P.S_NBYTES])
-        if used + nbytes > len(self.hbytes):
-            self._grow("hbytes", 2 * len(self.hbytes), used + nbytes)
-        used = int(st[P.S_NSLOTS])
-        if used + nslots > len(self.hslots):
-            self._grow("hslots", 2 * len(self.hslots), used + nslots)
+            if 2 * rows > stack:
+                n = self._fit(("gcstack",), 2 * rows, max(rows, stack), lambda n: 8 * n)
+                if n > stack:
+                    self.gcstack = _fresh(self.gcstack, n)
+        need = int(st[P.S_NBYTES]) + nbytes
+        if need > len(self.hbytes):
+            self._grow("hbytes", max(2 * len(self.hbytes), 2 * need), need)
+        need = int(st[P.S_NSLOTS]) + nslots
+        if need > len(self.hslots):
+            self._grow("hslots", max(2 * len(self.hslots), 2 * need), need)
 
     def _new_row(self, kind: int, off: int, length: int, aux: int) -> int:
         """An object row from the free list or the end of the table (room checked)."""
