@@ -22,8 +22,6 @@ or memoryviews (orus/bytecode/buffers.py).
 
 from __future__ import annotations
 
-import operator
-
 from orus.bytecode.buffers import reinterpret
 
 # name        dtype       ndim  Machine attribute (dotted path)
@@ -71,7 +69,9 @@ for _i, _src in enumerate(VIEW_OF):        # a view must have its source's shape
     assert _src < 0 or (ITEMSIZE[DTYPES[_i]] == ITEMSIZE[DTYPES[_src]]
                         and NDIMS[_i] == NDIMS[_src]), ARGS[_i]
 
-_get_sources = operator.attrgetter(*SOURCES)
+# machine -> its arrays in ABI order: a generated function, as fast as
+# operator.attrgetter without importing operator on every run's path
+_get_sources = eval("lambda m: (%s,)" % ", ".join("m." + src for src in SOURCES))
 
 
 def signature() -> str:
