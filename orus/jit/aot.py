@@ -72,8 +72,9 @@ class Unavailable(ArtifactError):
 
 
 # ====================================================================== load
-def _read_manifest(folder: str) -> dict:
-    path = os.path.join(folder, MANIFEST)
+def read_manifest(path: str, fmt: str = FORMAT) -> dict:
+    """The key=value lines of a manifest of format `fmt` (this module's, or
+    tier 2's: orus/tier2/store.py); raises ArtifactError."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read(1 << 16)
@@ -89,7 +90,7 @@ def _read_manifest(folder: str) -> dict:
                 info[key] = value
     except UnicodeDecodeError:
         raise ArtifactError("manifest corrupt") from None
-    if info.get("format") != FORMAT or info.get("end") != "ok":
+    if info.get("format") != fmt or info.get("end") != "ok":
         raise ArtifactError("manifest corrupt or from another version")
     return info
 
@@ -101,7 +102,7 @@ def _identity(fingerprint: str) -> str:
 def validate(folder: str, fingerprint: str) -> dict:
     """Check the artifact in `folder` without loading it; returns its manifest.
     Raises ArtifactError (Unavailable when warm-cache recorded why none exists)."""
-    info = _read_manifest(folder)
+    info = read_manifest(os.path.join(folder, MANIFEST))
     if info.get("unavailable"):
         raise Unavailable(info["unavailable"])
     if info.get("fingerprint") != fingerprint:

@@ -83,20 +83,9 @@ class Tier2Error(Exception):
 
 def read_manifest(path: str) -> dict:
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(1 << 16)
-    except OSError:
-        raise Tier2Error("not built") from None
-    info = {}
-    try:
-        for line in raw.decode("utf-8").splitlines():
-            k, _, v = line.partition("=")
-            info[k] = v
-    except UnicodeDecodeError:
-        raise Tier2Error("manifest corrupt") from None
-    if info.get("format") != FORMAT or info.get("end") != "ok":
-        raise Tier2Error("manifest corrupt or from another version")
-    return info
+        return aot.read_manifest(path, FORMAT)
+    except aot.ArtifactError as exc:
+        raise Tier2Error(str(exc)) from None
 
 
 def validate(k: str, where: str) -> dict:
