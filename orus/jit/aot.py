@@ -391,30 +391,42 @@ def _stub_header(fingerprint: str, funcs: list[str], variables: list[str]) -> st
 
 
 def _compile_and_link(fingerprint: str, cc: str, say) -> tuple[bytes, str]:
-    import subprocess
-    import tempfile
     say("compiling the native entry point")
     cf = compile_entry()
     say("generating machine code for this CPU")
     obj, stubs, stub_vars = _object_code(cf)
     symbol = cf.native_name
     say("linking with %s" % os.path.basename(cc))
-    with tempfile.TemporaryDirectory(prefix="orus-aot-") as tmp:
-        obj_path = os.path.join(tmp, "vm.o")
+    data = link_shared(cc, obj, {"orus_build.h": _stub_header(fingerprint, stubs, stub_vars)},
+                       [STUBS_C])
+    return data, symbol
+
+
+def link_shared(cc: str, obj: bytes, generated: dict, sources=()) -> bytes:
+    """A shared library of object code `obj`, the generated files
+    (name -> text; the .c ones are compiled, the others can be #included)
+    and the C files `sources`; raises RuntimeError.  (orus/tier2/build.py
+    links its libraries here too.)"""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="orus-link-") as tmp:
+        obj_path = os.path.join(tmp, "code.o")
         with open(obj_path, "wb") as fh:
             fh.write(obj)
-        header = os.path.join(tmp, "orus_build.h")
-        with open(header, "w") as fh:
-            fh.write(_stub_header(fingerprint, stubs, stub_vars))
-        out = os.path.join(tmp, "vm.so")
+        compiled = []
+        for name, text in generated.items():
+            with open(os.path.join(tmp, name), "w") as fh:
+                fh.write(text)
+            if name.endswith(".c"):
+                compiled.append(os.path.join(tmp, name))
+        out = os.path.join(tmp, "lib.so")
         cmd = [cc, "-shared", "-fPIC", "-O1", "-Wl,-Bsymbolic", "-o", out,
-               "-I", tmp, obj_path, STUBS_C, "-lm"]
+               "-I", tmp, obj_path, *compiled, *sources, "-lm"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError("linking failed: %s\n%s" % (" ".join(cmd), proc.stderr[-2000:]))
         with open(out, "rb") as fh:
-            data = fh.read()
-    return data, symbol
+            return fh.read()
 
 
 def _build_loader(folder: str, cc: str, say) -> dict:

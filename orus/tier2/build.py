@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 import time
 
 from orus.bytecode.atomicio import write_atomic
@@ -49,20 +47,8 @@ def object_code(ir_text: str) -> bytes:
 
 
 def link(obj: bytes, ident: str, cc: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="orus-t2-") as tmp:
-        obj_path = os.path.join(tmp, "t2.o")
-        with open(obj_path, "wb") as fh:
-            fh.write(obj)
-        c_path = os.path.join(tmp, "ident.c")
-        with open(c_path, "w") as fh:
-            fh.write('const char *%s = "%s";\n' % (store.ID_SYMBOL, ident))
-        out = os.path.join(tmp, "t2.so")
-        cmd = [cc, "-shared", "-fPIC", "-O1", "-Wl,-Bsymbolic", "-o", out, obj_path, c_path, "-lm"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError("linking failed: %s\n%s" % (" ".join(cmd), proc.stderr[-2000:]))
-        with open(out, "rb") as fh:
-            return fh.read()
+    return aot.link_shared(cc, obj, {"ident.c": 'const char *%s = "%s";\n'
+                                     % (store.ID_SYMBOL, ident)})
 
 
 def build(program, where: str | None = None, progress=None) -> dict:
