@@ -85,20 +85,17 @@ def run_program(program, write, stdin=None, profile=None, max_heap=None,
 
 def _execute(program, write, stdin, profile, max_heap=None, autobuild=False) -> None:
     from orus.host.machine import Machine
+    import time
     if profile is None:
         vm = program_vm(program)
-        if not autobuild or getattr(vm, "tier2", False):
-            Machine(program, vm, write, stdin, max_heap=max_heap).run()
-            return
-        import time
         t0 = time.perf_counter()
         try:
             Machine(program, vm, write, stdin, max_heap=max_heap).run()
         finally:
-            from orus import autobuild as auto
-            auto.maybe_start(program, time.perf_counter() - t0)
+            if autobuild and not getattr(vm, "tier2", False):
+                from orus import autobuild as auto
+                auto.maybe_start(program, time.perf_counter() - t0)
         return
-    import time
 
     import numpy as np
 

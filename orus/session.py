@@ -424,13 +424,14 @@ class Session:
         self._commit(program, machine)      # success: the new state is the session's
 
     # ------------------------------------------------------------ incremental path
-    def _check(self, text: str):
-        """The input `text` checked against the session (the Linker's pending
-        input: commit or roll back)."""
+    def _check(self, text: str, module=None):
+        """The input `text` (parsed: `module`, else parsed here) checked
+        against the session (the Linker's pending input: commit or roll back)."""
         from orus.frontend.parser import parse
         source = text.encode("utf-8")
         try:
-            module = parse(source, self.filename)
+            if module is None:
+                module = parse(source, self.filename)
             return self._linker.check(module, source, self.filename)
         except BaseException as err:
             self._linker.rollback()
@@ -446,8 +447,9 @@ class Session:
                             "definitions that use what changed again, in the same input)")
 
     def _incremental(self, text: str):
-        """The input's declarations when it may take the incremental path,
-        else None: it uses a module or declares a name the session has."""
+        """(the input's declarations, its parse) when it may take the
+        incremental path, else None: it uses a module or declares a name the
+        session has."""
         from orus.frontend.parser import parse
         try:
             module = parse(text, self.filename)
@@ -463,16 +465,17 @@ class Session:
                 return None
         if names & taken:
             return None
-        return decls
+        return decls, module
 
     def _run_incremental(self, text: str, write) -> bool:
         """Run `text` on the session's machine; False when it must be compiled
         whole instead (raises the input's errors, after rolling it back)."""
-        decls = self._incremental(text)
-        if decls is None:
+        found = self._incremental(text)
+        if found is None:
             return False
+        decls, module = found
         linker, machine = self._linker, self._machine
-        unit = self._check(text)
+        unit = self._check(text, module)
         try:
             program, shadows = linker.compile(unit)
         except BaseException as err:        # (an internal error too: never half-compiled)

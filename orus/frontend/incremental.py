@@ -36,8 +36,8 @@ from orus.bytecode import opcodes as O
 from orus.bytecode.program import FN_NREGS
 from orus.frontend import types as T
 from orus.frontend.checker import Checked, Checker, Scope
-from orus.frontend.compiler import Compiler, _contains_call
-from orus.frontend.modules import Unit, _Rewriter, adopt
+from orus.frontend.compiler import Compiler, first_call
+from orus.frontend.modules import Unit, UnitEntry, _Rewriter, adopt
 
 EARLIER = "<earlier input>"          # the file name of an earlier input's errors
 _TABLES = ("scopes", "while_decls", "matches")
@@ -121,6 +121,7 @@ class Linker:
         unit.index = b.add_file(unit.filename)
         compiler = SessionCompiler(self, unit)
         program = compiler.compile_input()
+        self._globals_end = compiler.globals_end     # (commit: the input's globals stay)
         program.sources = dict(self.sources)
         program.sources[unit.index] = unit.source
         program.source = unit.source
@@ -202,7 +203,7 @@ def _generic_decls(names, types) -> list:
     return decls
 
 
-class SessionCompiler(Compiler):
+class SessionCompiler(UnitEntry, Compiler):
     """Compiles one input into the session's builder (see the module doc)."""
 
     def __init__(self, linker, unit):
@@ -213,44 +214,33 @@ class SessionCompiler(Compiler):
                                             [unit.checked] + changed + [linker.tables]]))
         super().__init__(view, unit.filename)
         self.linker = linker
-        self.unit = unit
+        self.input = unit           # the input compiled (self.unit: the current one, enter)
         self.b = linker.b
         self.reg_cats = linker.reg_cats
         self._tids = linker.tids
         self._variant_rows = linker.variant_rows
         self.shadows = []
-        unit.first_call = len(unit.module.body)
-        for i, stmt in enumerate(unit.module.body):
-            if _contains_call(stmt):
-                unit.first_call = i
-                break
+        unit.first_call = first_call(unit.module.body)
 
     def compile_input(self):
         b = self.b
         linker = self.linker
-        main = self.unit.checked.main
+        main = self.input.checked.main
         self._allocate_globals(main.scope)      # before any function reads them
         pending = [(u, f) for u in linker.units for f in u.checked.funcs[u.compiled:]]
-        pending += [(self.unit, f) for f in self.unit.checked.funcs[1:]]
+        pending += [(self.input, f) for f in self.input.checked.funcs[1:]]
         for _, f in pending:
             f.index = b.declare_function(f.name, f.arity, len(f.captures))
         for u, f in pending:
             self.enter(u)
             self.function(f)
-        self.enter(self.unit)
+        self.enter(self.input)
         main.index = 0
         self.function(main)
-        linker._globals_end = self.globals_end
-        program = b.finish(self.unit.source)
+        program = b.finish(self.input.source)
         program.reg_cats = self.reg_cats
         assert program.funcs[0, FN_NREGS] >= self.globals_end
         return program
-
-    def enter(self, unit):
-        self.current = unit
-        self.b.file_index = unit.index
-        self.filename = unit.filename
-        self.first_call = unit.first_call
 
     def _allocate_globals(self, scope):
         """Function 0's registers: the session's globals, this input's, then
@@ -271,7 +261,7 @@ class SessionCompiler(Compiler):
             super().alloc_scope(scope)
 
     def read_global(self, sym, dst, node):
-        if sym.func is not self.current.checked.main and sym.straight:
+        if sym.func is not self.unit.checked.main and sym.straight:
             # a global of an earlier input (or of a module): it has its value
             self.emit(O.GETG, dst, sym.reg, 0, node)
             return

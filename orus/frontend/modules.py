@@ -473,11 +473,24 @@ class UnitBody(ast.Stmt):
     _fields = ()
 
 
+class UnitEntry:
+    """For a compiler that emits the code of several files into one Program
+    (LinkedCompiler here, the session's in orus/frontend/incremental.py):
+    what is emitted next belongs to `unit` (its file index, file name and
+    first statement that may call a function)."""
+
+    def enter(self, unit):
+        self.unit = unit
+        self.b.file_index = unit.index
+        self.filename = unit.filename
+        self.first_call = unit.first_call
+
+
 def _linked_compiler_class():
     from orus.bytecode import opcodes as O
     from orus.frontend.compiler import Compiler
 
-    class LinkedCompiler(Compiler):
+    class LinkedCompiler(UnitEntry, Compiler):
         """Compiles every file of the program into one Program (see the module doc)."""
 
         def __init__(self, merged, units):
@@ -492,12 +505,6 @@ def _linked_compiler_class():
                 if not u.is_main:
                     index = self.b.add_file(u.filename)
                     assert index == u.index, (index, u.index)
-
-        def enter(self, unit):
-            self.unit = unit
-            self.b.file_index = unit.index
-            self.filename = unit.filename
-            self.first_call = unit.first_call
 
         def function(self, info):
             unit = getattr(info, "unit", None)
@@ -574,7 +581,7 @@ def link(units, front=False):
     (compiler, units) when `front`)."""
     from orus.frontend import types as T
     from orus.frontend.checker import Checked, FuncInfo, Scope
-    from orus.frontend.compiler import _contains_call
+    from orus.frontend.compiler import first_call
     main = units[-1]
     body = []
     for u in units:
@@ -594,11 +601,7 @@ def link(units, front=False):
                 if _contains_return(s):
                     u.first_return = i
                     break
-        u.first_call = u.first_return
-        for i, s in enumerate(u.module.body[:u.first_return]):
-            if _contains_call(s):
-                u.first_call = i
-                break
+        u.first_call = first_call(u.module.body[:u.first_return])
     merged = Checked(ast.Module(body, main.filename), main.filename)
     top = FuncInfo("<main>", merged.module, is_main=True)
     top.ret = T.VOID

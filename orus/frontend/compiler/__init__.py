@@ -38,7 +38,7 @@ from __future__ import annotations
 from orus.bytecode.program import ProgramBuilder
 from orus.frontend.checker import Checked, check
 from orus.errors import CompileError
-from orus.frontend.compiler.model import _contains_call
+from orus.frontend.compiler.model import first_call
 from orus.frontend.compiler.registers import RegisterAllocation
 from orus.frontend.compiler.functions import FunctionCode
 from orus.frontend.compiler.expressions import ExpressionCode
@@ -68,12 +68,7 @@ class Compiler(RegisterAllocation, FunctionCode, ExpressionCode, BuiltinCode, St
         for f in funcs:
             name = "main" if f.is_main else f.name
             f.index = b.declare_function(name, f.arity, len(f.captures))
-        body = self.checked.module.body
-        self.first_call = len(body)
-        for i, stmt in enumerate(body):
-            if _contains_call(stmt):
-                self.first_call = i
-                break
+        self.first_call = first_call(self.checked.module.body)
         for f in funcs:
             self.function(f)
         program = b.finish(source)

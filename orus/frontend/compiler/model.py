@@ -144,6 +144,16 @@ def _contains_call(node) -> bool:
     return False
 
 
+def first_call(body) -> int:
+    """Index of the first top-level statement that may call a function
+    (len(body) if none): globals declared before it are surely set when a
+    function reads them (Compiler.read_global)."""
+    for i, stmt in enumerate(body):
+        if _contains_call(stmt):
+            return i
+    return len(body)
+
+
 _PURE = (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit, ast.Name, ast.Lambda,
          ast.Timestamp)
 
