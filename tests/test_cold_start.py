@@ -669,6 +669,58 @@ def test_unwritable_cache_dir_gives_a_message_and_still_runs(runner_script, expe
     assert "cannot build the VM cache" in check.stderr
 
 
+# ---------------------------------------------------------------- the lean build
+def test_the_lean_build_is_available_with_the_tested_numba():
+    """warm-cache builds in a separate process with orus/jit/lean_build.py;
+    with the Numba version aot was tested with, that path must be taken (if
+    the patched internals moved, it silently falls back to the slow build)."""
+    from orus.jit import lean_build
+    assert lean_build.supported() == (aot._numba_supported() is None)
+
+
+LEAN_PROBE = r'''
+import sys
+from numba import njit
+from orus.jit import lean_build
+
+@njit(cache=False)
+def helper(x):
+    return x * 3
+
+@njit(cache=False)
+def caller(x):
+    return helper(x) + 1
+
+with lean_build.lean_numba_build():
+    caller.compile("int64(int64)")
+print(caller(5))                      # compiled for Python: a real function
+try:
+    helper(5)                         # built lazily: must refuse, not crash
+except TypeError:
+    print("refused")
+print(len(helper.overloads[next(iter(helper.overloads))].library.get_llvm_str()) > 0)
+'''
+
+
+def test_lean_build_helpers_refuse_calls_and_the_caller_works(tmp_path):
+    script = tmp_path / "probe.py"
+    script.write_text(LEAN_PROBE)
+    proc = subprocess.run([sys.executable, str(script)], cwd=str(ROOT), env=_env(tmp_path / "c"),
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["16", "refused", "True"]
+
+
+def test_a_failed_build_process_is_reported_and_the_caller_builds_instead(tmp_path):
+    from orus.jit import warm
+    lines = []
+    assert warm._build_in_child(str(tmp_path), "not-this-fingerprint", True, True,
+                                lines.append) is False
+    assert len(lines) == 1 and "building in this process instead" in lines[0], lines
+    assert "another VM fingerprint" in lines[0]
+    assert os.listdir(tmp_path) == []
+
+
 # ---------------------------------------------------------------- the key
 def _package_copy(tmp_path, name="pkg"):
     pkg = tmp_path / name / "orus"

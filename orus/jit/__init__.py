@@ -113,7 +113,11 @@ def preload_native_vm() -> bool:
 def get_profiling_vm(prof):
     """A VM callable that counts executed instructions per pc into `prof`
     (an int64 array, one slot per instruction).  Always the njit loop: the
-    native artifact holds only the non-counting specialisation."""
+    native artifact holds only the non-counting specialisation.  The first
+    use in an installation builds that specialisation (warm.warm_profiling:
+    announced, about as long as warm-cache) into the njit cache."""
+    from orus.jit import warm
+    warm.warm_profiling()
     get_njit_vm()
     from orus.jit import vm
 

@@ -25,6 +25,7 @@ import time
 from orus.jit import cache
 
 MARKER = cache.NJIT_MARKER
+PROFILE_MARKER = "profile.ok"   # in the VM folder: the counting loop is in the njit cache
 
 
 # ====================================================================== status
@@ -32,7 +33,6 @@ class Status:
     """What the cache holds for this installation (nothing is built)."""
 
     def __init__(self):
-        from orus.jit import aot
         self.fingerprint = cache.fingerprint(fresh=True)
         self.folder, self.writable = cache.find_vm_dir()
         self.njit = self.folder is not None and os.path.exists(os.path.join(self.folder, MARKER))
@@ -120,6 +120,45 @@ def abi_signature_types():
     return tuple(types.Array(getattr(types, d), n, "C") for d, n in zip(abi.DTYPES, abi.NDIMS))
 
 
+def profiling_signature_types():
+    """run_with's arguments when it counts instructions (`orus run --profile`)."""
+    from numba.core import types
+    return abi_signature_types() + (types.Array(types.int64, 1, "C"),)
+
+
+def warm_profiling() -> None:
+    """Make sure the njit cache holds the counting loop (run_with with a
+    `prof` array), building it -- announced, under the lock, in a separate
+    process when the lean build is available -- if the folder's marker
+    PROFILE_MARKER is missing.  Without a writable cache folder, nothing:
+    Numba compiles it in-process on first call, as before."""
+    folder = cache.vm_cache_dir()
+    if folder is None or os.path.exists(os.path.join(folder, PROFILE_MARKER)):
+        return
+    announce("compiling the VM's instruction-counting loop for --profile (once; "
+             "about a minute)...")
+    os.makedirs(folder, exist_ok=True)
+    fp = cache.fingerprint()
+    quiet = lambda text: None                   # noqa: E731 (the announcement said it all)
+    with _Lock(str(folder)):
+        if os.path.exists(os.path.join(folder, PROFILE_MARKER)):
+            return
+        if not _build_in_child(str(folder), fp, True, False, quiet, profiling=True):
+            build_profiling(str(folder))
+
+
+def build_profiling(folder: str) -> None:
+    """Compile run_with's counting specialisation into the njit cache and
+    write PROFILE_MARKER.  The caller holds the lock."""
+    from orus.jit.numba_cache import point_numba_cache
+    t = time.perf_counter()
+    point_numba_cache()
+    from orus.jit import vm
+    vm.run_with.compile(profiling_signature_types())
+    _write_text(os.path.join(folder, PROFILE_MARKER), "built %s in %.1f s\n"
+                % (time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter() - t))
+
+
 def warm(quiet: bool = True, progress=None, native: bool = True, dry_run=None) -> float:
     """Build (or keep) the njit cache and the native artifact; returns seconds.
     `progress(text)` receives one line per step (None: silent).  `dry_run(vm)`,
@@ -127,7 +166,6 @@ def warm(quiet: bool = True, progress=None, native: bool = True, dry_run=None) -
     layer passes one: this layer knows no Machine).  Raises OSError if there
     is no writable cache folder."""
     from orus.jit import aot
-    from orus.jit.numba_cache import point_numba_cache
     say = progress if progress is not None else (None if quiet else
                                                  lambda text: print(text, file=sys.stderr))
     step = say or (lambda text: None)
@@ -145,44 +183,98 @@ def warm(quiet: bool = True, progress=None, native: bool = True, dry_run=None) -
         problem = None                      # why the native artifact must be (re)built
         if native:
             problem, _ = native_problem(str(folder), fp)
-        # -- 1. the njit cache (also needed in-process to build the native VM)
         if njit_ok:
             step("njit cache: valid")
-        if not njit_ok or problem is not None:
-            if not njit_ok:
-                step("[1/2] compiling the VM loop with Numba (njit cache; about a minute on two cores) ...")
-            t = time.perf_counter()
-            point_numba_cache()
-            with _Ticker(say if not njit_ok else None):
-                from orus.jit import vm
-                vm.run.compile(abi_signature_types())
-                if dry_run is not None:
-                    dry_run(vm.run)
-            if not njit_ok:
-                _write_text(marker, "built %s in %.1f s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"),
-                                                              time.perf_counter() - t))
-                step("      done in %.1f s" % (time.perf_counter() - t))
-        # -- 2. the native artifact
-        if native:
-            if problem is None:
-                try:
-                    aot.validate(str(folder), fp)
-                    step("native VM: valid")
-                except aot.Unavailable as exc:
-                    step("native VM: unavailable here (%s)" % exc)
-            else:
-                if problem != "not built":
-                    step("native VM: %s; rebuilding it" % problem)
-                step("[2/2] building the native VM (a shared library; a few seconds) ...")
-                t = time.perf_counter()
-                try:
-                    aot.build(str(folder), fp, progress=lambda text: step("      " + text))
-                    aot.load(str(folder), fp)          # it must load and check out
-                    step("      done in %.1f s" % (time.perf_counter() - t))
-                except aot.Unavailable as exc:
-                    step("      not possible here: %s" % exc)
+        rebuild_native = native and problem is not None
+        if rebuild_native and problem != "not built":
+            step("native VM: %s; rebuilding it" % problem)
+        if not njit_ok or rebuild_native:
+            if not _build_in_child(str(folder), fp, njit_ok, rebuild_native, step):
+                build_steps(str(folder), fp, njit_ok, rebuild_native, step, say, dry_run)
+                dry_run = None
+        if native and not rebuild_native:
+            try:
+                aot.validate(str(folder), fp)
+                step("native VM: valid")
+            except aot.Unavailable as exc:
+                step("native VM: unavailable here (%s)" % exc)
+        if dry_run is not None and (not njit_ok or rebuild_native):
+            dry_run(_built_vm(str(folder), fp, native))
     _byte_compile(step)
     return time.perf_counter() - t0
+
+
+def build_steps(folder: str, fp: str, njit_ok: bool, rebuild_native: bool, step, say=None,
+                dry_run=None) -> None:
+    """Compile the njit cache (unless `njit_ok`; also when the native VM is
+    rebuilt, which links the compiled loop) and build the native VM (if
+    `rebuild_native`), reporting through `step`.  The caller holds the lock."""
+    from orus.jit import aot
+    from orus.jit.numba_cache import point_numba_cache
+    if not njit_ok:
+        step("[1/2] compiling the VM loop with Numba (njit cache; about a minute on two cores) ...")
+    t = time.perf_counter()
+    point_numba_cache()
+    with _Ticker(say if not njit_ok else None):
+        from orus.jit import vm
+        vm.run.compile(abi_signature_types())
+        if dry_run is not None:
+            dry_run(vm.run)
+    if not njit_ok:
+        _write_text(os.path.join(folder, MARKER), "built %s in %.1f s\n"
+                    % (time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter() - t))
+        step("      done in %.1f s" % (time.perf_counter() - t))
+    if rebuild_native:
+        step("[2/2] building the native VM (a shared library; a few seconds) ...")
+        t = time.perf_counter()
+        try:
+            aot.build(folder, fp, progress=lambda text: step("      " + text))
+            aot.load(folder, fp)          # it must load and check out
+            step("      done in %.1f s" % (time.perf_counter() - t))
+        except aot.Unavailable as exc:
+            step("      not possible here: %s" % exc)
+
+
+def _build_in_child(folder: str, fp: str, njit_ok: bool, rebuild_native: bool, step,
+                    profiling: bool = False) -> bool:
+    """`build_steps` in a process of its own with the lean Numba build
+    (orus/jit/lean_build.py, orus/jit/build_vm.py), its progress relayed to
+    `step`.  False if the lean build is not available here (ORUS_LEAN_BUILD=0
+    turns it off) or the child failed: the caller then builds in-process."""
+    import subprocess
+    from orus.jit import lean_build
+    if os.environ.get("ORUS_LEAN_BUILD", "1") == "0" or not lean_build.supported():
+        return False
+    env = dict(os.environ)
+    root = os.path.dirname(str(cache.PACKAGE_DIR))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    cmd = [sys.executable, "-m", "orus.jit.build_vm", folder, fp]
+    cmd += [] if njit_ok else ["--njit"]
+    cmd += ["--native"] if rebuild_native else []
+    cmd += ["--profiling"] if profiling else []
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stdout:
+        step(line.rstrip("\n"))
+    errors = proc.stderr.read()
+    if proc.wait() == 0:
+        return True
+    last = [line for line in errors.splitlines() if line.strip()][-1:] or ["exit status %d" % proc.returncode]
+    step("the separate build process failed (%s); building in this process instead" % last[0][:300])
+    return False
+
+
+def _built_vm(folder: str, fp: str, native: bool):
+    """The VM just built: the native one if there is one, else the njit loop."""
+    if native:
+        from orus.jit import aot
+        try:
+            return aot.load(folder, fp)
+        except aot.ArtifactError:
+            pass
+    from orus.jit.numba_cache import point_numba_cache
+    point_numba_cache()
+    from orus.jit import vm
+    return vm.run
 
 
 def _byte_compile(step) -> None:
