@@ -176,6 +176,7 @@ class Session:
                 write(data)
         error, status = None, EXIT_OK
         typed = text
+        self._ran = None
         try:
             if echo:
                 text = self._echoed(text)
@@ -190,7 +191,10 @@ class Session:
             error.col = max(1, error.col - len("print("))
             error.source = typed.strip().encode("utf-8")
         stderr = "" if error is None else render(error, error.source)
-        return RunResult(out.getvalue(), status, error, stderr)
+        result = RunResult(out.getvalue(), status, error, stderr)
+        result.tier2 = getattr(getattr(self._ran, "vm", None), "tier2", False)
+        self._ran = None
+        return result
 
     def _echoed(self, text: str) -> str:
         """`print(expr)` for an input that is one expression with a value."""
@@ -413,11 +417,13 @@ class Session:
             del self._globals[name]
 
     def _run(self, text: str, write) -> None:
+        from orus.api import run_machine
         if self._linker is not None and self._run_incremental(text, write):
             return
         program, machine, shift = self._prepare(text, write)
         try:
-            machine.run()
+            self._ran = machine             # (its vm: which tier ran the input)
+            run_machine(machine, autobuild=True)
         except OrusRuntimeError as err:
             self._locate(err, text, program.source, shift)
             raise
@@ -468,6 +474,7 @@ class Session:
         return decls, module
 
     def _run_incremental(self, text: str, write) -> bool:
+        from orus.api import run_machine
         """Run `text` on the session's machine; False when it must be compiled
         whole instead (raises the input's errors, after rolling it back)."""
         found = self._incremental(text)
@@ -498,7 +505,8 @@ class Session:
                                            elem.is_bool)
             machine.write = write
             machine._stdin = None if self.stdin is None else io.BytesIO(self.stdin)
-            machine.run()
+            self._ran = machine             # (its vm: which tier ran the input)
+            run_machine(machine, autobuild=True)
         except BaseException as err:
             machine.regs[:nglobals] = regs
             machine.ginit[:nglobals] = ginit

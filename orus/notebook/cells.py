@@ -71,11 +71,14 @@ _compiled: OrderedDict = OrderedDict()      # (filename, full source) -> _Compil
 
 class CellResult:
     """What ``orus.run`` returns: ``outputs`` (dict name -> Python value, in the
-    order asked for) and ``stdout`` (everything the cell printed, as text)."""
+    order asked for), ``stdout`` (everything the cell printed, as text) and
+    ``tier2`` (True when the cell ran on its tier-2 native code, built in the
+    background after an earlier run of the same cell took a while)."""
 
-    def __init__(self, outputs: dict, stdout: str):
+    def __init__(self, outputs: dict, stdout: str, tier2: bool = False):
         self.outputs = outputs
         self.stdout = stdout
+        self.tier2 = tier2
 
     def __getitem__(self, name):
         return self.outputs[name]
@@ -193,7 +196,7 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     TypeError / ValueError for an input that has no Orus type, NameError for
     an output that is not a global variable of the cell.
     """
-    from orus.api import _as_bytes, new_machine
+    from orus.api import _as_bytes, new_machine, run_machine
 
     cell = source.decode("utf-8", "replace") if isinstance(source, (bytes, bytearray)) else str(source)
     if isinstance(outputs, str):
@@ -246,17 +249,19 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     for d in decls:
         _store_input(machine, compiled.globals[d.name][0], d)
     try:
-        machine.run()
+        vm = run_machine(machine, autobuild=True)
     except OrusRuntimeError as err:
         _shift(err, filename, nlines, cell, decls)
         err.stdout = captured.getvalue().decode("utf-8", "replace")
+        err.tier2 = getattr(machine.vm, "tier2", False)
         _attach_report(err, cell if err.filename == filename else _source_of(err, full))
         raise err.with_traceback(None) from None
     values = {}
     for name in outputs:
         reg, ty = compiled.globals[name]
         values[name] = _read_value(machine, name, ty, int(machine.regs[reg]))
-    return CellResult(values, captured.getvalue().decode("utf-8", "replace"))
+    return CellResult(values, captured.getvalue().decode("utf-8", "replace"),
+                      getattr(vm, "tier2", False))
 
 
 def _source_of(err, main_source):
