@@ -41,7 +41,10 @@ def program_digest(program) -> str:
     for name in ("code", "kint", "kflt", "funcs"):
         arr = getattr(program, name)
         h.update(("%s:%s;" % (name, tuple(int(d) for d in arr.shape))).encode())
-        h.update(arr.tobytes())          # numpy array or orus.bytecode.buffers view
+        try:
+            h.update(arr)                # numpy array or orus.bytecode.buffers view
+        except (BufferError, TypeError, ValueError):
+            h.update(arr.tobytes())      # (not contiguous)
     return h.hexdigest()
 
 
@@ -62,11 +65,17 @@ def sources_digest() -> str:
     return _SOURCES_DIGEST[0]
 
 
+_PREFIX = []         # the key's hash of what is fixed for this process
+
+
 def key(program) -> str:
-    h = sha256()
-    for part in (FORMAT, cache.fingerprint(), sources_digest(), abi.signature(),
-                 program_digest(program)):
-        h.update(part.encode() + b"\0")
+    if not _PREFIX:
+        h = sha256()
+        for part in (FORMAT, cache.fingerprint(), sources_digest(), abi.signature()):
+            h.update(part.encode() + b"\0")
+        _PREFIX.append(h)
+    h = _PREFIX[0].copy()
+    h.update(program_digest(program).encode() + b"\0")
     return h.hexdigest()[:32]
 
 
