@@ -15,10 +15,10 @@ a detached process that builds the program's native code for next time.
 
 Two kinds of program:
 
-* a file (`orus run`): the child is ``python -m orus.autobuild_main FILE
-  LOCK``; it compiles the file again (its saved bytecode when unchanged);
+* a file (`orus run FILE`): the child is ``python -m orus.autobuild_main
+  FILE LOCK``; it compiles the file again (its saved bytecode when unchanged);
 * a program that is not a file (a notebook cell of ``orus.run``, a session
-  input: ``saved=True``): the program itself is written to
+  input: ``saved=True``; `orus run -`): the program itself is written to
   ``<tier-2 folder>/<key>.orusbc`` (orus/bytecode/program.py's format,
   atomically) and the child is ``python -m orus.autobuild_main --saved
   PROGRAM LOCK``; it loads exactly those arrays (so the key it builds is the
@@ -85,17 +85,17 @@ def _child_env():
 
 def maybe_start(program, seconds: float, saved: bool = False) -> bool:
     """Start a background build of `program`'s native code if the run took
-    `seconds` >= AUTO_AFTER, nothing is built or being built for it, and the
-    builder can find the program: it is a file (its source is compiled
-    again), or `saved` (the program's arrays are written for the builder:
-    cells and session inputs).  True if a build was started.  Never raises."""
+    `seconds` >= AUTO_AFTER and nothing is built or being built for it.
+    The builder compiles the program's file again, or, with `saved` or when
+    the program is no file, loads the program's arrays written for it (cells
+    and session inputs).  True if a build was started.  Never raises."""
     if seconds < _threshold() or not wanted():
         return False
     try:
         if not saved:
             path = program.filename
             if not path or not os.path.isfile(path):
-                return False
+                saved = True                      # `orus run -`: not a file either
         from orus.tier2 import lock, store
         where = store.folder()
         if where is None:
@@ -123,8 +123,10 @@ def maybe_start(program, seconds: float, saved: bool = False) -> bool:
             subprocess.Popen([sys.executable, "-m", CHILD] + args, env=_child_env(),
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
-        except Exception:
+        except BaseException as exc:              # (Ctrl-C too: never leave the lock held)
             lock.release(held)
+            if not isinstance(exc, Exception):
+                raise
             return False
         return True
     except Exception:                             # never fail a run over an optimisation

@@ -38,6 +38,12 @@ while the input runs).  An input that redefines something (``fn f`` again, a
   (any type; unless ``e`` reads ``x``); for a ``mut`` global, ``x = e`` is an
   assignment.
 
+Tier 2: an input that runs for 0.5 s or more starts a background build of
+the session's program at that input (``orus.api.run_machine``); entering
+the same input again runs that native code (``RunResult.tier2``) when the
+program is the same -- no input in between added a function, a global or a
+number constant (docs/ARCHITECTURE.md, "Tier 2").
+
 Limits: a failed input does not undo changes made in place to existing
 arrays and structs before the error (``xs.push(1)``, ``p.x = 2``), as in
 Python.  On the whole-compile path, a function value made by a lambda of an

@@ -366,3 +366,37 @@ def test_sessions_without_tier2(folder, monkeypatch):
     with building():
         assert not s.run(LOOP).tier2
     assert files(folder) == []
+
+
+# ------------------------------------------------------------------ the %%orus magic
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    pytest.importorskip("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    sh = InteractiveShell.instance(config=config)
+    sh.run_line_magic("load_ext", "orus")
+    yield sh
+    InteractiveShell.clear_instance()
+
+
+def test_a_magic_cell_run_again_runs_native_code(shell, folder, vms, capsys, monkeypatch):
+    """`%%orus -i xs` sets the session's global xs again before each run, and
+    the cell declares `t` again: from its second run on, the cell takes the
+    whole path, whose program is the same every time -- the third run is native."""
+    monkeypatch.setenv("ORUS_TIER2_AUTO_JOBS", "8")
+    shell.user_ns["xs"] = np.random.default_rng(3).random(5000)
+    cell = "%%orus -i xs -o t\nmut t = 0.0\nfor i in 0..len(xs):\n    t += xs[i] * 2.0\nprint(t > 1.0)\n"
+    seen = []
+    for k in range(3):
+        with building():
+            assert shell.run_cell(cell).success
+        wait_builds(folder, libraries=0)
+        seen.append((capsys.readouterr().out, shell.user_ns["t"], getattr(vms[-1], "tier2", False)))
+    want = (seen[0][0], float(np.sum(shell.user_ns["xs"] * 2.0)))
+    assert seen[0][0] == "true\n" and abs(seen[0][1] - want[1]) < 1e-6
+    assert [s[:2] for s in seen] == [seen[0][:2]] * 3
+    assert [s[2] for s in seen] == [False, False, True]

@@ -42,6 +42,10 @@ instructions are skipped at run time and the values are written straight into
 the global registers (``Program.globals``).  Error lines refer to the cell,
 not the prelude.  Compiled cells are kept in memory (same source and input
 types: no compilation the second time) and the VM is the process's warm one.
+A cell that runs for 0.5 s or more gets its tier-2 native code built in the
+background (its program saved for the builder); the next run of the same
+cell (same source and input types) runs it (``result.tier2``; see
+``orus.api.run_machine`` and docs/ARCHITECTURE.md, "Tier 2").
 
 Errors: CompileError / OrusRuntimeError (``err.line`` counts lines of the
 cell; ``err.stdout`` holds what the cell printed before a runtime error).  In
