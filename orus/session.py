@@ -480,9 +480,9 @@ class Session:
         return decls, module
 
     def _run_incremental(self, text: str, write) -> bool:
-        from orus.api import run_machine
         """Run `text` on the session's machine; False when it must be compiled
         whole instead (raises the input's errors, after rolling it back)."""
+        from orus.api import run_machine
         found = self._incremental(text)
         if found is None:
             return False
