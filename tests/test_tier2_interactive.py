@@ -67,7 +67,7 @@ def files(where):
     return sorted(os.listdir(where)) if os.path.isdir(where) else []
 
 
-def wait_builds(where, libraries=1, seconds=60):
+def wait_builds(where, libraries=1, seconds=120):
     """Wait until no build runs in `where` and it holds `libraries` libraries."""
     deadline = time.time() + seconds
     while time.time() < deadline:
