@@ -29,7 +29,7 @@ from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusE
 from orus.jit import get_vm
 
 __all__ = ["compile_source", "load_program", "run_program", "run_source", "run_file", "RunResult",
-           "verify", "new_machine", "get_vm", "program_vm", "build_tier2", "warm_cache", "cache_status", "preload"]
+           "verify", "new_machine", "run_machine", "get_vm", "program_vm", "build_tier2", "warm_cache", "cache_status", "preload"]
 
 
 def _as_bytes(text) -> bytes:
@@ -137,7 +137,10 @@ def build_tier2(program, progress=None) -> dict:
 
 
 class RunResult:
-    """Outcome of run_source: stdout text, exit status, and the error if any."""
+    """Outcome of run_source: stdout text, exit status, and the error if any
+    (``tier2``: a session input that ran on its tier-2 native code)."""
+
+    tier2 = False
 
     def __init__(self, stdout_bytes: bytes, status: int, error: OrusError | None, stderr: str):
         self.stdout_bytes = stdout_bytes
@@ -235,6 +238,28 @@ def new_machine(program, write, stdin=None, max_heap=None, reserve=False):
     it; `reserve`: room for later programs, Machine.extend)."""
     from orus.host.machine import Machine
     return Machine(program, get_vm(), write, stdin, max_heap=max_heap, reserve=reserve)
+
+
+def run_machine(machine, autobuild: bool = False):
+    """Run `machine` (from new_machine, or a session's machine after
+    ``extend``) to the end on the VM for its program: tier 2 over tier 1 when
+    the program's native code is built (program_vm), else tier 1.  Returns
+    that VM (``tier2`` is True for native code; it stays ``machine.vm``, also
+    after an error).  `autobuild`: a run that took ORUS_TIER2_AUTO_AFTER
+    (0.5 s) or more without native code starts a background build of it for
+    the next run of the same program (orus/autobuild.py; the program's
+    arrays are saved for the builder: a notebook cell or a session input is
+    not a file).  Raises what Machine.run raises."""
+    import time
+    vm = machine.vm = program_vm(machine.program)
+    t0 = time.perf_counter()
+    try:
+        machine.run()
+    finally:
+        if autobuild and not getattr(vm, "tier2", False):
+            from orus import autobuild as auto
+            auto.maybe_start(machine.program, time.perf_counter() - t0, saved=True)
+    return vm
 
 
 def verify(program) -> None:

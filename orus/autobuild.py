@@ -3,7 +3,9 @@ than AUTO_AFTER seconds in the VM without native code starts, when it ends,
 a detached process that builds the program's native code for next time.
 
 * one build at a time per program (orus/tier2/lock.py: a lock file beside
-  the library, created with O_EXCL; a stale one is taken over);
+  the library, created with O_EXCL; a stale one is taken over), and at most
+  MAX_JOBS (2; ORUS_TIER2_AUTO_JOBS) builds at a time in the folder: a long
+  run finding them busy starts none (its next long run asks again);
 * the run never waits: the child is a new session with no stdin/stdout/
   stderr, started after the program's output is flushed (~2 ms of Popen,
   only for runs that already took AUTO_AFTER);
@@ -11,10 +13,22 @@ a detached process that builds the program's native code for next time.
   written atomically; a library without its manifest is never loaded);
 * ORUS_TIER2=0 turns it off with tier 2, ORUS_TIER2_AUTO=0 alone.
 
-The child is ``python -m orus.autobuild_main FILE LOCK`` (a top-level entry
-point: it compiles the program's source and builds through the API, which
-imports this module).
-The command line's `orus run` asks for it; the Python API does not.
+Two kinds of program:
+
+* a file (`orus run FILE`): the child is ``python -m orus.autobuild_main
+  FILE LOCK``; it compiles the file again (its saved bytecode when unchanged);
+* a program that is not a file (a notebook cell of ``orus.run``, a session
+  input: ``saved=True``; `orus run -`): the program itself is written to
+  ``<tier-2 folder>/<key>.orusbc`` (orus/bytecode/program.py's format,
+  atomically) and the child is ``python -m orus.autobuild_main --saved
+  PROGRAM LOCK``; it loads exactly those arrays (so the key it builds is the
+  key the next run looks for), builds, and deletes the file.  A killed
+  child's file is overwritten by the next build of that key, or deleted by
+  the folder's trim once it is 10 minutes old (store.STALE_SAVED).
+
+The command line's `orus run`, ``orus.run`` (notebook cells) and
+``orus.Session`` (REPL, ``%%orus``) ask for it; ``run_source``/``run_file``
+do not.
 """
 
 from __future__ import annotations
@@ -24,6 +38,9 @@ import sys
 
 CHILD = "orus.autobuild_main"
 AUTO_AFTER = 0.5          # seconds of a run before its program is worth native code
+MAX_JOBS = 2              # background builds at a time (all programs; a notebook's
+                          # long cells run one after another would start one each)
+SAVED_ID = "tier2-build"  # the fingerprint field of a program saved for its builder
 
 
 def _threshold() -> float:
@@ -34,21 +51,51 @@ def _threshold() -> float:
         return AUTO_AFTER
 
 
+def _jobs() -> int:
+    """MAX_JOBS, or ORUS_TIER2_AUTO_JOBS."""
+    try:
+        return max(1, int(os.environ.get("ORUS_TIER2_AUTO_JOBS", MAX_JOBS)))
+    except ValueError:
+        return MAX_JOBS
+
+
 def wanted() -> bool:
     from orus import tier2
     return tier2.enabled() and os.environ.get("ORUS_TIER2_AUTO", "1") != "0"
 
 
-def maybe_start(program, seconds: float) -> bool:
+def _child_env():
+    """The child's environment: this process's, and the folder holding the
+    orus package on PYTHONPATH when it is not a site folder (a source
+    checkout that a notebook put on sys.path: the child must build with the
+    same orus, whose sources are part of the key)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # holds orus/
+    env = dict(os.environ)
+    try:
+        import site
+        sites = set(site.getsitepackages()) | {site.getusersitepackages()}
+    except Exception:
+        sites = set()
+    if root not in sites:
+        parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if root not in parts:
+            env["PYTHONPATH"] = os.pathsep.join(parts + [root])
+    return env
+
+
+def maybe_start(program, seconds: float, saved: bool = False) -> bool:
     """Start a background build of `program`'s native code if the run took
-    `seconds` >= AUTO_AFTER, the program is a file, nothing is built or
-    being built for it.  True if a build was started.  Never raises."""
+    `seconds` >= AUTO_AFTER and nothing is built or being built for it.
+    The builder compiles the program's file again, or, with `saved` or when
+    the program is no file, loads the program's arrays written for it (cells
+    and session inputs).  True if a build was started.  Never raises."""
     if seconds < _threshold() or not wanted():
         return False
     try:
-        path = program.filename
-        if not path or not os.path.isfile(path):
-            return False
+        if not saved:
+            path = program.filename
+            if not path or not os.path.isfile(path):
+                saved = True                      # `orus run -`: not a file either
         from orus.tier2 import lock, store
         where = store.folder()
         if where is None:
@@ -59,16 +106,27 @@ def maybe_start(program, seconds: float) -> bool:
             return False                          # built already
         except store.Tier2Error:
             pass
+        if lock.running(where) >= _jobs():
+            return False                          # the next long run asks again
         held = lock.acquire(key, where)
         if held is None:
             return False                          # a build of it is running
         import subprocess
         try:
-            subprocess.Popen([sys.executable, "-m", CHILD, os.path.abspath(path), held],
+            if saved:
+                from orus.bytecode import program as bytecode
+                path = os.path.join(where, key + store.SUFFIX_SAVED)
+                bytecode.save(program, path, SAVED_ID)
+                args = ["--saved", path, held]
+            else:
+                args = [os.path.abspath(path), held]
+            subprocess.Popen([sys.executable, "-m", CHILD] + args, env=_child_env(),
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
-        except OSError:
+        except BaseException as exc:              # (Ctrl-C too: never leave the lock held)
             lock.release(held)
+            if not isinstance(exc, Exception):
+                raise
             return False
         return True
     except Exception:                             # never fail a run over an optimisation

@@ -38,6 +38,12 @@ while the input runs).  An input that redefines something (``fn f`` again, a
   (any type; unless ``e`` reads ``x``); for a ``mut`` global, ``x = e`` is an
   assignment.
 
+Tier 2: an input that runs for 0.5 s or more starts a background build of
+the session's program at that input (``orus.api.run_machine``); entering
+the same input again runs that native code (``RunResult.tier2``) when the
+program is the same -- no input in between added a function, a global or a
+number constant (docs/ARCHITECTURE.md, "Tier 2").
+
 Limits: a failed input does not undo changes made in place to existing
 arrays and structs before the error (``xs.push(1)``, ``p.x = 2``), as in
 Python.  On the whole-compile path, a function value made by a lambda of an
@@ -176,6 +182,7 @@ class Session:
                 write(data)
         error, status = None, EXIT_OK
         typed = text
+        self._ran = None
         try:
             if echo:
                 text = self._echoed(text)
@@ -190,7 +197,10 @@ class Session:
             error.col = max(1, error.col - len("print("))
             error.source = typed.strip().encode("utf-8")
         stderr = "" if error is None else render(error, error.source)
-        return RunResult(out.getvalue(), status, error, stderr)
+        result = RunResult(out.getvalue(), status, error, stderr)
+        result.tier2 = getattr(getattr(self._ran, "vm", None), "tier2", False)
+        self._ran = None
+        return result
 
     def _echoed(self, text: str) -> str:
         """`print(expr)` for an input that is one expression with a value."""
@@ -413,11 +423,13 @@ class Session:
             del self._globals[name]
 
     def _run(self, text: str, write) -> None:
+        from orus.api import run_machine
         if self._linker is not None and self._run_incremental(text, write):
             return
         program, machine, shift = self._prepare(text, write)
         try:
-            machine.run()
+            self._ran = machine             # (its vm: which tier ran the input)
+            run_machine(machine, autobuild=True)
         except OrusRuntimeError as err:
             self._locate(err, text, program.source, shift)
             raise
@@ -470,6 +482,7 @@ class Session:
     def _run_incremental(self, text: str, write) -> bool:
         """Run `text` on the session's machine; False when it must be compiled
         whole instead (raises the input's errors, after rolling it back)."""
+        from orus.api import run_machine
         found = self._incremental(text)
         if found is None:
             return False
@@ -498,7 +511,8 @@ class Session:
                                            elem.is_bool)
             machine.write = write
             machine._stdin = None if self.stdin is None else io.BytesIO(self.stdin)
-            machine.run()
+            self._ran = machine             # (its vm: which tier ran the input)
+            run_machine(machine, autobuild=True)
         except BaseException as err:
             machine.regs[:nglobals] = regs
             machine.ginit[:nglobals] = ginit

@@ -42,6 +42,10 @@ instructions are skipped at run time and the values are written straight into
 the global registers (``Program.globals``).  Error lines refer to the cell,
 not the prelude.  Compiled cells are kept in memory (same source and input
 types: no compilation the second time) and the VM is the process's warm one.
+A cell that runs for 0.5 s or more gets its tier-2 native code built in the
+background (its program saved for the builder); the next run of the same
+cell (same source and input types) runs it (``result.tier2``; see
+``orus.api.run_machine`` and docs/ARCHITECTURE.md, "Tier 2").
 
 Errors: CompileError / OrusRuntimeError (``err.line`` counts lines of the
 cell; ``err.stdout`` holds what the cell printed before a runtime error).  In
@@ -71,11 +75,14 @@ _compiled: OrderedDict = OrderedDict()      # (filename, full source) -> _Compil
 
 class CellResult:
     """What ``orus.run`` returns: ``outputs`` (dict name -> Python value, in the
-    order asked for) and ``stdout`` (everything the cell printed, as text)."""
+    order asked for), ``stdout`` (everything the cell printed, as text) and
+    ``tier2`` (True when the cell ran on its tier-2 native code, built in the
+    background after an earlier run of the same cell took a while)."""
 
-    def __init__(self, outputs: dict, stdout: str):
+    def __init__(self, outputs: dict, stdout: str, tier2: bool = False):
         self.outputs = outputs
         self.stdout = stdout
+        self.tier2 = tier2
 
     def __getitem__(self, name):
         return self.outputs[name]
@@ -193,7 +200,7 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     TypeError / ValueError for an input that has no Orus type, NameError for
     an output that is not a global variable of the cell.
     """
-    from orus.api import _as_bytes, new_machine
+    from orus.api import _as_bytes, new_machine, run_machine
 
     cell = source.decode("utf-8", "replace") if isinstance(source, (bytes, bytearray)) else str(source)
     if isinstance(outputs, str):
@@ -246,17 +253,19 @@ def run(source, inputs=None, outputs=(), *, filename: str = CELL_FILENAME,
     for d in decls:
         _store_input(machine, compiled.globals[d.name][0], d)
     try:
-        machine.run()
+        vm = run_machine(machine, autobuild=True)
     except OrusRuntimeError as err:
         _shift(err, filename, nlines, cell, decls)
         err.stdout = captured.getvalue().decode("utf-8", "replace")
+        err.tier2 = getattr(machine.vm, "tier2", False)
         _attach_report(err, cell if err.filename == filename else _source_of(err, full))
         raise err.with_traceback(None) from None
     values = {}
     for name in outputs:
         reg, ty = compiled.globals[name]
         values[name] = _read_value(machine, name, ty, int(machine.regs[reg]))
-    return CellResult(values, captured.getvalue().decode("utf-8", "replace"))
+    return CellResult(values, captured.getvalue().decode("utf-8", "replace"),
+                      getattr(vm, "tier2", False))
 
 
 def _source_of(err, main_source):

@@ -55,3 +55,21 @@ def release(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def running(where: str) -> int:
+    """How many builds hold a (fresh) lock in `where` now."""
+    now = time.time()
+    count = 0
+    try:
+        with os.scandir(where) as it:
+            for entry in it:
+                if entry.name.endswith(SUFFIX):
+                    try:
+                        if now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                            count += 1
+                    except OSError:
+                        pass
+    except OSError:
+        pass
+    return count

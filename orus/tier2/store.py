@@ -22,6 +22,7 @@ replaces the files).
 from __future__ import annotations
 
 import os
+import time
 
 from orus.bytecode.digest import blake2b, sha256
 from orus.jit import abi, aot, cache
@@ -40,7 +41,10 @@ def program_digest(program) -> str:
     for name in ("code", "kint", "kflt", "funcs"):
         arr = getattr(program, name)
         h.update(("%s:%s;" % (name, tuple(int(d) for d in arr.shape))).encode())
-        h.update(arr.tobytes())          # numpy array or orus.bytecode.buffers view
+        try:
+            h.update(arr)                # numpy array or orus.bytecode.buffers view
+        except (BufferError, TypeError, ValueError):
+            h.update(arr.tobytes())      # (not contiguous)
     return h.hexdigest()
 
 
@@ -48,16 +52,30 @@ def _sources() -> list[str]:
     return sorted(n for n in os.listdir(PACKAGE_DIR) if n.endswith(".py"))
 
 
+_SOURCES_DIGEST = []
+
+
 def sources_digest() -> str:
-    """Digest of orus/tier2/*.py (through a stat-checked index, as the VM's)."""
-    return cache.indexed_digest("t2sources", PACKAGE_DIR, _sources)
+    """Digest of orus/tier2/*.py (through a stat-checked index, as the VM's),
+    memoised per process as the VM's fingerprint is (the code generator this
+    process would build with is the one it imported; a session or notebook
+    kernel looks a library up once per input, a few stat calls saved each)."""
+    if not _SOURCES_DIGEST:
+        _SOURCES_DIGEST.append(cache.indexed_digest("t2sources", PACKAGE_DIR, _sources))
+    return _SOURCES_DIGEST[0]
+
+
+_PREFIX = []         # the key's hash of what is fixed for this process
 
 
 def key(program) -> str:
-    h = sha256()
-    for part in (FORMAT, cache.fingerprint(), sources_digest(), abi.signature(),
-                 program_digest(program)):
-        h.update(part.encode() + b"\0")
+    if not _PREFIX:
+        h = sha256()
+        for part in (FORMAT, cache.fingerprint(), sources_digest(), abi.signature()):
+            h.update(part.encode() + b"\0")
+        _PREFIX.append(h)
+    h = _PREFIX[0].copy()
+    h.update(program_digest(program).encode() + b"\0")
     return h.hexdigest()[:32]
 
 
@@ -154,6 +172,11 @@ class Tier2VM:
 MAX_LIBS = 500
 MAX_BYTES = 200 << 20
 TRIM_TO = 0.8
+# A program saved for its background builder (orus/autobuild.py) is deleted
+# by the builder; one older than STALE_SAVED seconds belongs to a killed
+# build and goes at the next trim.
+SUFFIX_SAVED = ".orusbc"
+STALE_SAVED = 600
 
 
 def _bound(name: str, default: int) -> int:
@@ -168,10 +191,18 @@ def trim(where: str, max_libs: int | None = None, max_bytes: int | None = None) 
     max_libs = _bound("ORUS_TIER2_CACHE_FILES", MAX_LIBS) if max_libs is None else max_libs
     max_bytes = _bound("ORUS_TIER2_CACHE_BYTES", MAX_BYTES) if max_bytes is None else max_bytes
     libs, total = [], 0
+    stale = time.time() - STALE_SAVED
     try:
         with os.scandir(where) as it:
             for entry in it:
-                if entry.name.endswith(SUFFIX_LIB) and not entry.name.startswith("."):
+                if entry.name.endswith(SUFFIX_SAVED):
+                    # a program saved for a background build that was killed
+                    try:
+                        if entry.stat(follow_symlinks=False).st_mtime < stale:
+                            os.unlink(entry.path)
+                    except OSError:
+                        pass
+                elif entry.name.endswith(SUFFIX_LIB) and not entry.name.startswith("."):
                     try:
                         st = entry.stat(follow_symlinks=False)
                     except OSError:
@@ -199,20 +230,44 @@ def trim(where: str, max_libs: int | None = None, max_bytes: int | None = None) 
     return removed
 
 
-def load(program, tier1, where: str | None = None):
+# Libraries this process has validated and opened: key -> (files' identity,
+# native callable, path).  A session or notebook kernel runs the same
+# program again and again; validating means reading and hashing the whole
+# library (~0.5 ms).  The identity is (inode, size) of the library and
+# (inode, size, mtime) of the manifest: a rebuild or a replaced file (always
+# a new inode: files are written to a temporary name and renamed) is
+# validated again; a deleted one (the trim) is no longer used.
+_OPENED = {}
+
+
+def _identity_of(lib: str, man: str):
+    a, b = os.stat(lib), os.stat(man)
+    return (a.st_ino, a.st_size, b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+def load(program, tier1, where: str | None = None, k: str | None = None):
     """Tier2VM over `tier1` for `program` if its native code is built and
-    sound, else None (never builds, never imports numba or llvmlite)."""
+    sound, else None (never builds, never imports numba or llvmlite).
+    `k`: the program's key when the caller has it."""
     where = folder() if where is None else where
     if where is None:
         return None
     try:
-        k = key(program)
-        info = validate(k, where)
-        native = aot.open_library(info["path"], info["symbol"], ID_SYMBOL, identity(k))
+        k = key(program) if k is None else k
+        lib, man = paths(k, where)
+        seen = _OPENED.get(k)
+        files = _identity_of(lib, man)          # before validating: a file replaced
+        if seen is not None and seen[2] == lib and seen[0] == files:   # meanwhile is
+            native, path = seen[1], lib                                # validated next time
+        else:
+            info = validate(k, where)
+            native = aot.open_library(info["path"], info["symbol"], ID_SYMBOL, identity(k))
+            path = info["path"]
+            _OPENED[k] = (files, native, path)
     except (Tier2Error, aot.ArtifactError, OSError):
         return None
     try:
-        os.utime(info["path"])          # recently used (the trim's order)
+        os.utime(path)                  # recently used (the trim's order)
     except OSError:
         pass
-    return Tier2VM(native, tier1, info["path"])
+    return Tier2VM(native, tier1, path)
