@@ -29,7 +29,7 @@ from orus.errors import EXIT_COMPILE, EXIT_OK, EXIT_RUNTIME, CompileError, OrusE
 from orus.jit import get_vm
 
 __all__ = ["compile_source", "load_program", "run_program", "run_source", "run_file", "RunResult",
-           "verify", "new_machine", "run_machine", "get_vm", "program_vm", "build_tier2", "warm_cache", "cache_status", "preload"]
+           "verify", "new_machine", "run_machine", "get_vm", "program_vm", "tier2_status", "build_tier2", "warm_cache", "cache_status", "preload"]
 
 
 def _as_bytes(text) -> bytes:
@@ -126,6 +126,24 @@ def program_vm(program):
         return store.load(program, vm) or vm
     except Exception:               # never fail a run over an optimisation
         return vm
+
+
+def tier2_status(program) -> str:
+    """One line on `program`'s tier-2 native code: built (how much of it is
+    native), or why not (not built, damaged, ORUS_TIER2=0).  Builds nothing."""
+    from orus import tier2
+    if not tier2.enabled():
+        return "off (ORUS_TIER2=0)"
+    from orus.tier2 import store
+    where = store.folder()
+    if where is None:
+        return "no cache folder"
+    try:
+        info = store.validate(store.key(program), where)
+    except store.Tier2Error as exc:
+        lib, _ = store.paths(store.key(program), where)
+        return str(exc) if os.path.exists(lib) else "not built"
+    return "built (%s of %s instructions native)" % (info.get("supported", "?"), info.get("total", "?"))
 
 
 def build_tier2(program, progress=None) -> dict:

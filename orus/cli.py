@@ -52,7 +52,8 @@ def _build_parser():
     warm = sub.add_parser("warm-cache", help="compile the VM ahead of time "
                           "(and, for the PROGRAMs given, their tier-2 native code)")
     warm.add_argument("--check", action="store_true",
-                      help="only report whether the cache is valid (exit 0 if it is, 1 if not)")
+                      help="only report whether the cache (and the PROGRAMs' native code) is valid "
+                           "(exit 0 if it is, 1 if not)")
     warm.add_argument("programs", nargs="*", metavar="PROGRAM",
                       help="Orus files to build native code for (tier 2; ORUS_TIER2=0: none)")
     return parser
@@ -136,7 +137,8 @@ def _cmd_warm(args) -> int:
         for line in status.lines():
             print(line)
         print("cache valid" if status.valid else "cache not valid (`orus warm-cache` builds it)")
-        return EXIT_OK if status.valid or not args.check else 1
+        built = _tier2_lines(programs) if args.check else True
+        return EXIT_OK if (status.valid and built) or not args.check else 1
     print("orus: building the VM cache (fingerprint %s)" % status.fingerprint, flush=True)
     try:
         seconds = warm_cache(progress=lambda text: print(text, flush=True), programs=programs)
@@ -151,6 +153,24 @@ def _cmd_warm(args) -> int:
         print(line)
     print("orus: VM cache ready in %.1f s" % seconds)
     return EXIT_OK if status.valid else 1
+
+
+def _tier2_lines(programs) -> bool:
+    """`warm-cache --check PROGRAM ...`: a line per program on its tier-2
+    native code; True if every one is built."""
+    from orus.api import load_program, tier2_status
+    ok = True
+    for path in programs:
+        try:
+            with open(path, "rb") as fh:
+                line = tier2_status(load_program(fh.read(), path))
+        except OSError as exc:
+            line = "cannot read it (%s)" % (exc.strerror or exc)
+        except OrusError as err:
+            line = "does not compile (%s)" % err.message
+        print("tier 2:       %s: %s" % (path, line))
+        ok = ok and line.startswith("built")
+    return ok
 
 
 def _cmd_repl(args) -> int:

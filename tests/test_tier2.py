@@ -390,3 +390,23 @@ def test_matmul_inner_loop_is_versioned():
     code = [tuple(int(x) for x in row) for row in program.code.tolist()]
     plan = loops.plan(code, codegen.NEVER_STOPS)
     assert any(any(acc.hoist_value for acc in accesses) for _, _, accesses in plan.values())
+
+
+def test_warm_cache_check_reports_each_programs_native_code(tmp_path):
+    """`orus warm-cache --check PROGRAM`: one line per program, exit 1 until
+    every one is built; building is `orus warm-cache PROGRAM`."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ORUS_TIER2_DIR=str(tmp_path / "t2"))
+    prog = tmp_path / "loop.orus"
+    prog.write_text("mut t = 0\nfor i in 0..1000:\n    t = t + i\nprint(t)\n")
+
+    def orus(*args):
+        return subprocess.run([sys.executable, "-m", "orus", "warm-cache", *args], env=env,
+                              capture_output=True, text=True, timeout=300)
+    before = orus("--check", str(prog))
+    assert before.returncode == 1 and "%s: not built" % prog in before.stdout, before.stdout
+    assert orus(str(prog)).returncode == 0
+    after = orus("--check", str(prog))
+    assert after.returncode == 0, after.stdout
+    assert "%s: built (" % prog in after.stdout and "instructions native)" in after.stdout
+    missing = orus("--check", str(tmp_path / "absent.orus"))
+    assert missing.returncode == 1 and "cannot read it" in missing.stdout
