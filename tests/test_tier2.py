@@ -570,3 +570,92 @@ def test_collection_while_building_strings(where):
     collections = [int(m.state[P.S_COLLECTIONS]) for m in machines]
     assert min(collections) > 3, collections
     assert vm.fallbacks > 3
+
+
+# ---------------------------------------------------------------- records, ranges, try
+RECORDS = {
+    # struct values made, read and changed in loops; enums with payloads
+    # matched; records holding strings and arrays through collections
+    "records": (
+        'struct P:\n    x: i64\n    y: i64\n    tag: string\n'
+        'enum Shape:\n    Circle(r: i64)\n    Rect(w: i64, h: i64)\n    Empty\n'
+        'fn area(s: Shape) -> i64:\n'
+        '    match s:\n'
+        '        Shape.Circle(r) -> return 3 * r * r\n'
+        '        Shape.Rect(w, h) -> return w * h\n'
+        '        Shape.Empty -> return 0\n'
+        'fn shape(i: i32) -> Shape:\n'
+        '    if i % 3 == 0:\n'
+        '        return Shape.Circle(i as i64)\n'
+        '    if i % 3 == 1:\n'
+        '        return Shape.Rect(2, i as i64)\n'
+        '    return Shape.Empty\n'
+        'fn walk(n: i32) -> i64:\n'
+        '    mut ps: [P] = []\n'
+        '    for i in 0..n:\n'
+        '        push(ps, P{ x: i as i64, y: (i * i) as i64, tag: "p" + (i as string) })\n'
+        '    mut t: i64 = 0\n'
+        '    for p in ps:\n'
+        '        p.x = p.x + p.y\n'
+        '        t = (t + p.x * 3 + (len(p.tag) as i64)) % 1000000007\n'
+        '    for i in 0..n:\n'
+        '        t = (t + area(shape(i))) % 1000000007\n'
+        '    return t + ps[n - 1].x\n'
+        'print(walk(20000))\n'),
+    # range() values iterated forward, backward, by steps, near the i64 ends
+    "ranges": (
+        'fn total(r0: i64, r1: i64, st: i64) -> i64:\n'
+        '    mut t: i64 = 0\n'
+        '    mut n: i64 = 0\n'
+        '    for v in range(r0, r1, st):\n'
+        '        t = (t + v % 1000) % 1000003\n'
+        '        n = n + 1\n'
+        '    return t * 100000 + n\n'
+        'for k in 0..3:\n'
+        '    print(total(0, 1000, 7), total(1000, -5, -3), total(5, 5, 1), total(9, 0, 1))\n'
+        '    print(total(9223372036854775800, 9223372036854775807, 3))\n'
+        '    print(total(-9223372036854775807 - 1, -9223372036854775800, 5))\n'
+        '    print(total(-9223372036854775800, -9223372036854775807 - 1, -4))\n'),
+    # try blocks entered and left in loops, errors caught in native code, nested
+    "try_blocks": (
+        'fn risky(i: i32) -> i32:\n'
+        '    a = [1, 2, 3]\n'
+        '    return a[i % 5] * 1000000000 * (i % 3)\n'
+        'fn run(n: i32) -> i32:\n'
+        '    mut ok = 0\n'
+        '    mut bad = 0\n'
+        '    for i in 0..n:\n'
+        '        try:\n'
+        '            try:\n'
+        '                ok = ok + risky(i) % 7\n'
+        '            catch e:\n'
+        '                if i % 2 == 0:\n'
+        '                    bad = bad + 1\n'
+        '                else:\n'
+        '                    x = [0][i]\n'
+        '        catch f:\n'
+        '            bad = bad + 100\n'
+        '    return ok + bad * 7\n'
+        'print(run(3000))\n'),
+}
+
+RECORD_ERRORS = {
+    "range_step_zero": ('fn t(s: i64) -> i64:\n    mut n: i64 = 0\n    for v in range(0, 10, s):\n'
+                        '        n = n + v\n    return n\n'
+                        'for s in 0..3:\n    print(t((2 - s) as i64))\n'),
+    "handlers_grow": ('fn deep(n: i64) -> i64:\n    try:\n        return deep(n + 1) + 1\n'
+                          '    catch e:\n        return -1\nprint(deep(0))\n'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_records_ranges_try_match_tier1(name, where):
+    one, two, vm, tier1 = compare(RECORDS[name].encode(), "<%s>" % name, where)
+    same(one, two)
+    assert one[1] is None, one[1]
+
+
+@pytest.mark.parametrize("name", sorted(RECORD_ERRORS))
+def test_record_range_try_error_matches_tier1(name, where):
+    one, two, _, _ = compare(RECORD_ERRORS[name].encode(), "<%s>" % name, where)
+    same(one, two)

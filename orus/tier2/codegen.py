@@ -89,7 +89,7 @@ NEVER_STOPS = frozenset(getattr(op, name) for name in (
     "JNNEI_I ARR_SETI ADDK_F64 SUBK_F64 MULK_F64 DIVK_F64 BAND BOR BXOR BNOT BNOT_U32 "
     "SHL_I32 SHL_U32 SHL_64 SHR_32 SHR_I64 SHR_U64 STR_BYTE ABS_I32 ABS_I64 MIN_I MAX_I "
     "MIN_U64 MAX_U64 MIN_F64 MAX_F64 CMP_TEST ITER_INT "
-    "STR_GET EQ_S NE_S LT_S LE_S STR_ORD STR_CHR").split())
+    "STR_GET EQ_S NE_S LT_S LE_S STR_ORD STR_CHR REC_GET REC_SET RANGE_NEXT TRY_END").split())
 # (FORLOOP and the back jumps can stop with YIELD, but they resume at their
 # target, which is an entry point; CALL can stop before pushing, so it is
 # not in the set.)
@@ -119,6 +119,7 @@ class Emitter:
         self.funcs = [tuple(int(x) for x in row) for row in program.funcs.tolist()]
         self.kint = [int(x) for x in program.kint.tolist()]
         self.kflt = [float(x) for x in program.kflt.tolist()]
+        self.types = [tuple(int(x) for x in row) for row in program.types.tolist()]
         n = len(self.code)
         self.fn_of = [0] * n
         for f, row in enumerate(self.funcs):
@@ -138,7 +139,7 @@ class Emitter:
         m = self.module
         root = m.add_metadata([ir.MetaDataString(m, "orus tier2 arrays")])
         self.tags = {}
-        for name in ("regs", "frames", "state", "ginit", "hobj", "hbytes", "hslots",
+        for name in ("regs", "frames", "handlers", "state", "ginit", "hobj", "hbytes", "hslots",
                      "out_rec", "out_blob"):
             node = m.add_metadata([ir.MetaDataString(m, name), root, c64(0)])
             self.tags[name] = m.add_metadata([node, node, c64(0)])
@@ -176,6 +177,7 @@ class Emitter:
 
     def at2(self, arr: str, row, col: int):
         base, cols = {"frames": (self.frames, P.F_COLS), "hobj": (self.hobj, P.H_COLS),
+                      "handlers": (self.handlers, P.T_COLS),
                       "out_rec": (self.out_rec, P.REC_COLS)}[arr]
         idx = self.b.add(self.b.mul(row, c64(cols)), c64(col))
         return self.b.gep(base, [idx])
@@ -270,6 +272,7 @@ class Emitter:
         self.x_fn = b.alloca(I64, name="x_fn")
         self.regs, self.nregs = self._array("regs", I64)
         self.frames, self.nframes = self._array("frames", I64)
+        self.handlers, self.nhandlers = self._array("handlers", I64)
         self.state, _ = self._array("state", I64)
         self.ginit, _ = self._array("ginit", I8)
         self.hobj, self.nobj_rows = self._array("hobj", I64)
@@ -1913,6 +1916,117 @@ class Emitter:
         self.st_set(P.S_NBYTES, bb.add(off, n))
         self._add_alloc(bb.add(n, c64(P.OBJ_COST)))
         self.rset(a, self._new_string(off, n, c64(-1)))
+        self.next(pc)
+
+    # ---- records, range iterators, try blocks
+    def op_REC_GET(self, pc, a, b, c):
+        bb = self.b
+        h = self.rget(b)
+        ok = self._record_field_ok(h, c)
+        self.fail_if(bb.not_(ok), pc, E.BAD_VALUE)
+        self.rset(a, self.load("hslots", self.at("hslots", bb.add(self._hcol(h, P.H_OFF), c64(c)))))
+        self.next(pc)
+
+    def op_REC_SET(self, pc, a, b, c):
+        bb = self.b
+        h = self.rget(a)
+        ok = self._record_field_ok(h, b)
+        self.fail_if(bb.not_(ok), pc, E.BAD_VALUE)
+        self.store("hslots", self.rget(c), self.at("hslots", bb.add(self._hcol(h, P.H_OFF), c64(b))))
+        self.next(pc)
+
+    def _record_field_ok(self, h, field):
+        """_handle_ok(h, HK_REC) and 0 <= field < its length."""
+        if field < 0:
+            return ir.Constant(I1, 0)
+        bb = self.b
+        inside = bb.icmp_unsigned("<", h, self.st_get(P.S_NOBJ))
+        test = self.new_block("rec")
+        join = self.new_block("recj")
+        start = bb.block
+        bb.cbranch(inside, test, join)
+        bb.position_at_end(test)
+        good = bb.and_(bb.icmp_signed("==", self._hcol(h, P.H_KIND), c64(P.HK_REC)),
+                       bb.icmp_signed("<", c64(field), self._hcol(h, P.H_LEN)))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I1)
+        phi.add_incoming(ir.Constant(I1, 0), start)
+        phi.add_incoming(good, test)
+        return phi
+
+    def op_REC_NEW(self, pc, a, b, c):
+        """vm's REC_NEW: n fields and the handle mask from type row C (the
+        cache key covers the program's type table, so they are constants)."""
+        bb = self.b
+        n, mask = self.types[c][1], self.types[c][2]
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(n)))
+        soff = self.st_get(P.S_NSLOTS)
+        for i in range(n):
+            self.store("hslots", self.rget(b + i), self.at("hslots", bb.add(soff, c64(i))))
+        self.st_set(P.S_NSLOTS, bb.add(soff, c64(n)))
+        self._add_alloc(c64(8 * n + P.OBJ_COST))
+        h = self._new_object(c64(P.HK_REC), soff, c64(n))
+        self._hset(h, P.H_AUX, mask)
+        self.rset(a, h)
+        self.next(pc)
+
+    def op_RANGE_NEW(self, pc, a, b, c):
+        bb = self.b
+        self.fail_if(bb.icmp_signed("==", self.rget(b + 2), c64(0)), pc, E.RANGE_ARGS)
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(4)))
+        soff = self.st_get(P.S_NSLOTS)
+        for i, v in enumerate((self.rget(b), self.rget(b + 1), self.rget(b + 2), self.rget(b))):
+            self.store("hslots", v, self.at("hslots", bb.add(soff, c64(i))))
+        self.st_set(P.S_NSLOTS, bb.add(soff, c64(4)))
+        self._add_alloc(c64(32 + P.OBJ_COST))
+        self.rset(a, self._new_object(c64(P.HK_RANGE), soff, c64(4)))
+        self.next(pc)
+
+    def op_RANGE_NEXT(self, pc, a, b, c):
+        if c <= pc:
+            return False            # the verifier allows only forward jumps here
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_RANGE)), pc, E.BAD_VALUE)
+        soff = self._hcol(h, P.H_OFF)
+        slot = [self.at("hslots", bb.add(soff, c64(i))) for i in (1, 2, 3)]
+        stop, step, cur = (self.load("hslots", p) for p in slot)
+        pos = bb.icmp_signed(">", step, c64(0))
+        done = bb.or_(bb.and_(pos, bb.icmp_signed(">=", cur, stop)),
+                      bb.and_(bb.icmp_signed("<", step, c64(0)), bb.icmp_signed("<=", cur, stop)))
+        more = self.new_block("rnext%d" % pc)
+        bb.cbranch(done, self.blocks[c], more)
+        bb.position_at_end(more)
+        self.rset(a, cur)
+        # advance without overflowing: clamp to stop once past it
+        limit = bb.sub(stop, step)
+        past = bb.select(pos, bb.icmp_signed(">", cur, limit), bb.icmp_signed("<", cur, limit))
+        self.store("hslots", bb.select(past, stop, bb.add(cur, step)), slot[2])
+        self.next(pc)
+
+    def op_TRY_BEGIN(self, pc, a, b, c):
+        bb = self.b
+        t = self.st_get(P.S_NHANDLERS)
+        room = self.new_block("try%d" % pc)
+        full = self.new_block("tryfull%d" % pc)
+        bb.cbranch(bb.icmp_signed(">=", t, self.nhandlers), full, room)
+        bb.position_at_end(full)
+        bb.cbranch(bb.icmp_signed(">=", t, c64(P.MAX_HANDLERS)),
+                   self.error_block(pc, E.TOO_MANY_HANDLERS),
+                   self.exit_block(P.GROW_STACK, pc, self.fn_of[pc], "try_grow%d" % pc))
+        bb.position_at_end(room)
+        for col, v in ((P.T_CATCH_PC, c64(b)), (P.T_DEPTH, bb.load(self.depth)),
+                       (P.T_BASE, bb.load(self.base)), (P.T_FN, c64(self.fn_of[pc])),
+                       (P.T_REG, c64(a))):
+            self.store("handlers", v, self.at2("handlers", t, col))
+        self.st_set(P.S_NHANDLERS, bb.add(t, c64(1)))
+        self.next(pc)
+
+    def op_TRY_END(self, pc, a, b, c):
+        bb = self.b
+        t = self.st_get(P.S_NHANDLERS)
+        self.st_set(P.S_NHANDLERS, bb.select(bb.icmp_signed(">", t, c64(0)), bb.sub(t, c64(1)), t))
         self.next(pc)
 
     def op_ITER_INT(self, pc, a, b, c):
