@@ -659,3 +659,52 @@ def test_records_ranges_try_match_tier1(name, where):
 def test_record_range_try_error_matches_tier1(name, where):
     one, two, _, _ = compare(RECORD_ERRORS[name].encode(), "<%s>" % name, where)
     same(one, two)
+
+
+# ---------------------------------------------------------------- closures and function values
+CLOSURES = {
+    # closures made and called in loops (captures copied after the
+    # arguments), plain function values, recursion through a function value
+    "closures": (
+        'fn make_adder(n: i64):\n'
+        '    add = fn(v: i64) -> i64:\n'
+        '        return v + n\n'
+        '    return add\n'
+        'fn make_affine(a: i64, b: i64, c: string):\n'
+        '    f = fn(v: i64) -> i64:\n'
+        '        return a * v + b + (len(c) as i64)\n'
+        '    return f\n'
+        'fn inc(v: i64) -> i64:\n'
+        '    return v + 1\n'
+        'fn apply_n(f, v: i64, times: i32) -> i64:\n'
+        '    mut acc = v\n'
+        '    for i in 0..times:\n'
+        '        acc = f(acc) % 1000003\n'
+        '    return acc\n'
+        'fn fact(n: i64) -> i64:\n'
+        '    if n <= 1:\n'
+        '        return 1\n'
+        '    g = fact\n'
+        '    return n * g(n - 1) % 1000000007\n'
+        'mut t: i64 = 0\n'
+        'for k in 0..300:\n'
+        '    t = (t + apply_n(make_adder(k as i64), t, 50)) % 1000003\n'
+        '    t = (t + apply_n(make_affine(3, k as i64, "xy"), 1, 20)) % 1000003\n'
+        '    t = (t + apply_n(inc, t, 10) + fact((k % 20) as i64)) % 1000003\n'
+        'print(t)\n'),
+    # deep recursion through function values: frames and registers grow
+    "deep_callv": (
+        'fn down(n: i64) -> i64:\n'
+        '    if n == 0:\n'
+        '        return 0\n'
+        '    f = down\n'
+        '    return f(n - 1) + 1\n'
+        'print(down(30000))\n'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSURES))
+def test_closures_match_tier1(name, where):
+    one, two, vm, tier1 = compare(CLOSURES[name].encode(), "<%s>" % name, where)
+    same(one, two)
+    assert one[1] is None, one[1]

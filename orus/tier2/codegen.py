@@ -47,7 +47,7 @@ import llvmlite.ir as ir
 from orus.bytecode import opcodes as op
 from orus.bytecode import protocol as P
 from orus.bytecode import runtime_errors as E
-from orus.bytecode.program import FN_ENTRY, FN_NREGS
+from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NCAP, FN_NREGS
 from orus.jit import abi
 from orus.tier2 import FALLBACK, QUICK_BUDGET, loops
 
@@ -973,8 +973,13 @@ class Emitter:
 
     # ---- calls
     def op_CALL(self, pc, a, b, c):
+        self._call_into(pc, a, b)
+
+    def _call_into(self, pc, a, f, captures=None):
+        """vm's CALL of function f with its window at R[A] (CALLV: after its
+        own checks, with `captures(new_base)` copying the captured values
+        once the frame is known to fit)."""
         bb = self.b
-        f = b
         depth = bb.load(self.depth)
         full = bb.icmp_signed(">=", depth, self.nframes)
         room = self.new_block("room%d" % pc)
@@ -995,6 +1000,8 @@ class Emitter:
         self.st_set(P.S_NEED, need)
         bb.branch(self.exit_block(P.GROW_REGS, pc, self.fn_of[pc], "grow_regs_exit%d" % pc))
         bb.position_at_end(fits)
+        if captures is not None:
+            captures(nb)
         budget = bb.sub(bb.load(self.budget), c64(1))
         bb.store(budget, self.budget)
         self.store("frames", c64(pc + 1), self.at2("frames", depth, P.F_RET_PC))
@@ -2028,6 +2035,65 @@ class Emitter:
         t = self.st_get(P.S_NHANDLERS)
         self.st_set(P.S_NHANDLERS, bb.select(bb.icmp_signed(">", t, c64(0)), bb.sub(t, c64(1)), t))
         self.next(pc)
+
+    # ---- closures
+    def op_CLOSURE(self, pc, a, b, c):
+        """vm's CLOSURE: slots [function, captured values...] for a new HK_FN."""
+        bb = self.b
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(c + 1)))
+        soff = self.st_get(P.S_NSLOTS)
+        self.store("hslots", c64(b), self.at("hslots", soff))
+        for i in range(c):
+            self.store("hslots", self.rget(a + 1 + i), self.at("hslots", bb.add(soff, c64(1 + i))))
+        self.st_set(P.S_NSLOTS, bb.add(soff, c64(c + 1)))
+        self._add_alloc(c64(8 * (c + 1) + P.OBJ_COST))
+        self.rset(a, self._new_object(c64(P.HK_FN), soff, c64(c + 1)))
+        self.next(pc)
+
+    MAX_CALLV_TARGETS = 64
+
+    @property
+    def value_functions(self):
+        """The functions a function value can name: LOADFN's and CLOSURE's
+        (the only instructions that make function values)."""
+        fs = getattr(self, "_value_functions", None)
+        if fs is None:
+            fs = self._value_functions = sorted({b for o, a, b, c in self.code
+                                                 if o in (op.LOADFN, op.CLOSURE)})
+        return fs
+
+    def op_CALLV(self, pc, a, b, c):
+        """vm's CALLV: the handle check, then, for each function a value of
+        this program can name, CALL's body with the captured values copied
+        after the arguments.  A function value naming any other function,
+        or whose captures do not match its function's count, falls back
+        (before any change; tier 1 decides)."""
+        targets = self.value_functions
+        if not targets or len(targets) > self.MAX_CALLV_TARGETS:
+            return False
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_FN)), pc, E.NOT_A_FUNCTION)
+        soff = self._hcol(h, P.H_OFF)
+        ncap = bb.sub(self._hcol(h, P.H_LEN), c64(1))
+        f = self.load("hslots", self.at("hslots", soff))
+        other = self.exit_block(FALLBACK, pc, self.fn_of[pc], "callv_other%d" % pc)
+        sw = bb.switch(f, other)
+        for target in targets:
+            blk = self.new_block("callv%d_%d" % (pc, target))
+            sw.add_case(c64(target), blk)
+            bb.position_at_end(blk)
+            caps = self.funcs[target][FN_NCAP]
+            same = self.new_block("callv_caps%d_%d" % (pc, target))
+            bb.cbranch(bb.icmp_signed("==", ncap, c64(caps)), same, other)
+            bb.position_at_end(same)
+            arity = self.funcs[target][FN_ARITY]
+
+            def copy(nb, caps=caps, arity=arity):
+                for i in range(caps):
+                    v = self.load("hslots", self.at("hslots", bb.add(soff, c64(1 + i))))
+                    self.store("regs", v, self.b.gep(self.regs, [bb.add(nb, c64(arity + i))]))
+            self._call_into(pc, a, target, copy)
 
     def op_ITER_INT(self, pc, a, b, c):
         return False                 # rare; tier 1 (kept explicit: see NEVER_STOPS)
