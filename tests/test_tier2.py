@@ -708,3 +708,61 @@ def test_closures_match_tier1(name, where):
     one, two, vm, tier1 = compare(CLOSURES[name].encode(), "<%s>" % name, where)
     same(one, two)
     assert one[1] is None, one[1]
+
+
+# ---------------------------------------------------------------- more arrays
+ARRAYS = {
+    # slices and repeats of scalar, bool and handle arrays; pop to empty
+    "slices_repeats_pops": (
+        'fn work(n: i32) -> i64:\n'
+        '    mut t: i64 = 0\n'
+        '    for k in 0..n:\n'
+        '        a = [k, k + 1, k + 2, k + 3, k + 4] * (k % 4)\n'
+        '        f = [true, false, k % 2 == 0] * 3\n'
+        '        s = ["x" + (k as string), "y"] * 2\n'
+        '        m = len(a)\n'
+        '        if m > 0:\n'
+        '            b = a[k % m..m - 1]\n'
+        '            t = t + (len(b) as i64) + (b[0] as i64)\n'
+        '        g = f[2..8]\n'
+        '        mut c = s[1..3]\n'
+        '        t = t + (len(g) as i64) + (len(c[1]) as i64)\n'
+        '        if g[1]:\n'
+        '            t = t + 7\n'
+        '        mut e = a[0..0]\n'
+        '        while len(a) > 0 and len(e) < 3:\n'
+        '            push(e, k)\n'
+        '        mut p = [1, 2, 3] * (k % 3)\n'
+        '        while len(p) > 0:\n'
+        '            t = t + (pop(p) as i64)\n'
+        '        mut q = [true] * 2\n'
+        '        if not pop(q):\n'
+        '            t = t + 1\n'
+        '        for i in k % 5:\n'
+        '            t = t + (i as i64)\n'
+        '    return t\n'
+        'print(work(3000))\n'
+        'print([1, 2, 3] * 0, [[1], [2]] * 2, [0.5] * 3, ([1, 2, 3, 4])[1..2], ([true, false])[2..2])\n'),
+}
+
+ARRAY_ERRORS = {
+    "pop_empty": 'mut a = [1, 2]\nfor i in 0..4:\n    print(pop(a))\n',
+    "repeat_negative": 'fn r(k: i32) -> [i32]:\n    return [1, 2] * k\nfor i in 0..5:\n    print(r(2 - i))\n',
+    "repeat_too_big": 'fn r(k: i32) -> i32:\n    return len([1, 2, 3] * k)\nfor i in 0..3:\n    print(r(i * 715827883))\n',
+    "array_slice_range": 'fn c(a: [i64], i: i32) -> [i64]:\n    return a[1..i]\nfor i in 0..6:\n    print(c([1, 2, 3], 3 - i))\n',
+    "iterate_negative": 'fn f(n: i32) -> i64:\n    mut t: i64 = 0\n    for i in n:\n        t = t + i\n    return t\nfor k in 0..5:\n    print(f(2 - k))\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAYS))
+def test_arrays_match_tier1(name, where):
+    one, two, vm, tier1 = compare(ARRAYS[name].encode(), "<%s>" % name, where)
+    same(one, two)
+    assert one[1] is None, one[1]
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_ERRORS))
+def test_array_error_matches_tier1(name, where):
+    one, two, _, _ = compare(ARRAY_ERRORS[name].encode(), "<%s>" % name, where)
+    same(one, two)
+    assert one[1] is not None

@@ -1635,14 +1635,9 @@ class Emitter:
         self._str_relation(pc, a, b, c, "le")
 
     # -- substrings
-    def op_STR_SLICE(self, pc, a, b, c):
-        """vm's STR_SLICE: handle, slice_bounds' checks in its order, then a
-        row (heap_room(0, 0)) for a substring sharing the bytes."""
+    def _slice_bounds(self, pc, length, start, end):
+        """vm.slice_bounds: its errors in its order; (first, count)."""
         bb = self.b
-        h = self.rget(b)
-        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
-        length = self._hcol(h, P.H_LEN)
-        start, end = self.rget(c), self.rget(c + 1)
         self.fail_if(bb.icmp_signed("<", start, c64(0)), pc, E.SLICE_START_NEGATIVE)
         self.fail_if(bb.icmp_signed("<", end, c64(0)), pc, E.SLICE_END_NEGATIVE)
         self.fail_if(bb.icmp_signed(">", start, length), pc, E.SLICE_START_RANGE)
@@ -1654,10 +1649,19 @@ class Emitter:
         bad = bb.select(at_end, bb.icmp_signed("!=", end, length),
                         bb.icmp_signed("<", last, start))
         self.fail_if(bad, pc, E.SLICE_END_BEFORE_START)
-        count = bb.select(at_end, c64(0), bb.add(bb.sub(last, start), c64(1)))
+        return start, bb.select(at_end, c64(0), bb.add(bb.sub(last, start), c64(1)))
+
+    def op_STR_SLICE(self, pc, a, b, c):
+        """vm's STR_SLICE: handle, slice_bounds' checks in its order, then a
+        row (heap_room(0, 0)) for a substring sharing the bytes."""
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        first, count = self._slice_bounds(pc, self._hcol(h, P.H_LEN), self.rget(c),
+                                          self.rget(c + 1))
         self._fallback_unless(pc, self._room_ok(c64(0), c64(0)))
         self._add_alloc(c64(P.OBJ_COST))
-        self.rset(a, self._new_string(bb.add(self._hcol(h, P.H_OFF), start), count, c64(-1)))
+        self.rset(a, self._new_string(bb.add(self._hcol(h, P.H_OFF), first), count, c64(-1)))
         self.next(pc)
 
     # -- building strings
@@ -2095,8 +2099,104 @@ class Emitter:
                     self.store("regs", v, self.b.gep(self.regs, [bb.add(nb, c64(arity + i))]))
             self._call_into(pc, a, target, copy)
 
+    # ---- more arrays
     def op_ITER_INT(self, pc, a, b, c):
-        return False                 # rare; tier 1 (kept explicit: see NEVER_STOPS)
+        self.fail_if(self.b.icmp_signed("<", self.rget(a), c64(0)), pc, E.ITER_NEGATIVE)
+        self.next(pc)
+
+    def op_ARR_POP(self, pc, a, b, c):
+        """vm's ARR_POP.  (Not in NEVER_STOPS although it never stops: it
+        changes an array's length, which a versioned loop settles.)"""
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        n = self._hcol(h, P.H_LEN)
+        self.fail_if(bb.icmp_signed("==", n, c64(0)), pc, E.POP_EMPTY)
+        at = bb.add(self._hcol(h, P.H_OFF), bb.sub(n, c64(1)))
+        is_bytes = bb.icmp_signed("==", self._hcol(h, P.H_KIND), c64(P.HK_ARR_B))
+        yes, no, join = self.new_block("popb"), self.new_block("pops"), self.new_block("popj")
+        bb.cbranch(is_bytes, yes, no)
+        bb.position_at_end(yes)
+        vb = bb.zext(self.load("hbytes", self.at("hbytes", at)), I64)
+        bb.branch(join)
+        bb.position_at_end(no)
+        vs = self.load("hslots", self.at("hslots", at))
+        bb.branch(join)
+        bb.position_at_end(join)
+        v = bb.phi(I64)
+        v.add_incoming(vb, yes)
+        v.add_incoming(vs, no)
+        self.rset(a, v)
+        self._hset(h, P.H_LEN, bb.sub(n, c64(1)))
+        self.next(pc)
+
+    def _new_array_from(self, pc, a, b, c, is_slice):
+        """vm's ARR_SLICE / ARR_REPEAT: a new array of the source's kind."""
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        n = self._hcol(h, P.H_LEN)
+        if is_slice:
+            first, count = self._slice_bounds(pc, n, self.rget(c), self.rget(c + 1))
+            times = None
+        else:
+            times = self.rget(c)
+            positive = bb.icmp_signed(">", n, c64(0))
+            limit = bb.sdiv(c64(1 << 31), bb.select(positive, n, c64(1)))
+            bad = bb.or_(bb.icmp_signed("<", times, c64(0)),
+                         bb.and_(positive, bb.icmp_signed(">", times, limit)))
+            self.fail_if(bad, pc, E.REPEAT_COUNT)
+            first, count = c64(0), bb.mul(n, times)
+        kind = self._hcol(h, P.H_KIND)
+        is_bytes = bb.icmp_signed("==", kind, c64(P.HK_ARR_B))
+        self._fallback_unless(pc, self._room_ok(bb.select(is_bytes, count, c64(0)),
+                                                bb.select(is_bytes, c64(0), count)))
+        src = self._hcol(h, P.H_OFF)
+        yes, no, join = self.new_block("newb%d" % pc), self.new_block("news%d" % pc), \
+            self.new_block("newj%d" % pc)
+        bb.cbranch(is_bytes, yes, no)
+        offs = []
+        for blk, arena, top_slot, unit in ((yes, "hbytes", P.S_NBYTES, 1),
+                                           (no, "hslots", P.S_NSLOTS, 8)):
+            bb.position_at_end(blk)
+            soff = self.st_get(top_slot)
+            if is_slice:
+                self._copy(arena, soff, bb.add(src, first), count, unit)
+            else:
+                self._repeat_copy(arena, soff, src, n, times, unit)
+            self.st_set(top_slot, bb.add(soff, count))
+            self._add_alloc(bb.add(bb.mul(count, c64(unit)), c64(P.OBJ_COST)))
+            offs.append((soff, bb.block))
+            bb.branch(join)
+        bb.position_at_end(join)
+        soff = bb.phi(I64)
+        for v, blk in offs:
+            soff.add_incoming(v, blk)
+        self.rset(a, self._new_object(kind, soff, count))
+        self.next(pc)
+
+    def _repeat_copy(self, arena, dst, src, n, times, unit):
+        """copy_elements' repeat: `times` copies of the n elements at src."""
+        bb = self.b
+        start = bb.block
+        head, body, done = self.new_block("rep"), self.new_block("repb"), self.new_block("repd")
+        bb.branch(head)
+        bb.position_at_end(head)
+        k = bb.phi(I64)
+        k.add_incoming(c64(0), start)
+        bb.cbranch(bb.and_(bb.icmp_signed(">", n, c64(0)), bb.icmp_signed("<", k, times)),
+                   body, done)
+        bb.position_at_end(body)
+        self._copy(arena, bb.add(dst, bb.mul(k, n)), src, n, unit)
+        k.add_incoming(bb.add(k, c64(1)), bb.block)
+        bb.branch(head)
+        bb.position_at_end(done)
+
+    def op_ARR_SLICE(self, pc, a, b, c):
+        self._new_array_from(pc, a, b, c, True)
+
+    def op_ARR_REPEAT(self, pc, a, b, c):
+        self._new_array_from(pc, a, b, c, False)
 
 
 def emit(program) -> tuple[str, int]:
