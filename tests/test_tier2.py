@@ -766,3 +766,26 @@ def test_array_error_matches_tier1(name, where):
     one, two, _, _ = compare(ARRAY_ERRORS[name].encode(), "<%s>" % name, where)
     same(one, two)
     assert one[1] is not None
+
+
+MATH = (
+    'use math\n'
+    'fn f(n: i32) -> f64:\n'
+    '    mut t = 0.0\n'
+    '    for i in 0..n:\n'
+    '        x = (i as f64) * 0.37 - 50.0\n'
+    '        t = t + math.floor(x) + math.ceil(x * 1.5) + math.trunc(-x) + math.fabs(x)\n'
+    '        t = t + math.sqrt(math.fabs(x)) + math.sqrt(i as f64)\n'
+    '    return t\n'
+    'print(f(1000))\n'
+    'print(math.sqrt(0.0), math.sqrt(-0.0), math.floor(-0.5), math.ceil(-0.5), math.trunc(-0.5))\n'
+    'fn g(x: f64) -> f64:\n'
+    '    return math.sqrt(x)\n'
+    'for i in 0..4:\n'
+    '    print(g(2.0 - (i as f64)))\n')
+
+
+def test_math_matches_tier1(where):
+    one, two, _, _ = compare(MATH.encode(), "<math>", where)
+    same(one, two)
+    assert one[1] is not None             # sqrt of -1: a domain error, from tier 1

@@ -2099,6 +2099,30 @@ class Emitter:
                     self.store("regs", v, self.b.gep(self.regs, [bb.add(nb, c64(arity + i))]))
             self._call_into(pc, a, target, copy)
 
+    # ---- math: the functions that are one exact LLVM operation
+    MATH1_INTRINSICS = {op.M_SQRT: "llvm.sqrt.f64", op.M_FLOOR: "llvm.floor.f64",
+                        op.M_CEIL: "llvm.ceil.f64", op.M_TRUNC: "llvm.trunc.f64",
+                        op.M_FABS: "llvm.fabs.f64"}
+
+    def op_MATH1(self, pc, a, b, c):
+        """vm's MATH1 for sqrt, floor, ceil, trunc and fabs (IEEE-exact, as
+        numpy's and libm's): floor/ceil/trunc/fabs never fail (NaN in, NaN
+        out); sqrt is inline for x >= 0 as in tier 1, and any other x (a
+        domain error, or NaN) falls back to tier 1's math1.  Other
+        functions fall back."""
+        name = self.MATH1_INTRINSICS.get(c)
+        if name is None:
+            return False
+        bb = self.b
+        fn = self.module.globals.get(name)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(F64, [F64]), name)
+        x = self.fget(b)
+        if c == op.M_SQRT:
+            self._fallback_unless(pc, bb.fcmp_ordered(">=", x, ir.Constant(F64, 0.0)))
+        self.fset(a, bb.call(fn, [x]))
+        self.next(pc)
+
     # ---- more arrays
     def op_ITER_INT(self, pc, a, b, c):
         self.fail_if(self.b.icmp_signed("<", self.rget(a), c64(0)), pc, E.ITER_NEGATIVE)
