@@ -497,6 +497,34 @@ STRINGS = {
         'print(d == doubled(22), a == appended(199999), a < d)\n'),
 }
 
+# every plan of concat_plan and append_plan: a chain starting with number
+# text (appends at the arena's top), `s = s + x` (CONCAT in the region, then
+# a new region when it is full), a constant first leaf (a new region), a
+# region at the top doubling in place, a region left behind by another
+# allocation (a new region), and strings sharing a prefix with the builder
+STRINGS["plans"] = (
+    'fn plans(n: i32) -> string:\n'
+    '    mut s = "start"\n'
+    '    mut keep: [string] = []\n'
+    '    mut out = ""\n'
+    '    for i in 0..n:\n'
+    '        a = (i as string) + "," + ((i * 7) as string) + ";"\n'
+    '        b = i as string\n'
+    '        c = b + "z"\n'
+    '        s = s + c\n'
+    '        if i % 7 == 0:\n'
+    '            push(keep, s)\n'
+    '        d = "k" + a + c\n'
+    '        out += a + d\n'
+    '        if i % 50 == 0:\n'
+    '            x = [i] * 3\n'
+    '            out = out + (len(x) as string)\n'
+    '    mut t = ""\n'
+    '    for k in keep:\n'
+    '        t = t + k[len(k) - 3..len(k)] + "|"\n'
+    '    return out[len(out) - 60..len(out)] + "#" + t[0..80] + "#" + (len(s) as string) + (len(out) as string)\n'
+    'print(plans(3000))\n')
+
 STRING_ERRORS = {
     "str_index_range": ('fn at(s: string, i: i32) -> string:\n    return s[i]\n'
                         'mut t = ""\nfor i in 0..10:\n    t = t + at("abcdef", i)\n    print(t)\n'),
