@@ -817,3 +817,40 @@ def test_math_matches_tier1(where):
     one, two, _, _ = compare(MATH.encode(), "<math>", where)
     same(one, two)
     assert one[1] is not None             # sqrt of -1: a domain error, from tier 1
+
+
+STRINGS_LIB = (
+    'use strings\n'
+    'fn samples() -> [string]:\n'
+    '    mut xs: [string] = ["", " ", "x", "Hello, World! 123", "  \\t a b \\r\\n", "ABC", "xyz", "café über", "\\n\\n", "a", "  pad  "]\n'
+    '    push(xs, chr(233) + "A" + chr(200) + "z" + chr(11) + chr(12))\n'
+    '    push(xs, chr(9) + "@[`{" + chr(13))\n'
+    '    return xs\n'
+    'fn work(rounds: i32) -> i64:\n'
+    '    xs = samples()\n'
+    '    mut t: i64 = 0\n'
+    '    mut last = ""\n'
+    '    for r in 0..rounds:\n'
+    '        for x in xs:\n'
+    '            u = strings.upper(x)\n'
+    '            l = strings.lower(x)\n'
+    '            a = strings.trim(x)\n'
+    '            b = strings.trim_start(x)\n'
+    '            c = strings.trim_end(x)\n'
+    '            t = t * 31 + (len(u) as i64) + (len(a) as i64) * 3 + (len(b) as i64) * 5 + (len(c) as i64) * 7\n'
+    '            if strings.starts_with(x, a) and strings.ends_with(u, strings.upper(c)):\n'
+    '                t = t + 11\n'
+    '            if strings.starts_with(u, l) or strings.ends_with(a, x):\n'
+    '                t = t + 13\n'
+    '            t = t % 1000000007\n'
+    '            last = "[" + u + "|" + l + "|" + a + "|" + b + "|" + c + "]"\n'
+    '    return t + (len(last) as i64)\n'
+    'print(work(200))\n'
+    'for x in samples():\n'
+    '    print("[" + strings.upper(x) + "|" + strings.lower(x) + "|" + strings.trim(x) + "|" + strings.trim_start(x) + "|" + strings.trim_end(x) + "]", strings.starts_with(x, "a"), strings.ends_with(x, ""))\n')
+
+
+def test_strings_library_matches_tier1(where):
+    one, two, vm, tier1 = compare(STRINGS_LIB.encode(), "<strings_lib>", where)
+    same(one, two)
+    assert one[1] is None, one[1]

@@ -2099,6 +2099,153 @@ class Emitter:
                     self.store("regs", v, self.b.gep(self.regs, [bb.add(nb, c64(arity + i))]))
             self._call_into(pc, a, target, copy)
 
+    # ---- `use strings` (orus/jit/strlib.py's str_call): the functions
+    # that read or share bytes without searching; the others fall back.
+    def op_STR1(self, pc, a, b, c):
+        """upper/lower (change_case) and trim/trim_start/trim_end (trim +
+        piece); str_call's handle check first."""
+        if c not in (op.S_UPPER, op.S_LOWER, op.S_TRIM, op.S_TRIM_START, op.S_TRIM_END):
+            return False
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        if c in (op.S_UPPER, op.S_LOWER):
+            self.rset(a, self._change_case(pc, h, c == op.S_UPPER))
+        else:
+            self.rset(a, self._trim(pc, h, c != op.S_TRIM_END, c != op.S_TRIM_START))
+        self.next(pc)
+
+    def _byte_loop(self, n, body, init=None):
+        """for i in range(n): acc = body(i, acc) (acc an i64, from `init`);
+        returns the final acc."""
+        bb = self.b
+        start = bb.block
+        head, loop, done = self.new_block("bl"), self.new_block("blb"), self.new_block("bld")
+        bb.branch(head)
+        bb.position_at_end(head)
+        i = bb.phi(I64)
+        i.add_incoming(c64(0), start)
+        acc = bb.phi(I64)
+        acc.add_incoming(init if init is not None else c64(0), start)
+        bb.cbranch(bb.icmp_signed("<", i, n), loop, done)
+        bb.position_at_end(loop)
+        nxt = body(i, acc)
+        i.add_incoming(bb.add(i, c64(1)), bb.block)
+        acc.add_incoming(nxt, bb.block)
+        bb.branch(head)
+        bb.position_at_end(done)
+        return acc
+
+    def _change_case(self, pc, h, to_upper):
+        """strlib.change_case: the string itself when no byte changes, else
+        a new string (room for its n bytes and a row, or fall back)."""
+        bb = self.b
+        t, n = self._hcol(h, P.H_OFF), self._hcol(h, P.H_LEN)
+        lo = ir.Constant(I8, 97 if to_upper else 65)
+
+        def letter(i):
+            ch = self.load("hbytes", self.at("hbytes", bb.add(t, i)))
+            return ch, bb.icmp_unsigned("<", bb.sub(ch, lo), ir.Constant(I8, 26))
+        letters = self._byte_loop(n, lambda i, acc: bb.add(acc, bb.zext(letter(i)[1], I64)))
+        start = bb.block
+        change, join = self.new_block("case%d" % pc), self.new_block("casej%d" % pc)
+        bb.cbranch(bb.icmp_signed("==", letters, c64(0)), join, change)
+        bb.position_at_end(change)
+        self._fallback_unless(pc, self._room_ok(n, c64(0)))
+        off = self.st_get(P.S_NBYTES)
+
+        def flip(i, acc):
+            ch, is_letter = letter(i)
+            v = bb.xor(ch, bb.select(is_letter, ir.Constant(I8, 32), ir.Constant(I8, 0)))
+            self.store("hbytes", v, self.at("hbytes", bb.add(off, i)))
+            return acc
+        self._byte_loop(n, flip)
+        self.st_set(P.S_NBYTES, bb.add(off, n))
+        self._add_alloc(bb.add(n, c64(P.OBJ_COST)))
+        made = self._new_string(off, n, c64(-1))
+        changed = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        r = bb.phi(I64)
+        r.add_incoming(h, start)
+        r.add_incoming(made, changed)
+        return r
+
+    def _is_space(self, ch):
+        bb = self.b
+        return bb.or_(bb.icmp_unsigned("==", ch, ir.Constant(I8, 32)),
+                      bb.icmp_unsigned("<", bb.sub(ch, ir.Constant(I8, 9)), ir.Constant(I8, 5)))
+
+    def _scan(self, first, limit, step_back, t):
+        """The first index i from `first` (moving up, or down when
+        step_back: testing byte i - 1) while i differs from `limit` and the
+        byte is whitespace."""
+        bb = self.b
+        start = bb.block
+        head, test, done = self.new_block("sc"), self.new_block("sct"), self.new_block("scd")
+        bb.branch(head)
+        bb.position_at_end(head)
+        i = bb.phi(I64)
+        i.add_incoming(first, start)
+        inside = bb.icmp_signed(">", i, limit) if step_back else bb.icmp_signed("<", i, limit)
+        bb.cbranch(inside, test, done)
+        bb.position_at_end(test)
+        at = bb.sub(i, c64(1)) if step_back else i
+        ch = self.load("hbytes", self.at("hbytes", bb.add(t, at)))
+        i.add_incoming(bb.sub(i, c64(1)) if step_back else bb.add(i, c64(1)), test)
+        bb.cbranch(self._is_space(ch), head, done)
+        bb.position_at_end(done)
+        return i
+
+    def _trim(self, pc, h, start, end):
+        """strlib.trim + piece: the string itself when nothing is cut, else
+        a substring sharing its bytes (a row, or fall back)."""
+        bb = self.b
+        t, n = self._hcol(h, P.H_OFF), self._hcol(h, P.H_LEN)
+        i = self._scan(c64(0), n, False, t) if start else c64(0)
+        j = self._scan(n, i, True, t) if end else n
+        whole = bb.and_(bb.icmp_signed("==", i, c64(0)), bb.icmp_signed("==", bb.sub(j, i), n))
+        entry = bb.block
+        cut, join = self.new_block("trim%d" % pc), self.new_block("trimj%d" % pc)
+        bb.cbranch(whole, join, cut)
+        bb.position_at_end(cut)
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(0)))
+        self._add_alloc(c64(P.OBJ_COST))
+        made = self._new_string(bb.add(t, i), bb.sub(j, i), c64(-1))
+        cut_end = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        r = bb.phi(I64)
+        r.add_incoming(h, entry)
+        r.add_incoming(made, cut_end)
+        return r
+
+    def op_STR2(self, pc, a, b, c):
+        """starts_with / ends_with (str_call's checks: x, then y)."""
+        if c not in (op.S_STARTS_WITH, op.S_ENDS_WITH):
+            return False
+        bb = self.b
+        x, y = self.rget(b), self.rget(b + 1)
+        self.fail_if(bb.not_(self._handle_ok(x, P.HK_STR)), pc, E.BAD_VALUE)
+        self.fail_if(bb.not_(self._handle_ok(y, P.HK_STR)), pc, E.BAD_VALUE)
+        t, n = self._hcol(x, P.H_OFF), self._hcol(x, P.H_LEN)
+        p, m = self._hcol(y, P.H_OFF), self._hcol(y, P.H_LEN)
+        entry = bb.block
+        fits, join = self.new_block("affix%d" % pc), self.new_block("affixj%d" % pc)
+        bb.cbranch(bb.icmp_signed(">", m, n), join, fits)
+        bb.position_at_end(fits)
+        s0 = t if c == op.S_STARTS_WITH else bb.add(t, bb.sub(n, m))
+        k = self._first_difference(s0, p, m)
+        same = bb.zext(bb.icmp_signed("==", k, m), I64)
+        tail = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        r = bb.phi(I64)
+        r.add_incoming(c64(0), entry)
+        r.add_incoming(same, tail)
+        self.rset(a, r)
+        self.next(pc)
+
     # ---- math: the functions that are one exact LLVM operation
     MATH1_INTRINSICS = {op.M_SQRT: "llvm.sqrt.f64", op.M_FLOOR: "llvm.floor.f64",
                         op.M_CEIL: "llvm.ceil.f64", op.M_TRUNC: "llvm.trunc.f64",
