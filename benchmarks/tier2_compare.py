@@ -36,6 +36,13 @@ def main(argv=None) -> int:
     ap.add_argument("--languages", default="python,luajit,lua5.4,node")
     ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args(argv)
+    # the runs' working folder is benchmarks/programs (compare.run_once): a
+    # relative PYTHONPATH such as "." would name that folder there, and
+    # `python -m orus` would import whatever orus the interpreter has
+    # installed (another checkout) instead of this one
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(compare.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                               if p and os.path.isabs(p)])
     workloads = args.workloads.split(",")
     orus = [sys.executable, "-m", "orus"]
     progs = [str(compare.PROGRAMS / (w + ".orus")) for w in workloads]

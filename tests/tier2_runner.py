@@ -28,11 +28,15 @@ class CountingVM:
         return self.vm(*arrays)
 
 
-def outcome(program, vm, stdin: bytes = b""):
+def outcome(program, vm, stdin: bytes = b"", max_heap=None, machines=None):
+    """(stdout, error); the Machine is appended to `machines` if given."""
     out = io.BytesIO()
     error = None
+    machine = Machine(program, vm, out.write, io.BytesIO(stdin), max_heap=max_heap)
+    if machines is not None:
+        machines.append(machine)
     try:
-        Machine(program, vm, out.write, io.BytesIO(stdin)).run()
+        machine.run()
     except OrusRuntimeError as exc:
         error = (exc.kind, exc.message, exc.filename, exc.line, exc.col)
     return out.getvalue(), error
@@ -47,13 +51,15 @@ def tier2_vm(program, where: str, tier1=None):
     return vm
 
 
-def compare(source: bytes, filename: str, where: str, stdin: bytes = b""):
-    """(tier-1 outcome, tier-2 outcome, the Tier2VM, the counting tier 1)."""
-    one = outcome(api.compile_source(source, filename), get_vm(), stdin)
+def compare(source: bytes, filename: str, where: str, stdin: bytes = b"", max_heap=None,
+            machines=None):
+    """(tier-1 outcome, tier-2 outcome, the Tier2VM, the counting tier 1);
+    `max_heap` for both runs; their Machines are appended to `machines`."""
+    one = outcome(api.compile_source(source, filename), get_vm(), stdin, max_heap, machines)
     program = api.compile_source(source, filename)
     counting = CountingVM(get_vm())
     vm = tier2_vm(program, where, counting)
-    two = outcome(program, vm, stdin)
+    two = outcome(program, vm, stdin, max_heap, machines)
     return one, two, vm, counting
 
 

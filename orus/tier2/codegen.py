@@ -47,7 +47,7 @@ import llvmlite.ir as ir
 from orus.bytecode import opcodes as op
 from orus.bytecode import protocol as P
 from orus.bytecode import runtime_errors as E
-from orus.bytecode.program import FN_ENTRY, FN_NREGS
+from orus.bytecode.program import FN_ARITY, FN_ENTRY, FN_NCAP, FN_NREGS
 from orus.jit import abi
 from orus.tier2 import FALLBACK, QUICK_BUDGET, loops
 
@@ -88,7 +88,8 @@ NEVER_STOPS = frozenset(getattr(op, name) for name in (
     "JNLT_I JNLE_I JNEQ_I JNNE_I JNLT_F JNLE_F JNLTI_I JNLEI_I JNGTI_I JNGEI_I JNEQI_I "
     "JNNEI_I ARR_SETI ADDK_F64 SUBK_F64 MULK_F64 DIVK_F64 BAND BOR BXOR BNOT BNOT_U32 "
     "SHL_I32 SHL_U32 SHL_64 SHR_32 SHR_I64 SHR_U64 STR_BYTE ABS_I32 ABS_I64 MIN_I MAX_I "
-    "MIN_U64 MAX_U64 MIN_F64 MAX_F64 CMP_TEST ITER_INT").split())
+    "MIN_U64 MAX_U64 MIN_F64 MAX_F64 CMP_TEST ITER_INT "
+    "STR_GET EQ_S NE_S LT_S LE_S STR_ORD STR_CHR REC_GET REC_SET RANGE_NEXT TRY_END").split())
 # (FORLOOP and the back jumps can stop with YIELD, but they resume at their
 # target, which is an entry point; CALL can stop before pushing, so it is
 # not in the set.)
@@ -118,6 +119,7 @@ class Emitter:
         self.funcs = [tuple(int(x) for x in row) for row in program.funcs.tolist()]
         self.kint = [int(x) for x in program.kint.tolist()]
         self.kflt = [float(x) for x in program.kflt.tolist()]
+        self.types = [tuple(int(x) for x in row) for row in program.types.tolist()]
         n = len(self.code)
         self.fn_of = [0] * n
         for f, row in enumerate(self.funcs):
@@ -137,7 +139,7 @@ class Emitter:
         m = self.module
         root = m.add_metadata([ir.MetaDataString(m, "orus tier2 arrays")])
         self.tags = {}
-        for name in ("regs", "frames", "state", "ginit", "hobj", "hbytes", "hslots",
+        for name in ("regs", "frames", "handlers", "state", "ginit", "hobj", "hbytes", "hslots",
                      "out_rec", "out_blob"):
             node = m.add_metadata([ir.MetaDataString(m, name), root, c64(0)])
             self.tags[name] = m.add_metadata([node, node, c64(0)])
@@ -175,6 +177,7 @@ class Emitter:
 
     def at2(self, arr: str, row, col: int):
         base, cols = {"frames": (self.frames, P.F_COLS), "hobj": (self.hobj, P.H_COLS),
+                      "handlers": (self.handlers, P.T_COLS),
                       "out_rec": (self.out_rec, P.REC_COLS)}[arr]
         idx = self.b.add(self.b.mul(row, c64(cols)), c64(col))
         return self.b.gep(base, [idx])
@@ -269,6 +272,7 @@ class Emitter:
         self.x_fn = b.alloca(I64, name="x_fn")
         self.regs, self.nregs = self._array("regs", I64)
         self.frames, self.nframes = self._array("frames", I64)
+        self.handlers, self.nhandlers = self._array("handlers", I64)
         self.state, _ = self._array("state", I64)
         self.ginit, _ = self._array("ginit", I8)
         self.hobj, self.nobj_rows = self._array("hobj", I64)
@@ -969,8 +973,13 @@ class Emitter:
 
     # ---- calls
     def op_CALL(self, pc, a, b, c):
+        self._call_into(pc, a, b)
+
+    def _call_into(self, pc, a, f, captures=None):
+        """vm's CALL of function f with its window at R[A] (CALLV: after its
+        own checks, with `captures(new_base)` copying the captured values
+        once the frame is known to fit)."""
         bb = self.b
-        f = b
         depth = bb.load(self.depth)
         full = bb.icmp_signed(">=", depth, self.nframes)
         room = self.new_block("room%d" % pc)
@@ -991,6 +1000,8 @@ class Emitter:
         self.st_set(P.S_NEED, need)
         bb.branch(self.exit_block(P.GROW_REGS, pc, self.fn_of[pc], "grow_regs_exit%d" % pc))
         bb.position_at_end(fits)
+        if captures is not None:
+            captures(nb)
         budget = bb.sub(bb.load(self.budget), c64(1))
         bb.store(budget, self.budget)
         self.store("frames", c64(pc + 1), self.at2("frames", depth, P.F_RET_PC))
@@ -1053,8 +1064,8 @@ class Emitter:
             self.op_MOVE(pc, a, b, 0)
         elif c in (op.OUT_F64, op.OUT_BOOL, op.OUT_FN):
             self._host(pc, a, b, c)
-        else:
-            return False                   # integer text: allocates (tier 1)
+        else:                              # integer text: a new string
+            self._int_to_string(pc, a, b, c in (op.OUT_U32, op.OUT_U64))
 
     # ---- output
     def _flush_exit(self, pc, need):
@@ -1380,8 +1391,983 @@ class Emitter:
         s = bb.bitcast(self.at(arena, src), I8.as_pointer())
         self._copy_bytes(d, s, bb.mul(count, c64(unit)))
 
+    # ---- strings (vm.dispatch's string branches and the heap helpers they
+    # call: concat_plan/concat, append_plan/str_extend, append_int,
+    # int_to_string, str_equal/str_compare, slice_bounds).  Every check runs
+    # in tier 1's order; an allocation without room falls back before any
+    # side effect (tier 1, running the instruction again, stops for the
+    # collector or the host).  A string's region (H_AUX >= 0) is only read
+    # when it is a row of the table (tier 1 trusts the heap here; a handle
+    # outside the table is treated as "no region", which a well-formed heap
+    # never has).
+    def _row_kind(self, h, kind, bound=None):
+        """0 <= h < bound (the table's rows by default) and hobj[h].kind ==
+        kind, the kind read only when h is in range."""
+        bb = self.b
+        inside = bb.icmp_unsigned("<", h, self.nobj_rows if bound is None else bound)
+        test = self.new_block("rk")
+        join = self.new_block("rkj")
+        start = bb.block
+        bb.cbranch(inside, test, join)
+        bb.position_at_end(test)
+        same = bb.icmp_signed("==", self.load("hobj", self.at2("hobj", h, P.H_KIND)), c64(kind))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I1)
+        phi.add_incoming(ir.Constant(I1, 0), start)
+        phi.add_incoming(same, test)
+        return phi
+
+    def _hcol(self, h, col):
+        return self.load("hobj", self.at2("hobj", h, col))
+
+    def _hset(self, h, col, v):
+        self.store("hobj", v if not isinstance(v, int) else c64(v), self.at2("hobj", h, col))
+
+    def _region_end_is(self, r, end):
+        """r names a region row (r >= 0; within the table) whose used end is
+        `end`: (that, the region's capacity end or 0)."""
+        bb = self.b
+        ok = bb.icmp_unsigned("<", r, self.nobj_rows)
+        test = self.new_block("rg")
+        join = self.new_block("rgj")
+        start = bb.block
+        bb.cbranch(ok, test, join)
+        bb.position_at_end(test)
+        used = bb.icmp_signed("==", self._hcol(r, P.H_LEN), end)
+        cap = self._hcol(r, P.H_AUX)
+        bb.branch(join)
+        bb.position_at_end(join)
+        p_used = bb.phi(I1)
+        p_used.add_incoming(ir.Constant(I1, 0), start)
+        p_used.add_incoming(used, test)
+        p_cap = bb.phi(I64)
+        p_cap.add_incoming(c64(0), start)
+        p_cap.add_incoming(cap, test)
+        return p_used, p_cap
+
+    def _move_bytes(self, dst, src, n):
+        """copy_within(hbytes, dst, src, n) (dst, src, n i64 values): a byte
+        loop for short strings, memmove for long ones.  The ranges never
+        overlap with dst > src (an append writes past every other string's
+        bytes), where the two would differ."""
+        bb = self.b
+        short = self.new_block("mvs")
+        long_ = self.new_block("mvl")
+        done = self.new_block("mvd")
+        bb.cbranch(bb.icmp_signed("<=", n, c64(16)), short, long_)
+        bb.position_at_end(long_)
+        fn = self.module.globals.get("llvm.memmove.p0i8.p0i8.i64")
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [I8.as_pointer(),
+                             I8.as_pointer(), I64, I1]), "llvm.memmove.p0i8.p0i8.i64")
+        bb.call(fn, [self.at("hbytes", dst), self.at("hbytes", src), n, ir.Constant(I1, 0)])
+        bb.branch(done)
+        bb.position_at_end(short)
+        head = self.new_block("mvh")
+        body = self.new_block("mvb")
+        start = bb.block
+        bb.branch(head)
+        bb.position_at_end(head)
+        j = bb.phi(I64)
+        j.add_incoming(c64(0), start)
+        bb.cbranch(bb.icmp_signed("<", j, n), body, done)
+        bb.position_at_end(body)
+        v = self.load("hbytes", self.at("hbytes", bb.add(src, j)))
+        self.store("hbytes", v, self.at("hbytes", bb.add(dst, j)))
+        j.add_incoming(bb.add(j, c64(1)), body)
+        bb.branch(head)
+        bb.position_at_end(done)
+
+    def _new_string(self, off, length, region):
+        """heap.new_string_object (the caller checked room)."""
+        h = self._new_object(c64(P.HK_STR), off, length)
+        self._hset(h, P.H_AUX, region)
+        return h
+
+    def _add_alloc(self, v):
+        self.st_set(P.S_ALLOC, self.b.add(self.st_get(P.S_ALLOC), v))
+
+    def _max(self, x, y):
+        return self.b.select(self.b.icmp_signed(">", x, y), x, y)
+
+    def _two_strings(self, pc, x, y):
+        """Both handles pass heap._handle_ok(..., HK_STR), else BAD_VALUE."""
+        ok = self.b.and_(self._handle_ok(x, P.HK_STR), self._handle_ok(y, P.HK_STR))
+        self.fail_if(self.b.not_(ok), pc, E.BAD_VALUE)
+
+    def op_STR_GET(self, pc, a, b, c):
+        bb = self.b
+        h, i = self.rget(b), self.rget(c)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        self.fail_if(bb.icmp_signed("<", i, c64(0)), pc, E.STR_INDEX_NEGATIVE)
+        self.fail_if(bb.icmp_signed(">=", i, self._hcol(h, P.H_LEN)), pc, E.STR_INDEX_RANGE)
+        byte = bb.zext(self.load("hbytes", self.at("hbytes", bb.add(self._hcol(h, P.H_OFF), i))),
+                       I64)
+        self.rset(a, bb.add(self.st_get(P.S_BYTE0), byte))
+        self.next(pc)
+
+    def op_STR_ORD(self, pc, a, b, c):
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        self.fail_if(bb.icmp_signed("==", self._hcol(h, P.H_LEN), c64(0)), pc, E.ORD_EMPTY)
+        self.rset(a, bb.zext(self.load("hbytes", self.at("hbytes", self._hcol(h, P.H_OFF))), I64))
+        self.next(pc)
+
+    def op_STR_CHR(self, pc, a, b, c):
+        bb = self.b
+        i = self.rget(b)
+        self.fail_if(bb.icmp_unsigned(">", i, c64(255)), pc, E.CHR_RANGE)     # i < 0 or i > 255
+        self.rset(a, bb.add(self.st_get(P.S_BYTE0), i))
+        self.next(pc)
+
+    # -- comparisons
+    def _first_difference(self, ox, oy, n):
+        """The first i < n with hbytes[ox + i] != hbytes[oy + i], else n:
+        8 bytes at a time while whole words remain, then byte by byte (only
+        bytes inside both strings are read)."""
+        bb = self.b
+        p64 = I64.as_pointer()
+        start = bb.block
+        whead, wbody, bhead, bbody, done = (self.new_block(s) for s in
+                                            ("fdw", "fdwb", "fdb", "fdbb", "fdd"))
+        bb.branch(whead)
+        bb.position_at_end(whead)
+        i = bb.phi(I64)
+        i.add_incoming(c64(0), start)
+        bb.cbranch(bb.icmp_signed("<=", bb.add(i, c64(8)), n), wbody, bhead)
+        bb.position_at_end(wbody)
+        wx = bb.load(bb.bitcast(self.at("hbytes", bb.add(ox, i)), p64), align=1)
+        wx.set_metadata("tbaa", self.tags["hbytes"])
+        wy = bb.load(bb.bitcast(self.at("hbytes", bb.add(oy, i)), p64), align=1)
+        wy.set_metadata("tbaa", self.tags["hbytes"])
+        i.add_incoming(bb.add(i, c64(8)), wbody)
+        bb.cbranch(bb.icmp_signed("==", wx, wy), whead, bhead)
+        bb.position_at_end(bhead)
+        j = bb.phi(I64)
+        j.add_incoming(i, whead)
+        j.add_incoming(i, wbody)        # a differing word: find its byte
+        more = self.new_block("fdm")
+        bb.cbranch(bb.icmp_signed("<", j, n), more, done)
+        bb.position_at_end(more)
+        same = bb.icmp_signed("==", self.load("hbytes", self.at("hbytes", bb.add(ox, j))),
+                              self.load("hbytes", self.at("hbytes", bb.add(oy, j))))
+        bb.cbranch(same, bbody, done)
+        bb.position_at_end(bbody)
+        j.add_incoming(bb.add(j, c64(1)), bbody)
+        bb.branch(bhead)
+        bb.position_at_end(done)
+        k = bb.phi(I64)
+        k.add_incoming(j, bhead)
+        k.add_incoming(j, more)
+        return k
+
+    def _str_equal(self, x, y):
+        """vm.str_equal (valid handles)."""
+        bb = self.b
+        start = bb.block
+        diff_h, same_len, join = (self.new_block(s) for s in ("eqh", "eql", "eqj"))
+        bb.cbranch(bb.icmp_signed("==", x, y), join, diff_h)
+        bb.position_at_end(diff_h)
+        lx = self._hcol(x, P.H_LEN)
+        bb.cbranch(bb.icmp_signed("!=", lx, self._hcol(y, P.H_LEN)), join, same_len)
+        bb.position_at_end(same_len)
+        k = self._first_difference(self._hcol(x, P.H_OFF), self._hcol(y, P.H_OFF), lx)
+        eq = bb.icmp_signed("==", k, lx)
+        tail = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I1)
+        phi.add_incoming(ir.Constant(I1, 1), start)
+        phi.add_incoming(ir.Constant(I1, 0), diff_h)
+        phi.add_incoming(eq, tail)
+        return phi
+
+    def _str_compare(self, x, y):
+        """vm.str_compare (valid handles): -1, 0 or 1."""
+        bb = self.b
+        ox, lx = self._hcol(x, P.H_OFF), self._hcol(x, P.H_LEN)
+        oy, ly = self._hcol(y, P.H_OFF), self._hcol(y, P.H_LEN)
+        n = bb.select(bb.icmp_signed("<", lx, ly), lx, ly)
+        k = self._first_difference(ox, oy, n)
+        differ, equal, join = (self.new_block(s) for s in ("cmpd", "cmpe", "cmpj"))
+        bb.cbranch(bb.icmp_signed("<", k, n), differ, equal)
+        bb.position_at_end(differ)
+        bx = self.load("hbytes", self.at("hbytes", bb.add(ox, k)))
+        by = self.load("hbytes", self.at("hbytes", bb.add(oy, k)))
+        r1 = bb.select(bb.icmp_unsigned("<", bx, by), c64(-1), c64(1))
+        bb.branch(join)
+        bb.position_at_end(equal)
+        r2 = bb.select(bb.icmp_signed("==", lx, ly), c64(0),
+                       bb.select(bb.icmp_signed("<", lx, ly), c64(-1), c64(1)))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I64)
+        phi.add_incoming(r1, differ)
+        phi.add_incoming(r2, equal)
+        return phi
+
+    def _str_relation(self, pc, a, b, c, which):
+        bb = self.b
+        x, y = self.rget(b), self.rget(c)
+        self._two_strings(pc, x, y)
+        if which == "eq":
+            r = self._str_equal(x, y)
+        elif which == "ne":
+            r = bb.not_(self._str_equal(x, y))
+        elif which == "lt":
+            r = bb.icmp_signed("<", self._str_compare(x, y), c64(0))
+        else:
+            r = bb.icmp_signed("<=", self._str_compare(x, y), c64(0))
+        self._bool(pc, a, r)
+
+    def op_EQ_S(self, pc, a, b, c):
+        self._str_relation(pc, a, b, c, "eq")
+
+    def op_NE_S(self, pc, a, b, c):
+        self._str_relation(pc, a, b, c, "ne")
+
+    def op_LT_S(self, pc, a, b, c):
+        self._str_relation(pc, a, b, c, "lt")
+
+    def op_LE_S(self, pc, a, b, c):
+        self._str_relation(pc, a, b, c, "le")
+
+    # -- substrings
+    def _slice_bounds(self, pc, length, start, end):
+        """vm.slice_bounds: its errors in its order; (first, count)."""
+        bb = self.b
+        self.fail_if(bb.icmp_signed("<", start, c64(0)), pc, E.SLICE_START_NEGATIVE)
+        self.fail_if(bb.icmp_signed("<", end, c64(0)), pc, E.SLICE_END_NEGATIVE)
+        self.fail_if(bb.icmp_signed(">", start, length), pc, E.SLICE_START_RANGE)
+        self.fail_if(bb.icmp_signed(">", end, length), pc, E.SLICE_END_RANGE)
+        at_end = bb.icmp_signed("==", start, length)
+        # start == length: only end == length is allowed (count 0); else
+        # last = min(end, length - 1) must not be before start
+        last = bb.select(bb.icmp_signed("<", end, length), end, bb.sub(length, c64(1)))
+        bad = bb.select(at_end, bb.icmp_signed("!=", end, length),
+                        bb.icmp_signed("<", last, start))
+        self.fail_if(bad, pc, E.SLICE_END_BEFORE_START)
+        return start, bb.select(at_end, c64(0), bb.add(bb.sub(last, start), c64(1)))
+
+    def op_STR_SLICE(self, pc, a, b, c):
+        """vm's STR_SLICE: handle, slice_bounds' checks in its order, then a
+        row (heap_room(0, 0)) for a substring sharing the bytes."""
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        first, count = self._slice_bounds(pc, self._hcol(h, P.H_LEN), self.rget(c),
+                                          self.rget(c + 1))
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(0)))
+        self._add_alloc(c64(P.OBJ_COST))
+        self.rset(a, self._new_string(bb.add(self._hcol(h, P.H_OFF), first), count, c64(-1)))
+        self.next(pc)
+
+    # -- building strings
+    def op_CONCAT(self, pc, a, b, c):
+        """vm's CONCAT: concat_plan, heap_room (plus a second row), concat."""
+        bb = self.b
+        x, y = self.rget(b), self.rget(c)
+        self._two_strings(pc, x, y)
+        lx, ly = self._hcol(x, P.H_LEN), self._hcol(y, P.H_LEN)
+        ox, oy = self._hcol(x, P.H_OFF), self._hcol(y, P.H_OFF)
+        end = bb.add(ox, lx)
+        r = self._hcol(x, P.H_AUX)
+        has_r = self.new_block("cat_r%d" % pc)
+        no_r = self.new_block("cat_nor%d" % pc)
+        bb.cbranch(bb.icmp_signed(">=", r, c64(0)), has_r, no_r)
+        bb.position_at_end(has_r)
+        used, cap = self._region_end_is(r, end)
+        in_region = bb.and_(used, bb.icmp_signed("<=", bb.add(end, ly), cap))
+        region_blk = self.new_block("cat_in%d" % pc)
+        bb.cbranch(in_region, region_blk, no_r)
+        bb.position_at_end(no_r)
+        top = self.st_get(P.S_NBYTES)
+        at_top = self.new_block("cat_top%d" % pc)
+        fresh = self.new_block("cat_new%d" % pc)
+        bb.cbranch(bb.icmp_signed("==", end, top), at_top, fresh)
+
+        def room(nbytes):
+            ok = bb.and_(self._room_ok(nbytes, c64(0)),
+                         bb.icmp_signed("<=", bb.add(self.st_get(P.S_NOBJ), c64(2)),
+                                        self.nobj_rows))
+            self._fallback_unless(pc, ok)
+
+        done = self.new_block("cat_done%d" % pc)
+        # CAT_IN_REGION
+        bb.position_at_end(region_blk)
+        room(c64(0))
+        self._move_bytes(end, oy, ly)
+        self._hset(r, P.H_LEN, bb.add(end, ly))
+        self._add_alloc(c64(P.OBJ_COST))
+        h1 = self._new_string(ox, bb.add(lx, ly), r)
+        b1 = bb.block
+        bb.branch(done)
+        # CAT_AT_TOP
+        bb.position_at_end(at_top)
+        room(ly)
+        top = self.st_get(P.S_NBYTES)
+        self._move_bytes(top, oy, ly)
+        self.st_set(P.S_NBYTES, bb.add(top, ly))
+        self._add_alloc(bb.add(ly, c64(P.OBJ_COST)))
+        h2 = self._new_string(ox, bb.add(lx, ly), c64(-1))
+        b2 = bb.block
+        bb.branch(done)
+        # CAT_NEW_REGION
+        bb.position_at_end(fresh)
+        size = self._max(bb.mul(c64(2), bb.add(lx, ly)), c64(32))
+        room(size)
+        top = self.st_get(P.S_NBYTES)
+        self._move_bytes(top, ox, lx)
+        self._move_bytes(bb.add(top, lx), oy, ly)
+        self.st_set(P.S_NBYTES, bb.add(top, size))
+        self._add_alloc(bb.add(bb.add(lx, ly), c64(2 * P.OBJ_COST)))
+        region = self._new_object(c64(P.HK_SREGION), top, bb.add(top, bb.add(lx, ly)))
+        self._hset(region, P.H_AUX, bb.add(top, size))
+        h3 = self._new_string(top, bb.add(lx, ly), region)
+        b3 = bb.block
+        bb.branch(done)
+        bb.position_at_end(done)
+        h = bb.phi(I64)
+        for v, blk in ((h1, b1), (h2, b2), (h3, b3)):
+            h.add_incoming(v, blk)
+        self.rset(a, h)
+        self.next(pc)
+
+    def op_STR_BUILD(self, pc, a, b, c):
+        """vm's STR_BUILD: a row sharing string R[B]'s bytes (its region too)."""
+        bb = self.b
+        x = self.rget(b)
+        self.fail_if(bb.not_(self._row_kind(x, P.HK_STR)), pc, E.BAD_VALUE)
+        under = bb.icmp_signed("<=", self.st_get(P.S_ALLOC), self.st_get(P.S_GC_LIMIT))
+        row = bb.or_(bb.icmp_signed(">=", self.st_get(P.S_FREE), c64(0)),
+                     bb.icmp_signed("<", self.st_get(P.S_NOBJ), self.nobj_rows))
+        self._fallback_unless(pc, bb.and_(under, row))
+        self._add_alloc(c64(P.OBJ_COST))
+        aux = self._hcol(x, P.H_AUX)
+        h = self._new_object(c64(P.HK_STR), self._hcol(x, P.H_OFF), self._hcol(x, P.H_LEN))
+        self._hset(h, P.H_AUX, aux)
+        self.rset(a, h)
+        self.next(pc)
+
+    def _extend(self, pc, x, n, slow_check=None):
+        """Room for n more bytes at the end of the chain's own string x (a
+        valid string row): STR_APPEND's fast path / append_int's first test
+        (x's region has room at its used end), else `slow_check` (STR_APPEND
+        checks its handles again there, as tier 1 does) and append_plan +
+        heap_room + str_extend.  Returns the offset where the caller writes
+        the n bytes; falls back (nothing changed) when heap_room says no."""
+        bb = self.b
+        lx = self._hcol(x, P.H_LEN)
+        ox = self._hcol(x, P.H_OFF)
+        end = bb.add(ox, lx)
+        r = self._hcol(x, P.H_AUX)
+        start = bb.block
+        has_r = self.new_block("ext_r%d" % pc)
+        test = self.new_block("ext_t%d" % pc)
+        bb.cbranch(bb.icmp_signed(">=", r, c64(0)), has_r, test)
+        bb.position_at_end(has_r)
+        used_r, cap_r = self._region_end_is(r, end)
+        from_r = bb.block
+        bb.branch(test)
+        bb.position_at_end(test)
+        used = bb.phi(I1)
+        used.add_incoming(ir.Constant(I1, 0), start)
+        used.add_incoming(used_r, from_r)
+        cap = bb.phi(I64)
+        cap.add_incoming(c64(0), start)
+        cap.add_incoming(cap_r, from_r)
+        fits = self.new_block("ext_fits%d" % pc)
+        slow = self.new_block("ext_slow%d" % pc)
+        bb.cbranch(bb.and_(used, bb.icmp_signed("<=", bb.add(end, n), cap)), fits, slow)
+        done = self.new_block("ext_done%d" % pc)
+        # CAT_IN_REGION (no room test)
+        bb.position_at_end(fits)
+        self._hset(r, P.H_LEN, bb.add(end, n))
+        self._hset(x, P.H_LEN, bb.add(lx, n))
+        d1, b1 = end, bb.block
+        bb.branch(done)
+        bb.position_at_end(slow)
+        if slow_check is not None:
+            slow_check()
+        top = self.st_get(P.S_NBYTES)
+        grow = self.new_block("ext_grow%d" % pc)
+        other = self.new_block("ext_other%d" % pc)
+        at_top = self.new_block("ext_top%d" % pc)
+        fresh = self.new_block("ext_new%d" % pc)
+        # CAT_GROW_REGION: the region is in use at x's end, full, and ends at the top
+        bb.cbranch(bb.and_(used, bb.icmp_signed("==", cap, top)), grow, other)
+        bb.position_at_end(other)
+        # CAT_AT_TOP: x has no region and ends at the top
+        bb.cbranch(bb.and_(bb.icmp_signed("<", r, c64(0)), bb.icmp_signed("==", end, top)),
+                   at_top, fresh)
+        bb.position_at_end(grow)
+        rstart = self._hcol(r, P.H_OFF)
+        room = bb.sub(bb.add(rstart, self._max(bb.mul(c64(2), bb.sub(bb.add(end, n), rstart)),
+                                               c64(32))), cap)
+        self._fallback_unless(pc, self._room_ok(room, c64(0)))
+        self.st_set(P.S_NBYTES, bb.add(top, room))
+        self._hset(r, P.H_AUX, bb.add(top, room))
+        self._hset(r, P.H_LEN, bb.add(end, n))
+        self._add_alloc(n)
+        self._hset(x, P.H_LEN, bb.add(lx, n))
+        d2, b2 = end, bb.block
+        bb.branch(done)
+        bb.position_at_end(at_top)
+        self._fallback_unless(pc, self._room_ok(n, c64(0)))
+        self.st_set(P.S_NBYTES, bb.add(top, n))
+        self._add_alloc(n)
+        self._hset(x, P.H_LEN, bb.add(lx, n))
+        d3, b3 = end, bb.block
+        bb.branch(done)
+        # CAT_NEW_REGION: x moves into a new region twice its new size
+        bb.position_at_end(fresh)
+        size = self._max(bb.mul(c64(2), bb.add(lx, n)), c64(32))
+        self._fallback_unless(pc, self._room_ok(size, c64(0)))
+        self._move_bytes(top, ox, lx)
+        self.st_set(P.S_NBYTES, bb.add(top, size))
+        self._add_alloc(bb.add(bb.add(lx, n), c64(P.OBJ_COST)))
+        region = self._new_object(c64(P.HK_SREGION), top, bb.add(top, bb.add(lx, n)))
+        self._hset(region, P.H_AUX, bb.add(top, size))
+        self._hset(x, P.H_OFF, top)
+        self._hset(x, P.H_LEN, bb.add(lx, n))
+        self._hset(x, P.H_AUX, region)
+        d4, b4 = bb.add(top, lx), bb.block
+        bb.branch(done)
+        bb.position_at_end(done)
+        dst = bb.phi(I64)
+        for v, blk in ((d1, b1), (d2, b2), (d3, b3), (d4, b4)):
+            dst.add_incoming(v, blk)
+        return dst
+
+    def op_STR_APPEND(self, pc, a, b, c):
+        """vm's STR_APPEND.  Its fast path tests the rows against the
+        table's size and the slow path with _handle_ok (S_NOBJ): the same
+        verdict, since rows past the live ones are HK_FREE."""
+        bb = self.b
+        x, y = self.rget(a), self.rget(b)
+        ok = bb.and_(self._row_kind(x, P.HK_STR), self._row_kind(y, P.HK_STR))
+        self.fail_if(bb.not_(ok), pc, E.BAD_VALUE)
+        ly = self._hcol(y, P.H_LEN)
+        oy = self._hcol(y, P.H_OFF)
+        dst = self._extend(pc, x, ly, lambda: self._two_strings(pc, x, y))
+        self._move_bytes(dst, oy, ly)
+        self.next(pc)
+
+    def _int_text(self, v, unsigned):
+        """vm.int_text: (byte length, negative, magnitude)."""
+        bb = self.b
+        if unsigned:
+            neg = ir.Constant(I1, 0)
+            mag = v
+        else:
+            neg = bb.icmp_signed("<", v, c64(0))
+            mag = bb.select(neg, bb.sub(c64(0), v), v)      # exact as uint64, even for MIN
+        start = bb.block
+        head, body, done = (self.new_block(s) for s in ("itl", "itb", "itd"))
+        bb.branch(head)
+        bb.position_at_end(head)
+        n = bb.phi(I64)
+        t = bb.phi(I64)
+        n.add_incoming(c64(1), start)
+        t.add_incoming(mag, start)
+        bb.cbranch(bb.icmp_unsigned(">=", t, c64(10)), body, done)
+        bb.position_at_end(body)
+        n.add_incoming(bb.add(n, c64(1)), body)
+        t.add_incoming(bb.udiv(t, c64(10)), body)
+        bb.branch(head)
+        bb.position_at_end(done)
+        return bb.add(n, bb.zext(neg, I64)), neg, mag
+
+    def _write_int(self, off, n, neg, mag):
+        """vm.write_int: the n bytes of the text at hbytes[off]."""
+        bb = self.b
+        first = bb.sub(bb.add(off, n), c64(1))
+        start = bb.block
+        body, done = self.new_block("wi"), self.new_block("wid")
+        bb.branch(body)
+        bb.position_at_end(body)
+        pos = bb.phi(I64)
+        m = bb.phi(I64)
+        pos.add_incoming(first, start)
+        m.add_incoming(mag, start)
+        digit = bb.trunc(bb.add(c64(48), bb.urem(m, c64(10))), I8)
+        self.store("hbytes", digit, self.at("hbytes", pos))
+        m2 = bb.udiv(m, c64(10))
+        pos.add_incoming(bb.sub(pos, c64(1)), body)
+        m.add_incoming(m2, body)
+        bb.cbranch(bb.icmp_signed("==", m2, c64(0)), done, body)
+        bb.position_at_end(done)
+        minus = self.new_block("wim")
+        end = self.new_block("wie")
+        bb.cbranch(neg, minus, end)
+        bb.position_at_end(minus)
+        self.store("hbytes", ir.Constant(I8, 45), self.at("hbytes", off))
+        bb.branch(end)
+        bb.position_at_end(end)
+
+    def op_STR_APPINT(self, pc, a, b, c):
+        """vm's STR_APPINT (append_int)."""
+        bb = self.b
+        x = self.rget(a)
+        self.fail_if(bb.not_(self._row_kind(x, P.HK_STR)), pc, E.BAD_VALUE)
+        n, neg, mag = self._int_text(self.rget(b), c in (op.OUT_U32, op.OUT_U64))
+        dst = self._extend(pc, x, n)
+        self._write_int(dst, n, neg, mag)
+        self.next(pc)
+
+    def _int_to_string(self, pc, a, b, unsigned):
+        """vm's TOSTR of an integer: heap_room(20), then int_to_string."""
+        bb = self.b
+        self._fallback_unless(pc, self._room_ok(c64(20), c64(0)))
+        n, neg, mag = self._int_text(self.rget(b), unsigned)
+        off = self.st_get(P.S_NBYTES)
+        self._write_int(off, n, neg, mag)
+        self.st_set(P.S_NBYTES, bb.add(off, n))
+        self._add_alloc(bb.add(n, c64(P.OBJ_COST)))
+        self.rset(a, self._new_string(off, n, c64(-1)))
+        self.next(pc)
+
+    # ---- records, range iterators, try blocks
+    def op_REC_GET(self, pc, a, b, c):
+        bb = self.b
+        h = self.rget(b)
+        ok = self._record_field_ok(h, c)
+        self.fail_if(bb.not_(ok), pc, E.BAD_VALUE)
+        self.rset(a, self.load("hslots", self.at("hslots", bb.add(self._hcol(h, P.H_OFF), c64(c)))))
+        self.next(pc)
+
+    def op_REC_SET(self, pc, a, b, c):
+        bb = self.b
+        h = self.rget(a)
+        ok = self._record_field_ok(h, b)
+        self.fail_if(bb.not_(ok), pc, E.BAD_VALUE)
+        self.store("hslots", self.rget(c), self.at("hslots", bb.add(self._hcol(h, P.H_OFF), c64(b))))
+        self.next(pc)
+
+    def _record_field_ok(self, h, field):
+        """_handle_ok(h, HK_REC) and 0 <= field < its length."""
+        if field < 0:
+            return ir.Constant(I1, 0)
+        bb = self.b
+        inside = bb.icmp_unsigned("<", h, self.st_get(P.S_NOBJ))
+        test = self.new_block("rec")
+        join = self.new_block("recj")
+        start = bb.block
+        bb.cbranch(inside, test, join)
+        bb.position_at_end(test)
+        good = bb.and_(bb.icmp_signed("==", self._hcol(h, P.H_KIND), c64(P.HK_REC)),
+                       bb.icmp_signed("<", c64(field), self._hcol(h, P.H_LEN)))
+        bb.branch(join)
+        bb.position_at_end(join)
+        phi = bb.phi(I1)
+        phi.add_incoming(ir.Constant(I1, 0), start)
+        phi.add_incoming(good, test)
+        return phi
+
+    def op_REC_NEW(self, pc, a, b, c):
+        """vm's REC_NEW: n fields and the handle mask from type row C (the
+        cache key covers the program's type table, so they are constants)."""
+        bb = self.b
+        n, mask = self.types[c][1], self.types[c][2]
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(n)))
+        soff = self.st_get(P.S_NSLOTS)
+        for i in range(n):
+            self.store("hslots", self.rget(b + i), self.at("hslots", bb.add(soff, c64(i))))
+        self.st_set(P.S_NSLOTS, bb.add(soff, c64(n)))
+        self._add_alloc(c64(8 * n + P.OBJ_COST))
+        h = self._new_object(c64(P.HK_REC), soff, c64(n))
+        self._hset(h, P.H_AUX, mask)
+        self.rset(a, h)
+        self.next(pc)
+
+    def op_RANGE_NEW(self, pc, a, b, c):
+        bb = self.b
+        self.fail_if(bb.icmp_signed("==", self.rget(b + 2), c64(0)), pc, E.RANGE_ARGS)
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(4)))
+        soff = self.st_get(P.S_NSLOTS)
+        for i, v in enumerate((self.rget(b), self.rget(b + 1), self.rget(b + 2), self.rget(b))):
+            self.store("hslots", v, self.at("hslots", bb.add(soff, c64(i))))
+        self.st_set(P.S_NSLOTS, bb.add(soff, c64(4)))
+        self._add_alloc(c64(32 + P.OBJ_COST))
+        self.rset(a, self._new_object(c64(P.HK_RANGE), soff, c64(4)))
+        self.next(pc)
+
+    def op_RANGE_NEXT(self, pc, a, b, c):
+        if c <= pc:
+            return False            # the verifier allows only forward jumps here
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_RANGE)), pc, E.BAD_VALUE)
+        soff = self._hcol(h, P.H_OFF)
+        slot = [self.at("hslots", bb.add(soff, c64(i))) for i in (1, 2, 3)]
+        stop, step, cur = (self.load("hslots", p) for p in slot)
+        pos = bb.icmp_signed(">", step, c64(0))
+        done = bb.or_(bb.and_(pos, bb.icmp_signed(">=", cur, stop)),
+                      bb.and_(bb.icmp_signed("<", step, c64(0)), bb.icmp_signed("<=", cur, stop)))
+        more = self.new_block("rnext%d" % pc)
+        bb.cbranch(done, self.blocks[c], more)
+        bb.position_at_end(more)
+        self.rset(a, cur)
+        # advance without overflowing: clamp to stop once past it
+        limit = bb.sub(stop, step)
+        past = bb.select(pos, bb.icmp_signed(">", cur, limit), bb.icmp_signed("<", cur, limit))
+        self.store("hslots", bb.select(past, stop, bb.add(cur, step)), slot[2])
+        self.next(pc)
+
+    def op_TRY_BEGIN(self, pc, a, b, c):
+        bb = self.b
+        t = self.st_get(P.S_NHANDLERS)
+        room = self.new_block("try%d" % pc)
+        full = self.new_block("tryfull%d" % pc)
+        bb.cbranch(bb.icmp_signed(">=", t, self.nhandlers), full, room)
+        bb.position_at_end(full)
+        bb.cbranch(bb.icmp_signed(">=", t, c64(P.MAX_HANDLERS)),
+                   self.error_block(pc, E.TOO_MANY_HANDLERS),
+                   self.exit_block(P.GROW_STACK, pc, self.fn_of[pc], "try_grow%d" % pc))
+        bb.position_at_end(room)
+        for col, v in ((P.T_CATCH_PC, c64(b)), (P.T_DEPTH, bb.load(self.depth)),
+                       (P.T_BASE, bb.load(self.base)), (P.T_FN, c64(self.fn_of[pc])),
+                       (P.T_REG, c64(a))):
+            self.store("handlers", v, self.at2("handlers", t, col))
+        self.st_set(P.S_NHANDLERS, bb.add(t, c64(1)))
+        self.next(pc)
+
+    def op_TRY_END(self, pc, a, b, c):
+        bb = self.b
+        t = self.st_get(P.S_NHANDLERS)
+        self.st_set(P.S_NHANDLERS, bb.select(bb.icmp_signed(">", t, c64(0)), bb.sub(t, c64(1)), t))
+        self.next(pc)
+
+    # ---- closures
+    def op_CLOSURE(self, pc, a, b, c):
+        """vm's CLOSURE: slots [function, captured values...] for a new HK_FN."""
+        bb = self.b
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(c + 1)))
+        soff = self.st_get(P.S_NSLOTS)
+        self.store("hslots", c64(b), self.at("hslots", soff))
+        for i in range(c):
+            self.store("hslots", self.rget(a + 1 + i), self.at("hslots", bb.add(soff, c64(1 + i))))
+        self.st_set(P.S_NSLOTS, bb.add(soff, c64(c + 1)))
+        self._add_alloc(c64(8 * (c + 1) + P.OBJ_COST))
+        self.rset(a, self._new_object(c64(P.HK_FN), soff, c64(c + 1)))
+        self.next(pc)
+
+    MAX_CALLV_TARGETS = 64
+
+    @property
+    def value_functions(self):
+        """The functions a function value can name: LOADFN's and CLOSURE's
+        (the only instructions that make function values)."""
+        fs = getattr(self, "_value_functions", None)
+        if fs is None:
+            fs = self._value_functions = sorted({b for o, a, b, c in self.code
+                                                 if o in (op.LOADFN, op.CLOSURE)})
+        return fs
+
+    def op_CALLV(self, pc, a, b, c):
+        """vm's CALLV: the handle check, then, for each function a value of
+        this program can name, CALL's body with the captured values copied
+        after the arguments.  A function value naming any other function,
+        or whose captures do not match its function's count, falls back
+        (before any change; tier 1 decides)."""
+        targets = self.value_functions
+        if not targets or len(targets) > self.MAX_CALLV_TARGETS:
+            return False
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_FN)), pc, E.NOT_A_FUNCTION)
+        soff = self._hcol(h, P.H_OFF)
+        ncap = bb.sub(self._hcol(h, P.H_LEN), c64(1))
+        f = self.load("hslots", self.at("hslots", soff))
+        other = self.exit_block(FALLBACK, pc, self.fn_of[pc], "callv_other%d" % pc)
+        sw = bb.switch(f, other)
+        for target in targets:
+            blk = self.new_block("callv%d_%d" % (pc, target))
+            sw.add_case(c64(target), blk)
+            bb.position_at_end(blk)
+            caps = self.funcs[target][FN_NCAP]
+            same = self.new_block("callv_caps%d_%d" % (pc, target))
+            bb.cbranch(bb.icmp_signed("==", ncap, c64(caps)), same, other)
+            bb.position_at_end(same)
+            arity = self.funcs[target][FN_ARITY]
+
+            def copy(nb, caps=caps, arity=arity):
+                for i in range(caps):
+                    v = self.load("hslots", self.at("hslots", bb.add(soff, c64(1 + i))))
+                    self.store("regs", v, self.b.gep(self.regs, [bb.add(nb, c64(arity + i))]))
+            self._call_into(pc, a, target, copy)
+
+    # ---- `use strings` (orus/jit/strlib.py's str_call): the functions
+    # that read or share bytes without searching; the others fall back.
+    def op_STR1(self, pc, a, b, c):
+        """upper/lower (change_case) and trim/trim_start/trim_end (trim +
+        piece); str_call's handle check first."""
+        if c not in (op.S_UPPER, op.S_LOWER, op.S_TRIM, op.S_TRIM_START, op.S_TRIM_END):
+            return False
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._handle_ok(h, P.HK_STR)), pc, E.BAD_VALUE)
+        if c in (op.S_UPPER, op.S_LOWER):
+            self.rset(a, self._change_case(pc, h, c == op.S_UPPER))
+        else:
+            self.rset(a, self._trim(pc, h, c != op.S_TRIM_END, c != op.S_TRIM_START))
+        self.next(pc)
+
+    def _byte_loop(self, n, body, init=None):
+        """for i in range(n): acc = body(i, acc) (acc an i64, from `init`);
+        returns the final acc."""
+        bb = self.b
+        start = bb.block
+        head, loop, done = self.new_block("bl"), self.new_block("blb"), self.new_block("bld")
+        bb.branch(head)
+        bb.position_at_end(head)
+        i = bb.phi(I64)
+        i.add_incoming(c64(0), start)
+        acc = bb.phi(I64)
+        acc.add_incoming(init if init is not None else c64(0), start)
+        bb.cbranch(bb.icmp_signed("<", i, n), loop, done)
+        bb.position_at_end(loop)
+        nxt = body(i, acc)
+        i.add_incoming(bb.add(i, c64(1)), bb.block)
+        acc.add_incoming(nxt, bb.block)
+        bb.branch(head)
+        bb.position_at_end(done)
+        return acc
+
+    def _change_case(self, pc, h, to_upper):
+        """strlib.change_case: the string itself when no byte changes, else
+        a new string (room for its n bytes and a row, or fall back)."""
+        bb = self.b
+        t, n = self._hcol(h, P.H_OFF), self._hcol(h, P.H_LEN)
+        lo = ir.Constant(I8, 97 if to_upper else 65)
+
+        def letter(i):
+            ch = self.load("hbytes", self.at("hbytes", bb.add(t, i)))
+            return ch, bb.icmp_unsigned("<", bb.sub(ch, lo), ir.Constant(I8, 26))
+        letters = self._byte_loop(n, lambda i, acc: bb.add(acc, bb.zext(letter(i)[1], I64)))
+        start = bb.block
+        change, join = self.new_block("case%d" % pc), self.new_block("casej%d" % pc)
+        bb.cbranch(bb.icmp_signed("==", letters, c64(0)), join, change)
+        bb.position_at_end(change)
+        self._fallback_unless(pc, self._room_ok(n, c64(0)))
+        off = self.st_get(P.S_NBYTES)
+
+        def flip(i, acc):
+            ch, is_letter = letter(i)
+            v = bb.xor(ch, bb.select(is_letter, ir.Constant(I8, 32), ir.Constant(I8, 0)))
+            self.store("hbytes", v, self.at("hbytes", bb.add(off, i)))
+            return acc
+        self._byte_loop(n, flip)
+        self.st_set(P.S_NBYTES, bb.add(off, n))
+        self._add_alloc(bb.add(n, c64(P.OBJ_COST)))
+        made = self._new_string(off, n, c64(-1))
+        changed = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        r = bb.phi(I64)
+        r.add_incoming(h, start)
+        r.add_incoming(made, changed)
+        return r
+
+    def _is_space(self, ch):
+        bb = self.b
+        return bb.or_(bb.icmp_unsigned("==", ch, ir.Constant(I8, 32)),
+                      bb.icmp_unsigned("<", bb.sub(ch, ir.Constant(I8, 9)), ir.Constant(I8, 5)))
+
+    def _scan(self, first, limit, step_back, t):
+        """The first index i from `first` (moving up, or down when
+        step_back: testing byte i - 1) while i differs from `limit` and the
+        byte is whitespace."""
+        bb = self.b
+        start = bb.block
+        head, test, done = self.new_block("sc"), self.new_block("sct"), self.new_block("scd")
+        bb.branch(head)
+        bb.position_at_end(head)
+        i = bb.phi(I64)
+        i.add_incoming(first, start)
+        inside = bb.icmp_signed(">", i, limit) if step_back else bb.icmp_signed("<", i, limit)
+        bb.cbranch(inside, test, done)
+        bb.position_at_end(test)
+        at = bb.sub(i, c64(1)) if step_back else i
+        ch = self.load("hbytes", self.at("hbytes", bb.add(t, at)))
+        i.add_incoming(bb.sub(i, c64(1)) if step_back else bb.add(i, c64(1)), test)
+        bb.cbranch(self._is_space(ch), head, done)
+        bb.position_at_end(done)
+        return i
+
+    def _trim(self, pc, h, start, end):
+        """strlib.trim + piece: the string itself when nothing is cut, else
+        a substring sharing its bytes (a row, or fall back)."""
+        bb = self.b
+        t, n = self._hcol(h, P.H_OFF), self._hcol(h, P.H_LEN)
+        i = self._scan(c64(0), n, False, t) if start else c64(0)
+        j = self._scan(n, i, True, t) if end else n
+        whole = bb.and_(bb.icmp_signed("==", i, c64(0)), bb.icmp_signed("==", bb.sub(j, i), n))
+        entry = bb.block
+        cut, join = self.new_block("trim%d" % pc), self.new_block("trimj%d" % pc)
+        bb.cbranch(whole, join, cut)
+        bb.position_at_end(cut)
+        self._fallback_unless(pc, self._room_ok(c64(0), c64(0)))
+        self._add_alloc(c64(P.OBJ_COST))
+        made = self._new_string(bb.add(t, i), bb.sub(j, i), c64(-1))
+        cut_end = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        r = bb.phi(I64)
+        r.add_incoming(h, entry)
+        r.add_incoming(made, cut_end)
+        return r
+
+    def op_STR2(self, pc, a, b, c):
+        """starts_with / ends_with (str_call's checks: x, then y)."""
+        if c not in (op.S_STARTS_WITH, op.S_ENDS_WITH):
+            return False
+        bb = self.b
+        x, y = self.rget(b), self.rget(b + 1)
+        self.fail_if(bb.not_(self._handle_ok(x, P.HK_STR)), pc, E.BAD_VALUE)
+        self.fail_if(bb.not_(self._handle_ok(y, P.HK_STR)), pc, E.BAD_VALUE)
+        t, n = self._hcol(x, P.H_OFF), self._hcol(x, P.H_LEN)
+        p, m = self._hcol(y, P.H_OFF), self._hcol(y, P.H_LEN)
+        entry = bb.block
+        fits, join = self.new_block("affix%d" % pc), self.new_block("affixj%d" % pc)
+        bb.cbranch(bb.icmp_signed(">", m, n), join, fits)
+        bb.position_at_end(fits)
+        s0 = t if c == op.S_STARTS_WITH else bb.add(t, bb.sub(n, m))
+        k = self._first_difference(s0, p, m)
+        same = bb.zext(bb.icmp_signed("==", k, m), I64)
+        tail = bb.block
+        bb.branch(join)
+        bb.position_at_end(join)
+        r = bb.phi(I64)
+        r.add_incoming(c64(0), entry)
+        r.add_incoming(same, tail)
+        self.rset(a, r)
+        self.next(pc)
+
+    # ---- math: the functions that are one exact LLVM operation
+    MATH1_INTRINSICS = {op.M_SQRT: "llvm.sqrt.f64", op.M_FLOOR: "llvm.floor.f64",
+                        op.M_CEIL: "llvm.ceil.f64", op.M_TRUNC: "llvm.trunc.f64",
+                        op.M_FABS: "llvm.fabs.f64"}
+
+    def op_MATH1(self, pc, a, b, c):
+        """vm's MATH1 for sqrt, floor, ceil, trunc and fabs (IEEE-exact, as
+        numpy's and libm's): floor/ceil/trunc/fabs never fail (NaN in, NaN
+        out); sqrt is inline for x >= 0 as in tier 1, and any other x (a
+        domain error, or NaN) falls back to tier 1's math1.  Other
+        functions fall back."""
+        name = self.MATH1_INTRINSICS.get(c)
+        if name is None:
+            return False
+        bb = self.b
+        fn = self.module.globals.get(name)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(F64, [F64]), name)
+        x = self.fget(b)
+        if c == op.M_SQRT:
+            self._fallback_unless(pc, bb.fcmp_ordered(">=", x, ir.Constant(F64, 0.0)))
+        self.fset(a, bb.call(fn, [x]))
+        self.next(pc)
+
+    # ---- more arrays
     def op_ITER_INT(self, pc, a, b, c):
-        return False                 # rare; tier 1 (kept explicit: see NEVER_STOPS)
+        self.fail_if(self.b.icmp_signed("<", self.rget(a), c64(0)), pc, E.ITER_NEGATIVE)
+        self.next(pc)
+
+    def op_ARR_POP(self, pc, a, b, c):
+        """vm's ARR_POP.  (Not in NEVER_STOPS although it never stops: it
+        changes an array's length, which a versioned loop settles.)"""
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        n = self._hcol(h, P.H_LEN)
+        self.fail_if(bb.icmp_signed("==", n, c64(0)), pc, E.POP_EMPTY)
+        at = bb.add(self._hcol(h, P.H_OFF), bb.sub(n, c64(1)))
+        is_bytes = bb.icmp_signed("==", self._hcol(h, P.H_KIND), c64(P.HK_ARR_B))
+        yes, no, join = self.new_block("popb"), self.new_block("pops"), self.new_block("popj")
+        bb.cbranch(is_bytes, yes, no)
+        bb.position_at_end(yes)
+        vb = bb.zext(self.load("hbytes", self.at("hbytes", at)), I64)
+        bb.branch(join)
+        bb.position_at_end(no)
+        vs = self.load("hslots", self.at("hslots", at))
+        bb.branch(join)
+        bb.position_at_end(join)
+        v = bb.phi(I64)
+        v.add_incoming(vb, yes)
+        v.add_incoming(vs, no)
+        self.rset(a, v)
+        self._hset(h, P.H_LEN, bb.sub(n, c64(1)))
+        self.next(pc)
+
+    def _new_array_from(self, pc, a, b, c, is_slice):
+        """vm's ARR_SLICE / ARR_REPEAT: a new array of the source's kind."""
+        bb = self.b
+        h = self.rget(b)
+        self.fail_if(bb.not_(self._is_array(h)), pc, E.BAD_VALUE)
+        n = self._hcol(h, P.H_LEN)
+        if is_slice:
+            first, count = self._slice_bounds(pc, n, self.rget(c), self.rget(c + 1))
+            times = None
+        else:
+            times = self.rget(c)
+            positive = bb.icmp_signed(">", n, c64(0))
+            limit = bb.sdiv(c64(1 << 31), bb.select(positive, n, c64(1)))
+            bad = bb.or_(bb.icmp_signed("<", times, c64(0)),
+                         bb.and_(positive, bb.icmp_signed(">", times, limit)))
+            self.fail_if(bad, pc, E.REPEAT_COUNT)
+            first, count = c64(0), bb.mul(n, times)
+        kind = self._hcol(h, P.H_KIND)
+        is_bytes = bb.icmp_signed("==", kind, c64(P.HK_ARR_B))
+        self._fallback_unless(pc, self._room_ok(bb.select(is_bytes, count, c64(0)),
+                                                bb.select(is_bytes, c64(0), count)))
+        src = self._hcol(h, P.H_OFF)
+        yes, no, join = self.new_block("newb%d" % pc), self.new_block("news%d" % pc), \
+            self.new_block("newj%d" % pc)
+        bb.cbranch(is_bytes, yes, no)
+        offs = []
+        for blk, arena, top_slot, unit in ((yes, "hbytes", P.S_NBYTES, 1),
+                                           (no, "hslots", P.S_NSLOTS, 8)):
+            bb.position_at_end(blk)
+            soff = self.st_get(top_slot)
+            if is_slice:
+                self._copy(arena, soff, bb.add(src, first), count, unit)
+            else:
+                self._repeat_copy(arena, soff, src, n, times, unit)
+            self.st_set(top_slot, bb.add(soff, count))
+            self._add_alloc(bb.add(bb.mul(count, c64(unit)), c64(P.OBJ_COST)))
+            offs.append((soff, bb.block))
+            bb.branch(join)
+        bb.position_at_end(join)
+        soff = bb.phi(I64)
+        for v, blk in offs:
+            soff.add_incoming(v, blk)
+        self.rset(a, self._new_object(kind, soff, count))
+        self.next(pc)
+
+    def _repeat_copy(self, arena, dst, src, n, times, unit):
+        """copy_elements' repeat: `times` copies of the n elements at src."""
+        bb = self.b
+        start = bb.block
+        head, body, done = self.new_block("rep"), self.new_block("repb"), self.new_block("repd")
+        bb.branch(head)
+        bb.position_at_end(head)
+        k = bb.phi(I64)
+        k.add_incoming(c64(0), start)
+        bb.cbranch(bb.and_(bb.icmp_signed(">", n, c64(0)), bb.icmp_signed("<", k, times)),
+                   body, done)
+        bb.position_at_end(body)
+        self._copy(arena, bb.add(dst, bb.mul(k, n)), src, n, unit)
+        k.add_incoming(bb.add(k, c64(1)), bb.block)
+        bb.branch(head)
+        bb.position_at_end(done)
+
+    def op_ARR_SLICE(self, pc, a, b, c):
+        self._new_array_from(pc, a, b, c, True)
+
+    def op_ARR_REPEAT(self, pc, a, b, c):
+        self._new_array_from(pc, a, b, c, False)
 
 
 def emit(program) -> tuple[str, int]:

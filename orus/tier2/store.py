@@ -38,7 +38,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def program_digest(program) -> str:
     """A digest of what the native code of `program` is compiled from."""
     h = blake2b(digest_size=20)
-    for name in ("code", "kint", "kflt", "funcs"):
+    for name in ("code", "kint", "kflt", "funcs", "types"):
         arr = getattr(program, name)
         h.update(("%s:%s;" % (name, tuple(int(d) for d in arr.shape))).encode())
         try:
