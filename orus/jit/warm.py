@@ -242,6 +242,7 @@ def _build_in_child(folder: str, fp: str, njit_ok: bool, rebuild_native: bool, s
     `step`.  False if the lean build is not available here (ORUS_LEAN_BUILD=0
     turns it off) or the child failed: the caller then builds in-process."""
     import subprocess
+    import tempfile
     from orus.jit import lean_build
     if os.environ.get("ORUS_LEAN_BUILD", "1") == "0" or not lean_build.supported():
         return False
@@ -252,13 +253,16 @@ def _build_in_child(folder: str, fp: str, njit_ok: bool, rebuild_native: bool, s
     cmd += [] if njit_ok else ["--njit"]
     cmd += ["--native"] if rebuild_native else []
     cmd += ["--profiling"] if profiling else []
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    for line in proc.stdout:
-        step(line.rstrip("\n"))
-    errors = proc.stderr.read()
-    if proc.wait() == 0:
+    with tempfile.TemporaryFile(mode="w+") as err:     # (a pipe could fill up and block it)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        for line in proc.stdout:
+            step(line.rstrip("\n"))
+        status = proc.wait()
+        err.seek(0)
+        errors = err.read()
+    if status == 0:
         return True
-    last = [line for line in errors.splitlines() if line.strip()][-1:] or ["exit status %d" % proc.returncode]
+    last = [line for line in errors.splitlines() if line.strip()][-1:] or ["exit status %d" % status]
     step("the separate build process failed (%s); building in this process instead" % last[0][:300])
     return False
 
