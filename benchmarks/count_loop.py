@@ -23,52 +23,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 N = 10_000_000
 
-ORUS = {
-    "add": """fn count() -> i64:
+ORUS_TEMPLATE = """fn count() -> i64:
     mut total: i64 = 0
     for i in 0..%d:
-        total = total + 1
+        total = total + %s
     return total
 
 start = timestamp()
 t = count()
 print("work_seconds=@", timestamp() - start)
 print(t)
-""" % N,
-    "cast": """fn count() -> i64:
-    mut total: i64 = 0
-    for i in 0..%d:
-        total = total + (i as i64)
-    return total
-
-start = timestamp()
-t = count()
-print("work_seconds=@", timestamp() - start)
-print(t)
-""" % N,
-}
-LUA = {
-    "add": """local function count()
+"""
+LUA_TEMPLATE = """local function count()
   local total = 0
-  for i = 0, %d - 1 do total = total + 1 end
+  for i = 0, %d - 1 do total = total + %s end
   return total
 end
 local start = os.clock()
 local t = count()
 print("work_seconds=" .. (os.clock() - start))
 print(t)
-""" % N,
-    "cast": """local function count()
-  local total = 0
-  for i = 0, %d - 1 do total = total + i end
-  return total
-end
-local start = os.clock()
-local t = count()
-print("work_seconds=" .. (os.clock() - start))
-print(t)
-""" % N,
-}
+"""
+# loop -> what is added each iteration, in Orus and in Lua
+ADDED = {"add": ("1", "1"), "cast": ("(i as i64)", "i")}
+ORUS = {kind: ORUS_TEMPLATE % (N, orus) for kind, (orus, _) in ADDED.items()}
+LUA = {kind: LUA_TEMPLATE % (N, lua) for kind, (_, lua) in ADDED.items()}
 EXPECTED = {"add": str(N), "cast": str(N * (N - 1) // 2)}
 
 

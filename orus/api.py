@@ -87,14 +87,8 @@ def _execute(program, write, stdin, profile, max_heap=None, autobuild=False) -> 
     from orus.host.machine import Machine
     import time
     if profile is None:
-        vm = program_vm(program)
-        t0 = time.perf_counter()
-        try:
-            Machine(program, vm, write, stdin, max_heap=max_heap).run()
-        finally:
-            if autobuild and not getattr(vm, "tier2", False):
-                from orus import autobuild as auto
-                auto.maybe_start(program, time.perf_counter() - t0)
+        run_machine(Machine(program, get_vm(), write, stdin, max_heap=max_heap), autobuild,
+                    saved=False)
         return
 
     import numpy as np
@@ -138,10 +132,11 @@ def tier2_status(program) -> str:
     where = store.folder()
     if where is None:
         return "no cache folder"
+    k = store.key(program)
     try:
-        info = store.validate(store.key(program), where)
+        info = store.validate(k, where)
     except store.Tier2Error as exc:
-        lib, _ = store.paths(store.key(program), where)
+        lib, _ = store.paths(k, where)
         return str(exc) if os.path.exists(lib) else "not built"
     return "built (%s of %s instructions native)" % (info.get("supported", "?"), info.get("total", "?"))
 
@@ -258,16 +253,17 @@ def new_machine(program, write, stdin=None, max_heap=None, reserve=False):
     return Machine(program, get_vm(), write, stdin, max_heap=max_heap, reserve=reserve)
 
 
-def run_machine(machine, autobuild: bool = False):
+def run_machine(machine, autobuild: bool = False, saved: bool = True):
     """Run `machine` (from new_machine, or a session's machine after
     ``extend``) to the end on the VM for its program: tier 2 over tier 1 when
     the program's native code is built (program_vm), else tier 1.  Returns
     that VM (``tier2`` is True for native code; it stays ``machine.vm``, also
     after an error).  `autobuild`: a run that took ORUS_TIER2_AUTO_AFTER
     (0.5 s) or more without native code starts a background build of it for
-    the next run of the same program (orus/autobuild.py; the program's
-    arrays are saved for the builder: a notebook cell or a session input is
-    not a file).  Raises what Machine.run raises."""
+    the next run of the same program (orus/autobuild.py; with `saved`, the
+    program's arrays are saved for the builder: a notebook cell or a session
+    input is not a file; without, the builder compiles the program's file,
+    as for `orus run FILE`).  Raises what Machine.run raises."""
     import time
     vm = machine.vm = program_vm(machine.program)
     t0 = time.perf_counter()
@@ -276,7 +272,7 @@ def run_machine(machine, autobuild: bool = False):
     finally:
         if autobuild and not getattr(vm, "tier2", False):
             from orus import autobuild as auto
-            auto.maybe_start(machine.program, time.perf_counter() - t0, saved=True)
+            auto.maybe_start(machine.program, time.perf_counter() - t0, saved=saved)
     return vm
 
 

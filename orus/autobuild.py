@@ -64,25 +64,6 @@ def wanted() -> bool:
     return tier2.enabled() and os.environ.get("ORUS_TIER2_AUTO", "1") != "0"
 
 
-def _child_env():
-    """The child's environment: this process's, and the folder holding the
-    orus package on PYTHONPATH when it is not a site folder (a source
-    checkout that a notebook put on sys.path: the child must build with the
-    same orus, whose sources are part of the key)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # holds orus/
-    env = dict(os.environ)
-    try:
-        import site
-        sites = set(site.getsitepackages()) | {site.getusersitepackages()}
-    except Exception:
-        sites = set()
-    if root not in sites:
-        parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        if root not in parts:
-            env["PYTHONPATH"] = os.pathsep.join(parts + [root])
-    return env
-
-
 def maybe_start(program, seconds: float, saved: bool = False) -> bool:
     """Start a background build of `program`'s native code if the run took
     `seconds` >= AUTO_AFTER and nothing is built or being built for it.
@@ -96,6 +77,7 @@ def maybe_start(program, seconds: float, saved: bool = False) -> bool:
             path = program.filename
             if not path or not os.path.isfile(path):
                 saved = True                      # `orus run -`: not a file either
+        from orus.jit import cache
         from orus.tier2 import lock, store
         where = store.folder()
         if where is None:
@@ -120,7 +102,7 @@ def maybe_start(program, seconds: float, saved: bool = False) -> bool:
                 args = ["--saved", path, held]
             else:
                 args = [os.path.abspath(path), held]
-            subprocess.Popen([sys.executable, "-m", CHILD] + args, env=_child_env(),
+            subprocess.Popen([sys.executable, "-m", CHILD] + args, env=cache.child_env(),
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
         except BaseException as exc:              # (Ctrl-C too: never leave the lock held)

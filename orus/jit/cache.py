@@ -17,6 +17,24 @@ from orus.bytecode.digest import sha256
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))     # orus/
 REPO_DIR = os.path.dirname(PACKAGE_DIR)
 
+
+def child_env() -> dict:
+    """The environment of a child ``python -m orus...`` that must run this
+    very orus (the VM build of warm.py, the tier-2 builds of autobuild.py,
+    whose keys include the sources): this process's, with the folder
+    holding the package first on PYTHONPATH unless it is a site folder (a
+    checkout that a notebook or a test put on sys.path)."""
+    env = dict(os.environ)
+    try:
+        import site
+        sites = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
+    except Exception:
+        sites = set()
+    if REPO_DIR not in sites:
+        parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != REPO_DIR]
+        env["PYTHONPATH"] = os.pathsep.join([REPO_DIR] + parts)
+    return env
+
 # What the compiled VM (njit cache and native artifact) depends on: every
 # file of orus/jit/ and every orus module they import, transitively
 # (``vm_sources``: found by reading the import statements with ``ast``,

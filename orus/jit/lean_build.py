@@ -58,6 +58,13 @@ def supported() -> bool:
         return False
 
 
+def _mode(library) -> str:
+    """How a library is finalised inside lean_numba_build (set when it is
+    created): "full" (as usual; also every library made outside), "helper"
+    (only linked) or "entry" (linked and optimised, no machine code)."""
+    return getattr(library, "_orus_mode", "full")
+
+
 @contextlib.contextmanager
 def lean_numba_build():
     """Within: helpers are finalised lazily (see the module docstring)."""
@@ -102,7 +109,7 @@ def lean_numba_build():
     orig_finalize = codegen.CPUCodeLibrary.finalize
 
     def finalize(self):
-        if getattr(self, "_orus_mode", "full") == "full":
+        if _mode(self) == "full":
             return orig_finalize(self)
         self._raise_if_finalized()
         seen = set()
@@ -111,7 +118,7 @@ def lean_numba_build():
                 seen.add(library)
                 self._reload_init.update(library._reload_init)
                 self._final_module.link_in(library._get_module_for_linking(), preserve=True)
-        if self._orus_mode == "entry":
+        if _mode(self) == "entry":
             self._optimize_final_module()
         self._final_module.verify()
         self._finalized = True
@@ -119,14 +126,14 @@ def lean_numba_build():
     orig_optimize_functions = codegen.CPUCodeLibrary._optimize_functions
 
     def _optimize_functions(self, ll_module):
-        if getattr(self, "_orus_mode", "full") != "helper":
+        if _mode(self) != "helper":
             return orig_optimize_functions(self, ll_module)
         ll_module.data_layout = self._codegen._data_layout   # (what it does besides)
 
     orig_get_pointer = codegen.JITCodeLibrary.get_pointer_to_function
 
     def get_pointer_to_function(self, name):
-        if getattr(self, "_orus_mode", "full") == "full":
+        if _mode(self) == "full":
             return orig_get_pointer(self, name)
         self._ensure_finalized()
         return 0                                  # never generated: nothing to call
@@ -134,7 +141,7 @@ def lean_numba_build():
     orig_get_executable = cpu.CPUContext.get_executable
 
     def get_executable(self, library, fndesc, env):
-        if getattr(library, "_orus_mode", "full") == "full":
+        if _mode(library) == "full":
             return orig_get_executable(self, library, fndesc, env)
         library._ensure_finalized()
         return _dynfunc.make_function(fndesc.lookup_module(), fndesc.qualname.split(".")[-1],
@@ -144,7 +151,7 @@ def lean_numba_build():
     orig_save = caching.Cache.save_overload
 
     def save_overload(self, sig, data):
-        if getattr(getattr(data, "library", None), "_orus_mode", "full") == "full":
+        if _mode(getattr(data, "library", None)) == "full":
             return orig_save(self, sig, data)
 
     patch(dispatcher.Dispatcher, "compile", compile)

@@ -155,8 +155,7 @@ def build_profiling(folder: str) -> None:
     point_numba_cache()
     from orus.jit import vm
     vm.run_with.compile(profiling_signature_types())
-    _write_text(os.path.join(folder, PROFILE_MARKER), "built %s in %.1f s\n"
-                % (time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter() - t))
+    _mark(os.path.join(folder, PROFILE_MARKER), t)
 
 
 def warm(quiet: bool = True, progress=None, native: bool = True, dry_run=None) -> float:
@@ -221,8 +220,7 @@ def build_steps(folder: str, fp: str, njit_ok: bool, rebuild_native: bool, step,
         if dry_run is not None:
             dry_run(vm.run)
     if not njit_ok:
-        _write_text(os.path.join(folder, MARKER), "built %s in %.1f s\n"
-                    % (time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter() - t))
+        _mark(os.path.join(folder, MARKER), t)
         step("      done in %.1f s" % (time.perf_counter() - t))
     if rebuild_native:
         step("[2/2] building the native VM (a shared library; a few seconds) ...")
@@ -246,15 +244,13 @@ def _build_in_child(folder: str, fp: str, njit_ok: bool, rebuild_native: bool, s
     from orus.jit import lean_build
     if os.environ.get("ORUS_LEAN_BUILD", "1") == "0" or not lean_build.supported():
         return False
-    env = dict(os.environ)
-    root = os.path.dirname(str(cache.PACKAGE_DIR))
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     cmd = [sys.executable, "-m", "orus.jit.build_vm", folder, fp]
     cmd += [] if njit_ok else ["--njit"]
     cmd += ["--native"] if rebuild_native else []
     cmd += ["--profiling"] if profiling else []
     with tempfile.TemporaryFile(mode="w+") as err:     # (a pipe could fill up and block it)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
+                                env=cache.child_env())
         for line in proc.stdout:
             step(line.rstrip("\n"))
         status = proc.wait()
@@ -296,11 +292,11 @@ def _byte_compile(step) -> None:
     step("Python bytecode of orus: %s" % ("up to date" if ok else "not writable (skipped)"))
 
 
-def _write_text(path: str, text: str) -> None:
-    tmp = "%s.tmp-%d" % (path, os.getpid())
-    with open(tmp, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+def _mark(path: str, started: float) -> None:
+    """Write a marker file: the build it stands for finished (when, how long)."""
+    from orus.bytecode.atomicio import write_atomic
+    write_atomic(path, ("built %s in %.1f s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"),
+                                                   time.perf_counter() - started)).encode())
 
 
 class _Lock:
